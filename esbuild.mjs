@@ -1,0 +1,55 @@
+// Bundles the extension, the training worker, the CLI, the webview and the test suites into dist/.
+// Types are checked separately by `npm run typecheck`.
+import * as esbuild from 'esbuild';
+import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+const out = 'dist';
+
+const node = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+  // tfjs probes for optional Node modules it never needs here.
+  external: ['vscode', 'mocha'],
+};
+
+const unitTests = readdirSync('test/unit').filter((f) => f.endsWith('.test.ts')).map((f) => join('test/unit', f));
+
+const builds = [
+  { ...node, entryPoints: { extension: 'src/extension.ts', worker: 'src/worker/main.ts' }, outdir: out },
+  { ...node, entryPoints: { cli: 'src/cli/main.ts' }, outdir: out, banner: { js: '#!/usr/bin/env node' } },
+  {
+    bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production, minify: production,
+    logLevel: 'warning', entryPoints: { webview: 'webview/main.ts' }, outdir: out,
+  },
+  { ...node, entryPoints: unitTests, outdir: join(out, 'test/unit'), sourcemap: true },
+  { ...node, entryPoints: ['test/integration/index.ts'], outdir: join(out, 'test/integration'), sourcemap: true },
+];
+
+function copyAssets() {
+  // The wasm binaries ship with the extension and are loaded from dist/wasm at run time.
+  const wasmDir = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), '');
+  mkdirSync(join(out, 'wasm'), { recursive: true });
+  for (const f of readdirSync(wasmDir).filter((f) => f.endsWith('.wasm'))) cpSync(join(wasmDir, f), join(out, 'wasm', f));
+  cpSync(require.resolve('uplot/dist/uPlot.min.css'), join(out, 'uPlot.min.css'));
+}
+
+if (!watch) rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+copyAssets();
+if (watch) {
+  const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));
+  await Promise.all(contexts.map((c) => c.watch()));
+  console.log('watching…');
+} else {
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+}

@@ -1,0 +1,14 @@
+import * as vscode from 'vscode';
+
+/** Every command id, one prefix. Titles live in package.json. */
+export enum CommandId {
+  Train = 'lstmLab.train',
+  Stop = 'lstmLab.stop',
+  ShowPanel = 'lstmLab.showPanel',
+}
+
+export type CommandHandlers = Record<CommandId, (...args: unknown[]) => unknown>;
+
+export function registerCommands(handlers: CommandHandlers): vscode.Disposable[] {
+  return (Object.keys(handlers) as CommandId[]).map((id) => vscode.commands.registerCommand(id, handlers[id]));
+}

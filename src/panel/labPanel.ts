@@ -1,0 +1,95 @@
+/** Hosts the panel webview: creates, revives, feeds it and validates what it sends back. */
+import * as vscode from 'vscode';
+import type { Log } from '../log';
+import { parseWebviewMessage, type HostToWebview, type WebviewToHost } from '../protocol/webviewProtocol';
+import { makeNonce, renderPanelHtml } from './html';
+import type { PanelState } from './panelState';
+
+export const PANEL_VIEW_TYPE = 'lstmLab.panel';
+
+export class LabPanel implements vscode.Disposable {
+  private panel: vscode.WebviewPanel | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  private panelDisposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly state: PanelState,
+    private readonly log: Log,
+    private readonly onCommand: (message: WebviewToHost) => void,
+  ) {
+    this.disposables.push(vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel) => this.attach(panel),
+    }));
+  }
+
+  get isOpen(): boolean {
+    return this.panel !== undefined;
+  }
+
+  show(preserveFocus = true): void {
+    if (this.panel) {
+      this.panel.reveal(undefined, preserveFocus);
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(
+      PANEL_VIEW_TYPE,
+      'LSTM Lab',
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus },
+      { enableScripts: true, localResourceRoots: this.roots() },
+    );
+    this.attach(panel);
+  }
+
+  /** Sends a message if the panel can see it; a hidden panel gets a snapshot when shown again. */
+  post(message: HostToWebview | null): void {
+    if (!message || !this.panel?.visible) return;
+    void this.panel.webview.postMessage(message);
+  }
+
+  private roots(): vscode.Uri[] {
+    return [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media')];
+  }
+
+  private attach(panel: vscode.WebviewPanel): void {
+    this.panel = panel;
+    panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'icon.png');
+    panel.webview.options = { enableScripts: true, localResourceRoots: this.roots() };
+    const uri = (...p: string[]) => panel.webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, ...p)).toString();
+    panel.webview.html = renderPanelHtml({
+      cspSource: panel.webview.cspSource,
+      nonce: makeNonce(),
+      scriptUri: uri('dist', 'webview.js'),
+      styleUris: [uri('dist', 'uPlot.min.css'), uri('media', 'panel.css')],
+      title: 'LSTM Lab',
+    });
+    this.panelDisposables.push(
+      panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
+      panel.onDidChangeViewState(() => { if (panel.visible) this.sendSnapshot(); }),
+      panel.onDidDispose(() => {
+        this.panel = undefined;
+        vscode.Disposable.from(...this.panelDisposables).dispose();
+        this.panelDisposables = [];
+      }),
+    );
+  }
+
+  private receive(raw: unknown): void {
+    const parsed = parseWebviewMessage(raw);
+    if (!parsed.ok) {
+      this.log.warn(`Ignored a malformed message from the panel: ${parsed.reason}`);
+      return;
+    }
+    if (parsed.message.type === 'ready') this.sendSnapshot();
+    else this.onCommand(parsed.message);
+  }
+
+  private sendSnapshot(): void {
+    this.post({ type: 'snapshot', state: this.state.snapshot() });
+  }
+
+  dispose(): void {
+    this.panel?.dispose();
+    vscode.Disposable.from(...this.disposables).dispose();
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * What the panel shows, kept on the host so that a closed, hidden or reloaded panel can be
+ * redrawn from a snapshot. No `vscode` import.
+ */
+import type { StepPoint } from '../protocol/workerProtocol';
+import { emptySnapshot, type HostToWebview, type LossPoint, type PanelSnapshot, type RunInfo, type RunStatus } from '../protocol/webviewProtocol';
+
+/** Beyond this many points the oldest half is thinned to every other point. */
+const MAX_POINTS = 20_000;
+
+export class PanelState {
+  private state: PanelSnapshot = emptySnapshot();
+
+  snapshot(): PanelSnapshot {
+    return { ...this.state, train: this.state.train.slice(), val: this.state.val.slice() };
+  }
+
+  get runId(): string | null {
+    return this.state.run?.runId ?? null;
+  }
+
+  beginRun(run: RunInfo): HostToWebview {
+    this.state = { ...emptySnapshot(), run, status: 'running' };
+    return { type: 'snapshot', state: this.snapshot() };
+  }
+
+  addSteps(runId: string, points: StepPoint[], charsPerSec: number): HostToWebview | null {
+    if (runId !== this.runId) return null;
+    const train: LossPoint[] = points.map((p) => ({ step: p.step, loss: p.loss }));
+    this.state.train.push(...train);
+    this.state.charsPerSec = charsPerSec;
+    if (this.state.train.length > MAX_POINTS) this.state.train = thin(this.state.train);
+    return { type: 'metrics', runId, train, val: [], charsPerSec };
+  }
+
+  addVal(runId: string, point: LossPoint): HostToWebview | null {
+    if (runId !== this.runId) return null;
+    this.state.val.push(point);
+    return { type: 'metrics', runId, train: [], val: [point], charsPerSec: this.state.charsPerSec };
+  }
+
+  setSample(runId: string, step: number, text: string): HostToWebview | null {
+    if (runId !== this.runId) return null;
+    this.state.sample = text;
+    return { type: 'sample', runId, step, text };
+  }
+
+  setStatus(runId: string, status: RunStatus, message: string | null): HostToWebview | null {
+    if (runId !== this.runId) return null;
+    this.state.status = status;
+    this.state.statusMessage = message;
+    return { type: 'status', runId, status, message };
+  }
+}
+
+function thin(points: LossPoint[]): LossPoint[] {
+  const half = Math.floor(points.length / 2);
+  return points.slice(0, half).filter((_, i) => i % 2 === 0).concat(points.slice(half));
+}

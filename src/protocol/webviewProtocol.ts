@@ -1,0 +1,64 @@
+/**
+ * The door between the extension host and the panel webview.
+ * The host validates every message coming from the webview with `parseWebviewMessage`.
+ */
+import { isObject } from './messages';
+
+export interface RunInfo {
+  runId: string;
+  fileName: string;
+  startedAt: number;
+  hiddenSize: number;
+  seqLength: number;
+  batchSize: number;
+  learningRate: number;
+  vocabSize: number;
+  trainTokens: number;
+  valTokens: number;
+}
+
+export interface LossPoint {
+  step: number;
+  loss: number;
+}
+
+export type RunStatus = 'running' | 'completed' | 'stopped' | 'diverged' | 'failed';
+
+/** Full panel state: sent on (re)open so the panel can redraw from nothing. */
+export interface PanelSnapshot {
+  run: RunInfo | null;
+  status: RunStatus | null;
+  statusMessage: string | null;
+  train: LossPoint[];
+  val: LossPoint[];
+  charsPerSec: number;
+  sample: string | null;
+}
+
+export type HostToWebview =
+  | { type: 'snapshot'; state: PanelSnapshot }
+  | { type: 'metrics'; runId: string; train: LossPoint[]; val: LossPoint[]; charsPerSec: number }
+  | { type: 'sample'; runId: string; step: number; text: string }
+  | { type: 'status'; runId: string; status: RunStatus; message: string | null };
+
+export type WebviewToHost =
+  | { type: 'ready' }
+  | { type: 'stop' }
+  | { type: 'train' };
+
+const NO_PAYLOAD = new Set(['ready', 'stop', 'train']);
+
+/** Returns the message if it is well-formed, otherwise a reason why not. */
+export function parseWebviewMessage(value: unknown): { ok: true; message: WebviewToHost } | { ok: false; reason: string } {
+  if (!isObject(value)) return { ok: false, reason: 'not an object' };
+  const type = value.type;
+  if (typeof type !== 'string') return { ok: false, reason: 'missing type' };
+  if (!NO_PAYLOAD.has(type)) return { ok: false, reason: `unknown type ${JSON.stringify(type).slice(0, 40)}` };
+  const extra = Object.keys(value).filter((k) => k !== 'type');
+  if (extra.length > 0) return { ok: false, reason: `unexpected fields: ${extra.slice(0, 5).join(', ')}` };
+  return { ok: true, message: { type } as WebviewToHost };
+}
+
+export function emptySnapshot(): PanelSnapshot {
+  return { run: null, status: null, statusMessage: null, train: [], val: [], charsPerSec: 0, sample: null };
+}

@@ -1,0 +1,52 @@
+/**
+ * Bounds and validation of the training settings, shared by the extension (settings) and the CLI
+ * (flags). No `vscode` import.
+ */
+import { DEFAULT_TRAIN_CONFIG } from './engine/defaults';
+import type { TrainConfig } from './protocol/workerProtocol';
+
+interface Bound {
+  min: number;
+  max: number;
+  integer: boolean;
+  /** The setting's key under lstmLab.train. */
+  key: string;
+}
+
+export const TRAIN_BOUNDS: Record<keyof TrainConfig, Bound> = {
+  hiddenSize: { min: 4, max: 1024, integer: true, key: 'hiddenSize' },
+  seqLength: { min: 2, max: 512, integer: true, key: 'sequenceLength' },
+  batchSize: { min: 1, max: 256, integer: true, key: 'batchSize' },
+  learningRate: { min: 1e-6, max: 10, integer: false, key: 'learningRate' },
+  clipNorm: { min: 0, max: 1e6, integer: false, key: 'clipNorm' },
+  maxSeconds: { min: 0, max: 86_400, integer: false, key: 'maxSeconds' },
+  maxSteps: { min: 0, max: 1e9, integer: true, key: 'maxSteps' },
+  valFraction: { min: 0, max: 0.5, integer: false, key: 'validationFraction' },
+  valEvery: { min: 1, max: 1e6, integer: true, key: 'validateEvery' },
+  sampleEvery: { min: 0, max: 1e6, integer: true, key: 'sampleEvery' },
+  seed: { min: 0, max: 2 ** 31 - 1, integer: true, key: 'seed' },
+};
+
+/**
+ * Returns a configuration in which every invalid value is replaced by its default, and one
+ * sentence per problem naming the setting, the bad value and what was used instead.
+ */
+export function validateTrainConfig(raw: Partial<Record<keyof TrainConfig, unknown>>): { config: TrainConfig; problems: string[] } {
+  const config = { ...DEFAULT_TRAIN_CONFIG };
+  const problems: string[] = [];
+  for (const name of Object.keys(TRAIN_BOUNDS) as (keyof TrainConfig)[]) {
+    const bound = TRAIN_BOUNDS[name];
+    const value = raw[name];
+    if (value === undefined) continue;
+    const fallback = DEFAULT_TRAIN_CONFIG[name];
+    const reject = (why: string) => problems.push(`lstmLab.train.${bound.key}: ${why}; using ${fallback}.`);
+    if (typeof value !== 'number' || !Number.isFinite(value)) reject(`${JSON.stringify(value)} is not a number`);
+    else if (bound.integer && !Number.isInteger(value)) reject(`${value} is not a whole number`);
+    else if (value < bound.min || value > bound.max) reject(`${value} is outside ${bound.min}…${bound.max}`);
+    else config[name] = value;
+  }
+  if (config.maxSeconds === 0 && config.maxSteps === 0) {
+    problems.push('lstmLab.train.maxSeconds and lstmLab.train.maxSteps are both 0 (no limit); training runs until stopped.');
+  }
+  return { config, problems };
+}

@@ -1,0 +1,130 @@
+/**
+ * The engine behind the worker door: handles one message at a time and reports through `post`.
+ * Kept free of worker_threads so that tests can drive it directly.
+ */
+import { nextDistribution, topK } from '../engine/infer';
+import type { CharModel } from '../engine/model';
+import { prepareRun, trainLoop } from '../engine/run';
+import { encode, UNKNOWN_ID, type Vocabulary } from '../engine/tokens';
+import { errorMessage, type Reply } from '../protocol/messages';
+import type { HostToWorker, PredictRequest, PredictResult, StepPoint, TrainAccepted, TrainRequest, WorkerToHost } from '../protocol/workerProtocol';
+
+/** How often step points are flushed to the host. */
+const FLUSH_MS = 150;
+/** Characters of context a prediction reads. */
+export const PREDICT_CONTEXT = 256;
+
+interface TrainedModel {
+  runId: string;
+  model: CharModel;
+  vocab: Vocabulary;
+}
+
+export class EngineService {
+  private running: { runId: string; stop: boolean } | undefined;
+  private latest: TrainedModel | undefined;
+
+  constructor(private readonly post: (message: WorkerToHost) => void, private readonly backendName: () => Promise<string>) {}
+
+  async handle(message: HostToWorker): Promise<void> {
+    try {
+      switch (message.type) {
+        case 'train':
+          this.reply(message.id, await this.train(message));
+          break;
+        case 'stop':
+          if (this.running) this.running.stop = true;
+          this.reply(message.id, { wasRunning: Boolean(this.running) });
+          break;
+        case 'predict':
+          this.reply(message.id, this.predict(message));
+          break;
+        default:
+          throw new Error(`unknown request ${JSON.stringify((message as { type?: unknown }).type)}`);
+      }
+    } catch (e) {
+      const id = (message as { id?: unknown }).id;
+      this.post({ type: 'reply', id: typeof id === 'number' ? id : -1, ok: false, error: errorMessage(e) } satisfies Reply);
+    }
+  }
+
+  get isTraining(): boolean {
+    return this.running !== undefined;
+  }
+
+  private reply(id: number, result: unknown): void {
+    this.post({ type: 'reply', id, ok: true, result });
+  }
+
+  private async train(req: TrainRequest): Promise<TrainAccepted> {
+    if (this.running) throw new Error('a training run is already in progress');
+    const backend = await this.backendName();
+    const run = prepareRun(req.text, req.config);
+    this.running = { runId: req.runId, stop: false };
+    const accepted: TrainAccepted = {
+      runId: req.runId, batchSize: run.batch, seqLength: run.steps, notes: run.notes,
+      vocabSize: run.vocab.size, trainTokens: run.train.length, valTokens: run.val.length,
+      parameters: run.model.parameterCount, backend,
+    };
+    // Train after replying, so that the host learns the run started before its first steps.
+    setImmediate(() => void this.loop(req, run));
+    return accepted;
+  }
+
+  private async loop(req: TrainRequest, run: ReturnType<typeof prepareRun>): Promise<void> {
+    const runId = req.runId;
+    const control = this.running!;
+    let pending: StepPoint[] = [];
+    let lastFlush = performance.now();
+    let charsPerSec = 0;
+    let elapsedMs = 0;
+    const flush = () => {
+      if (pending.length === 0) return;
+      this.post({ type: 'steps', runId, points: pending, charsPerSec, elapsedMs });
+      pending = [];
+      lastFlush = performance.now();
+    };
+    // The model serves predictions from its first step on.
+    const previous = this.latest;
+    this.latest = { runId, model: run.model, vocab: run.vocab };
+    if (previous && previous.model !== run.model) previous.model.dispose();
+    try {
+      const summary = await trainLoop(run, req.config, {
+        onStep: (s) => {
+          pending.push({ step: s.step, loss: s.loss, gradNorm: s.gradNorm });
+          charsPerSec = s.charsPerSec;
+          elapsedMs = s.elapsedMs;
+          if (performance.now() - lastFlush >= FLUSH_MS) flush();
+        },
+        onVal: (step, loss) => { flush(); this.post({ type: 'val', runId, step, loss }); },
+        onSample: (step, text) => this.post({ type: 'sample', runId, step, text }),
+        shouldStop: () => control.stop,
+        pause: () => new Promise((resolve) => setImmediate(resolve)),
+      });
+      flush();
+      this.post({ type: 'done', runId, ...summary });
+    } catch (e) {
+      flush();
+      this.post({ type: 'done', runId, reason: 'failed', steps: 0, trainLoss: null, valLoss: null, charsPerSec: 0, message: errorMessage(e) });
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  private predict(req: PredictRequest): PredictResult {
+    const latest = this.latest;
+    if (!latest) throw new Error('no trained model yet');
+    const chars = [...req.context];
+    const context = chars.slice(Math.max(0, chars.length - PREDICT_CONTEXT)).join('');
+    const p = nextDistribution(latest.model, encode(context, latest.vocab));
+    const k = Math.max(1, Math.min(req.topK, 20));
+    const top = topK(p, k).map((r) => ({ token: latest.vocab.tokens[r.id], p: r.p }));
+    let actual: PredictResult['actual'] = null;
+    if (req.next !== null && req.next !== '') {
+      const id = latest.vocab.idOf(req.next);
+      const prob = p[id];
+      actual = { token: req.next, p: prob, surprisalBits: -Math.log2(Math.max(prob, 1e-30)), known: id !== UNKNOWN_ID };
+    }
+    return { runId: latest.runId, top, actual, contextChars: [...context].length };
+  }
+}

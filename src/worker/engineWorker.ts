@@ -1,0 +1,84 @@
+/**
+ * Host-side handle of the engine worker: starts it lazily, sends requests, routes replies and
+ * events, and notices when it dies. No `vscode` import.
+ */
+import { EventEmitter } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import { isReply, RequestTracker } from '../protocol/messages';
+import type { HostToWorker, PredictRequest, PredictResult, TrainAccepted, TrainRequest, WorkerToHost } from '../protocol/workerProtocol';
+
+type Distribute<T> = T extends unknown ? Omit<T, 'id'> : never;
+export type WorkerRequest = Distribute<HostToWorker>;
+
+export interface EngineWorkerEvents {
+  event: [WorkerToHost];
+  /** The worker stopped without being asked to; carries a description. */
+  crash: [string];
+}
+
+export class EngineWorker extends EventEmitter<EngineWorkerEvents> {
+  private worker: Worker | undefined;
+  private readonly tracker = new RequestTracker();
+  private disposed = false;
+
+  constructor(private readonly scriptPath: string, private readonly wasmDir: string) {
+    super();
+  }
+
+  get started(): boolean {
+    return this.worker !== undefined;
+  }
+
+  train(request: Omit<TrainRequest, 'id' | 'type'>): Promise<TrainAccepted> {
+    return this.request<TrainAccepted>({ type: 'train', ...request }, 120_000);
+  }
+
+  stop(): Promise<{ wasRunning: boolean }> {
+    if (!this.worker) return Promise.resolve({ wasRunning: false });
+    return this.request({ type: 'stop' }, 10_000);
+  }
+
+  predict(request: Omit<PredictRequest, 'id' | 'type'>, timeoutMs = 5_000): Promise<PredictResult> {
+    return this.request<PredictResult>({ type: 'predict', ...request }, timeoutMs);
+  }
+
+  /** Ends the worker thread (a later request starts a new one). */
+  async terminate(): Promise<void> {
+    const w = this.worker;
+    this.worker = undefined;
+    this.tracker.rejectAll('the engine worker was stopped');
+    if (w) await w.terminate();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    void this.terminate();
+    this.removeAllListeners();
+  }
+
+  private request<R>(message: WorkerRequest, timeoutMs: number): Promise<R> {
+    if (this.disposed) return Promise.reject(new Error('the engine worker is disposed'));
+    const worker = this.ensureWorker();
+    return this.tracker.request<R>((m) => worker.postMessage(m), (id) => ({ ...message, id }), timeoutMs);
+  }
+
+  private ensureWorker(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(this.scriptPath, { workerData: { wasmDir: this.wasmDir } });
+    worker.on('message', (message: WorkerToHost) => {
+      if (isReply(message)) this.tracker.handleReply(message);
+      else this.emit('event', message);
+    });
+    worker.on('error', (err) => this.lost(worker, `the engine worker failed: ${err.message}`));
+    worker.on('exit', (code) => this.lost(worker, `the engine worker exited (code ${code})`));
+    this.worker = worker;
+    return worker;
+  }
+
+  private lost(worker: Worker, description: string): void {
+    if (this.worker !== worker) return; // already replaced or terminated on purpose
+    this.worker = undefined;
+    this.tracker.rejectAll(description);
+    this.emit('crash', description);
+  }
+}

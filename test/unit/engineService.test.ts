@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import { DEFAULT_TRAIN_CONFIG } from '../../src/engine/defaults';
+import type { DoneEvent, PredictResult, StepsEvent, TrainAccepted, WorkerToHost } from '../../src/protocol/workerProtocol';
+import { EngineService } from '../../src/worker/engineService';
+import { useWasm } from './helpers/backend';
+
+before(useWasm);
+
+function harness() {
+  const events: WorkerToHost[] = [];
+  const service = new EngineService((m) => events.push(m), async () => 'wasm');
+  const replyTo = (id: number) => events.find((e) => e.type === 'reply' && e.id === id) as { ok: boolean; result?: unknown; error?: string } | undefined;
+  const done = () => new Promise<DoneEvent>((resolve) => {
+    const poll = setInterval(() => {
+      const d = events.find((e) => e.type === 'done') as DoneEvent | undefined;
+      if (d) { clearInterval(poll); resolve(d); }
+    }, 10);
+  });
+  return { events, service, replyTo, done };
+}
+
+const text = 'the cat sat on the mat. '.repeat(100);
+const config = { ...DEFAULT_TRAIN_CONFIG, hiddenSize: 16, batchSize: 4, seqLength: 16, maxSeconds: 0, maxSteps: 30, valEvery: 10, sampleEvery: 15 };
+
+test('train: accepted, steps streamed in order, validation, samples, done', async () => {
+  const h = harness();
+  await h.service.handle({ type: 'train', id: 1, runId: 'r1', text, config });
+  const accepted = h.replyTo(1)!.result as TrainAccepted;
+  assert.equal(accepted.runId, 'r1');
+  assert.equal(accepted.vocabSize, new Set(text).size + 1);
+  const done = await h.done();
+  assert.equal(done.reason, 'completed');
+  assert.equal(done.steps, 30);
+  const steps = h.events.filter((e): e is StepsEvent => e.type === 'steps').flatMap((e) => e.points.map((p) => p.step));
+  assert.deepEqual(steps, Array.from({ length: 30 }, (_, i) => i + 1));
+  assert.equal(h.events.filter((e) => e.type === 'val').length, 3);
+  assert.equal(h.events.filter((e) => e.type === 'sample').length, 2);
+});
+
+test('a second train while one runs is refused; stop ends the run', async () => {
+  const h = harness();
+  await h.service.handle({ type: 'train', id: 1, runId: 'r1', text, config: { ...config, maxSteps: 0, maxSeconds: 60 } });
+  await h.service.handle({ type: 'train', id: 2, runId: 'r2', text, config });
+  assert.equal(h.replyTo(2)!.ok, false);
+  assert.match(h.replyTo(2)!.error!, /already in progress/);
+  await new Promise((r) => setTimeout(r, 200));
+  await h.service.handle({ type: 'stop', id: 3 });
+  assert.deepEqual(h.replyTo(3)!.result, { wasRunning: true });
+  assert.equal((await h.done()).reason, 'stopped');
+});
+
+test('predict: top-k distribution and the probability of what actually follows', async () => {
+  const h = harness();
+  await h.service.handle({ type: 'predict', id: 1, context: 'abc', next: 'd', topK: 5 });
+  assert.match(h.replyTo(1)!.error!, /no trained model/);
+  await h.service.handle({ type: 'train', id: 2, runId: 'r1', text, config: { ...config, maxSteps: 200, learningRate: 1e-2 } });
+  await h.done();
+  await h.service.handle({ type: 'predict', id: 3, context: 'the cat sat on the m', next: 'a', topK: 5 });
+  const r = h.replyTo(3)!.result as PredictResult;
+  assert.equal(r.top.length, 5);
+  assert.ok(r.top[0].p >= r.top[1].p);
+  const sum = r.top.reduce((s, t) => s + t.p, 0);
+  assert.ok(sum <= 1 + 1e-5);
+  assert.equal(r.top[0].token, 'a');
+  assert.ok(r.actual && r.actual.known && r.actual.p > 0.5, JSON.stringify(r.actual));
+  assert.ok(Math.abs(r.actual!.surprisalBits + Math.log2(r.actual!.p)) < 1e-9);
+  await h.service.handle({ type: 'predict', id: 4, context: 'the 😀', next: '🎉', topK: 3 });
+  const unk = h.replyTo(4)!.result as PredictResult;
+  assert.equal(unk.actual!.known, false);
+  assert.equal(unk.contextChars, 5);
+});

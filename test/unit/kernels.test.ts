@@ -1,0 +1,64 @@
+/** The wasm kernel replacements give the cpu backend's answers. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { maxAbsDiff, randomArray, useWasm } from './helpers/backend';
+
+async function onBoth(f: () => tf.Tensor | tf.Tensor[]): Promise<{ cpu: Float32Array[]; wasm: Float32Array[] }> {
+  const run = () => {
+    const out = tf.tidy(f);
+    const list = Array.isArray(out) ? out : [out];
+    const data = list.map((t) => Float32Array.from(t.dataSync()));
+    tf.dispose(list);
+    return data;
+  };
+  await tf.setBackend('cpu');
+  const cpu = run();
+  await useWasm();
+  const wasm = run();
+  return { cpu, wasm };
+}
+
+function assertSame(r: { cpu: Float32Array[]; wasm: Float32Array[] }, tol: number): void {
+  assert.equal(r.cpu.length, r.wasm.length);
+  r.cpu.forEach((c, i) => assert.ok(maxAbsDiff(c, r.wasm[i]) <= tol, `output ${i}: max diff ${maxAbsDiff(c, r.wasm[i])}`));
+}
+
+test('kernel fixes are installed on wasm', async () => {
+  await useWasm();
+  const { initBackend } = await import('../../src/engine/backend');
+  const info = await initBackend('wasm');
+  for (const k of ['BatchMatMul', '_FusedMatMul', 'Slice', 'Unpack', 'SplitV', 'UnsortedSegmentSum']) {
+    assert.ok(info.kernelFixes.includes(k), `${k} replaced`);
+  }
+});
+
+test('matMul with every transpose combination matches cpu', async () => {
+  for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
+    const r = await onBoth(() => {
+      const a = tf.tensor2d(randomArray(6 * 5, 1), ta ? [5, 6] : [6, 5]);
+      const b = tf.tensor2d(randomArray(5 * 4, 2), tb ? [4, 5] : [5, 4]);
+      return tf.matMul(a, b, ta, tb);
+    });
+    assertSame(r, 1e-5);
+  }
+  const batched = await onBoth(() => tf.matMul(tf.tensor3d(randomArray(2 * 3 * 4, 3), [2, 4, 3]), tf.tensor3d(randomArray(2 * 4 * 5, 4), [2, 4, 5]), true, false));
+  assertSame(batched, 1e-5);
+});
+
+test('slice, unstack and split match cpu', async () => {
+  const x = () => tf.tensor3d(randomArray(4 * 5 * 6, 5), [4, 5, 6]);
+  assertSame(await onBoth(() => tf.slice(x(), [1, 2, 0], [2, 3, 6])), 0);
+  assertSame(await onBoth(() => tf.slice(x(), [0, 1, 2], [4, 3, 3])), 0);
+  assertSame(await onBoth(() => tf.unstack(x(), 0)), 0);
+  assertSame(await onBoth(() => tf.unstack(x(), 1)), 0);
+  assertSame(await onBoth(() => tf.split(x(), [1, 3, 2], 2)), 0);
+  assertSame(await onBoth(() => tf.slice(tf.tensor1d([1, 2, 3, 4], 'int32'), [1], [2])), 0);
+});
+
+test('unsortedSegmentSum (the gradient of gather) matches cpu', async () => {
+  const r = await onBoth(() => tf.unsortedSegmentSum(tf.tensor2d(randomArray(7 * 3, 6), [7, 3]), tf.tensor1d([0, 2, 2, 4, 0, 1, 4], 'int32'), 5));
+  assertSame(r, 1e-6);
+  const g = await onBoth(() => tf.grad((w: tf.Tensor) => tf.sum(tf.mul(tf.gather(w, tf.tensor1d([1, 1, 3], 'int32')), tf.tensor2d(randomArray(6, 7), [3, 2]))))(tf.tensor2d(randomArray(8, 8), [4, 2])));
+  assertSame(g, 1e-6);
+});
