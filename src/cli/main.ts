@@ -4,7 +4,9 @@
  *                       [--clip X] [--seed N] [--max-chars N] [--backend wasm|cpu] [--json]
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { bench } from './bench';
 import { findWasmDir, initBackend, type BackendName } from '../engine/backend';
 import { DEFAULT_TRAIN_CONFIG } from '../engine/defaults';
 import { sample } from '../engine/infer';
@@ -14,7 +16,8 @@ import type { TrainConfig } from '../protocol/workerProtocol';
 import { validateTrainConfig } from '../settings';
 
 const USAGE = `usage: lstm-lab train FILE [--seconds N] [--steps N] [--hidden N] [--batch N] [--seq N]
-                      [--lr X] [--clip X] [--seed N] [--max-chars N] [--backend wasm|cpu] [--json]`;
+                      [--lr X] [--clip X] [--seed N] [--max-chars N] [--backend wasm|cpu] [--json]
+       lstm-lab bench [--corpus FILE] [--seconds N] [--reference reference_torch.py]`;
 
 class UsageError extends Error {}
 
@@ -96,11 +99,20 @@ async function train(argv: string[]): Promise<void> {
   if (summary.reason === 'diverged') process.exitCode = 3;
 }
 
+async function runBench(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { corpus: { type: 'string' }, seconds: { type: 'string' }, reference: { type: 'string' }, json: { type: 'boolean' } } });
+  const corpus = values.corpus ?? path.join(__dirname, '..', 'samples', 'shakespeare.txt');
+  const result = await bench({ corpus, seconds: num(values.seconds, 'seconds') ?? 15, reference: values.reference });
+  console.log(JSON.stringify(result, null, 2));
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'train':
       return train(rest);
+    case 'bench':
+      return runBench(rest);
     case undefined:
     case '-h':
     case '--help':

@@ -1,0 +1,99 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { LabApi } from '../../src/extension';
+import { FAST_SETTINGS, fixture, labApi, mean, openFixture, useTestSettings, waitFor } from './helpers';
+
+suite('LSTM Lab: train on a file', () => {
+  let api: LabApi;
+  let restore: () => Promise<void>;
+
+  suiteSetup(async () => {
+    api = await labApi();
+    restore = await useTestSettings(FAST_SETTINGS);
+  });
+
+  suiteTeardown(async () => {
+    await vscode.commands.executeCommand('lstmLab.stop');
+    await restore();
+  });
+
+  test('trains in a worker: steps arrive, the loss falls, hover predicts, stop ends the run, the host stays responsive', async () => {
+    const editor = await openFixture('prose.txt');
+    // Measure the extension host's event loop while training runs.
+    const lags: number[] = [];
+    let last = performance.now();
+    const probe = setInterval(() => { const now = performance.now(); lags.push(now - last - 20); last = now; }, 20);
+    try {
+      const runId = await vscode.commands.executeCommand<string | undefined>('lstmLab.train');
+      assert.ok(runId, 'the command returns the run id');
+      assert.equal(api.isTraining(), true);
+      assert.equal(api.trainedUri(), editor.document.uri.toString());
+      const snap = await waitFor('80 training steps', () => { const s = api.snapshot(); return s.train.length >= 80 && s; }, 90_000);
+      assert.equal(snap.run?.runId, runId);
+      assert.equal(snap.status, 'running');
+      const losses = snap.train.map((p) => p.loss);
+      const first = mean(losses.slice(0, 10));
+      const recent = mean(losses.slice(-10));
+      assert.ok(recent < first - 0.3, `loss fell from ${first.toFixed(3)} to ${recent.toFixed(3)}`);
+      assert.ok(snap.train.every((p, i) => i === 0 || p.step > snap.train[i - 1].step), 'steps arrive in order');
+      assert.ok(snap.charsPerSec > 0);
+      assert.equal(api.panelOpen(), true, 'the panel opened beside the editor');
+
+      const pos = editor.document.positionAt(editor.document.getText().indexOf('Citizen') + 3);
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, pos);
+      const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+      assert.match(text, /LSTM Lab/);
+      assert.match(text, /next character after/);
+      assert.equal((text.match(/\d+\.\d%/g) ?? []).length, 5, `five predictions in:\n${text}`);
+      assert.match(text, /Actual next `` z ``: p = \d+\.\d+%, surprisal \d+\.\d+ bits/);
+
+      await vscode.commands.executeCommand('lstmLab.stop');
+      assert.equal(api.isTraining(), false);
+      await waitFor('stopped status', () => api.snapshot().status === 'stopped', 10_000);
+    } finally {
+      clearInterval(probe);
+    }
+    lags.sort((a, b) => a - b);
+    const p99 = lags[Math.floor(lags.length * 0.99)];
+    assert.ok(lags.length > 50, 'the event loop kept ticking');
+    assert.ok(p99 < 250, `extension host event loop p99 lag ${p99.toFixed(1)} ms`);
+  });
+
+  test('hover stays silent on files that were not trained on', async () => {
+    const other = await vscode.workspace.openTextDocument({ content: 'some other text', language: 'plaintext' });
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', other.uri, new vscode.Position(0, 2));
+    const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+    assert.doesNotMatch(text, /LSTM Lab/);
+  });
+
+  test('a second training while one runs stops the first when asked to', async () => {
+    await openFixture('prose.txt');
+    const first = await vscode.commands.executeCommand<string>('lstmLab.train');
+    await waitFor('first steps', () => api.snapshot().train.length > 2);
+    await openFixture('abc.txt');
+    const second = await vscode.commands.executeCommand<string>('lstmLab.train', { ifRunning: 'stop' });
+    assert.ok(second && second !== first);
+    assert.equal(api.snapshot().run?.runId, second);
+    assert.equal(api.trainedUri(), fixture('abc.txt').toString());
+    const kept = await vscode.commands.executeCommand<string | undefined>('lstmLab.train', { ifRunning: 'keep' });
+    assert.equal(kept, undefined, 'keeping the current run starts nothing');
+    assert.equal(api.snapshot().run?.runId, second);
+    await vscode.commands.executeCommand('lstmLab.stop');
+  });
+
+  test('closing the panel mid-run and reopening it keeps the data', async () => {
+    await openFixture('prose.txt');
+    await vscode.commands.executeCommand('lstmLab.train');
+    await waitFor('steps', () => api.snapshot().train.length > 5);
+    await vscode.commands.executeCommand('lstmLab.showPanel');
+    await waitFor('panel focus', () => api.panelOpen());
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    await waitFor('panel closed', () => !api.panelOpen(), 5_000);
+    assert.equal(api.isTraining(), true, 'training goes on without the panel');
+    const before = api.snapshot().train.length;
+    await vscode.commands.executeCommand('lstmLab.showPanel');
+    assert.equal(api.panelOpen(), true);
+    await waitFor('more steps', () => api.snapshot().train.length > before + 3);
+    await vscode.commands.executeCommand('lstmLab.stop');
+  });
+});
