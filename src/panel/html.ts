@@ -1,0 +1,107 @@
+/**
+ * The loss panel's HTML. Pure (no `vscode` import) so it can be rendered and checked in a plain
+ * browser test; the host passes in what it gets from `webview.cspSource` and `asWebviewUri`.
+ * The element ids here are the ones webview/view.ts looks up.
+ */
+import { randomBytes } from 'node:crypto';
+
+export interface PanelHtmlOptions {
+  /** `webview.cspSource`: where styles, images and fonts may come from. */
+  cspSource: string;
+  /** From `makeNonce()`, fresh for every render; the only way a script may run. */
+  nonce: string;
+  /** The webview bundle, dist/webview.js. */
+  scriptUri: string;
+  /** Stylesheets in cascade order: dist/uPlot.min.css, then media/panel.css. */
+  styleUris: string[];
+  title?: string;
+}
+
+/** 128 random bits as hex: valid in a CSP nonce and safe inside an attribute. */
+export function makeNonce(): string {
+  return randomBytes(16).toString('hex');
+}
+
+export function renderPanelHtml(opts: PanelHtmlOptions): string {
+  if (!/^[A-Za-z0-9+/_=-]{16,}$/.test(opts.nonce)) throw new Error('nonce must be at least 16 base64 characters');
+  // A ';' would end the directive and let the caller's string add new ones.
+  if (/[;,"<>\r\n]/.test(opts.cspSource)) throw new Error(`invalid cspSource ${JSON.stringify(opts.cspSource)}`);
+  const csp = [
+    "default-src 'none'",
+    `script-src 'nonce-${opts.nonce}'`,
+    // No inline styles: uPlot and the components style elements through the CSSOM, which CSP allows.
+    `style-src ${opts.cspSource}`,
+    `img-src ${opts.cspSource} data:`,
+    `font-src ${opts.cspSource}`,
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join('; ');
+  const styles = opts.styleUris.map((uri) => `<link rel="stylesheet" href="${attr(uri)}">`).join('\n    ');
+  return `<!DOCTYPE html>
+<html lang="en">
+  <head>
+    <meta charset="UTF-8">
+    <meta http-equiv="Content-Security-Policy" content="${attr(csp)}">
+    <meta name="viewport" content="width=device-width, initial-scale=1.0">
+    ${styles}
+    <title>${text(opts.title ?? 'LSTM Lab')}</title>
+  </head>
+  <body>
+    <main class="panel">
+      <header class="run-header">
+        <div class="run-title">
+          <h1 id="run-file">LSTM Lab</h1>
+          <dl id="run-config" class="run-config"></dl>
+        </div>
+        <div class="actions">
+          <vscode-button id="stop-button" secondary disabled>Stop</vscode-button>
+          <vscode-button id="train-button">Train</vscode-button>
+        </div>
+      </header>
+      <section id="empty-state" class="empty-state">
+        <p>Run <strong>LSTM Lab: Train LSTM on File</strong> on an open file to start.</p>
+      </section>
+      <div id="run-view" class="run-view" hidden>
+        <div id="status-line" class="status-line">
+          <span id="status-state" class="status-state"></span>
+          <span id="status-step"></span>
+          <span id="status-train"></span>
+          <span id="status-val"></span>
+          <span id="status-speed"></span>
+        </div>
+        <p id="status-message" class="status-message" role="status" hidden></p>
+        <section class="card chart-card" aria-labelledby="loss-title">
+          <div class="card-head">
+            <h2 id="loss-title">Loss</h2>
+            <ul class="legend">
+              <li class="legend-train">train</li>
+              <li class="legend-val">validation</li>
+            </ul>
+          </div>
+          <div class="chart-frame">
+            <div id="loss-chart" class="loss-chart" data-train-points="0" data-val-points="0" role="img" aria-label="Training and validation loss in nats by step"></div>
+            <p id="chart-placeholder" class="chart-placeholder">Waiting for the first loss values…</p>
+          </div>
+        </section>
+        <section class="card sample-card" aria-labelledby="sample-title">
+          <div class="card-head">
+            <h2 id="sample-title">Sample</h2>
+            <span id="sample-step" class="muted"></span>
+          </div>
+          <pre id="sample" class="sample"></pre>
+        </section>
+      </div>
+    </main>
+    <script nonce="${attr(opts.nonce)}" src="${attr(opts.scriptUri)}"></script>
+  </body>
+</html>
+`;
+}
+
+function text(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function attr(s: string): string {
+  return text(s).replace(/"/g, '&quot;');
+}

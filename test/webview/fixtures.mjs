@@ -1,0 +1,37 @@
+// Host messages for the webview tests, shaped like src/protocol/webviewProtocol.ts.
+
+export function runInfo(overrides = {}) {
+  return {
+    runId: 'run-1',
+    fileName: '/home/user/poems/sonnets.txt',
+    startedAt: 1_700_000_000_000,
+    hiddenSize: 128,
+    seqLength: 64,
+    batchSize: 32,
+    learningRate: 0.002,
+    vocabSize: 65,
+    trainTokens: 1_003_854,
+    valTokens: 111_540,
+    ...overrides,
+  };
+}
+
+/** A loss curve falling from about ln(65) towards 1.4 nats, with a little noise. */
+export function lossCurve(from, count, every = 1, offset = 0) {
+  const points = [];
+  for (let k = 0; k < count; k++) {
+    const step = from + k * every;
+    const wobble = 0.05 * Math.sin(step * 0.7);
+    points.push({ step, loss: 1.4 + 2.8 * Math.exp(-step / 120) + wobble + offset });
+  }
+  return points;
+}
+
+export function snapshot({ run = runInfo(), train = lossCurve(0, 300), val = lossCurve(0, 15, 20, 0.15), status = 'running', statusMessage = null, charsPerSec = 25_812, sample = 'Shall I compare thee to a summer’s day?\nThou art more lovely and more temperate:' } = {}) {
+  return { type: 'snapshot', state: { run, status, statusMessage, train, val, charsPerSec, sample } };
+}
+
+export const EMPTY_SNAPSHOT = {
+  type: 'snapshot',
+  state: { run: null, status: null, statusMessage: null, train: [], val: [], charsPerSec: 0, sample: null },
+};

@@ -1,0 +1,82 @@
+// The webview's pure parts, without a browser: message validation, the model, series alignment.
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import { EMPTY_SNAPSHOT, lossCurve, runInfo, snapshot } from './fixtures.mjs';
+import { importTs } from './harness.mjs';
+
+let m;
+
+before(async () => {
+  m = await importTs(['webview/hostMessages.ts', 'webview/panelModel.ts', 'webview/lossSeries.ts', 'webview/format.ts']);
+});
+
+test('alignLoss puts both series on one step axis with nulls where a series has no point', () => {
+  const train = [{ step: 0, loss: 4 }, { step: 1, loss: 3.5 }, { step: 2, loss: 3 }, { step: 3, loss: 2.8 }];
+  const val = [{ step: 0, loss: 4.1 }, { step: 2, loss: 3.2 }, { step: 5, loss: 2.9 }];
+  assert.deepEqual(m.alignLoss(train, val), [
+    [0, 1, 2, 3, 5],
+    [4, 3.5, 3, 2.8, null],
+    [4.1, null, 3.2, null, 2.9],
+  ]);
+  assert.deepEqual(m.alignLoss([], []), [[], [], []]);
+});
+
+test('parseHostMessage ignores unknown or malformed messages and drops undrawable points', () => {
+  for (const bad of [null, 'snapshot', [], { type: 'nope' }, { type: 'metrics' }, { type: 'status', runId: 'r', status: 'exploded' },
+    { type: 'sample', runId: 'r', step: 'x', text: '' }, { type: 'snapshot', state: null }]) {
+    assert.equal(m.parseHostMessage(bad), null, JSON.stringify(bad));
+  }
+  const metrics = m.parseHostMessage({ type: 'metrics', runId: 'r', train: [{ step: 1, loss: 2 }, { step: 2, loss: Infinity }, { step: 3 }, 7], val: 'x', charsPerSec: Number.NaN, extra: 1 });
+  assert.deepEqual(metrics, { type: 'metrics', runId: 'r', train: [{ step: 1, loss: 2 }], val: [], charsPerSec: 0 });
+  assert.deepEqual(m.parseHostMessage({ type: 'status', runId: 'r', status: 'failed', message: 42 }), { type: 'status', runId: 'r', status: 'failed', message: null });
+});
+
+test('parseSnapshot sorts out-of-order points, keeps the last of duplicates, and drops a malformed run', () => {
+  const s = m.parseSnapshot({ ...snapshot().state, run: { runId: 'r' }, train: [{ step: 2, loss: 1 }, { step: 1, loss: 2 }, { step: 2, loss: 0.5 }] });
+  assert.equal(s.run, null);
+  assert.deepEqual(s.train, [{ step: 1, loss: 2 }, { step: 2, loss: 0.5 }]);
+});
+
+test('the model appends only new steps of the current run and counts series changes', () => {
+  const model = new m.PanelModel();
+  assert.equal(model.apply(snapshot({ train: lossCurve(0, 10), val: lossCurve(0, 1) })), true);
+  const version = model.seriesVersion;
+  assert.equal(model.apply({ type: 'metrics', runId: 'other', train: lossCurve(10, 5), val: [], charsPerSec: 1 }), false);
+  assert.equal(model.apply({ type: 'metrics', runId: 'run-1', train: lossCurve(5, 10), val: [], charsPerSec: 9 }), true);
+  assert.deepEqual(model.state.train.map((p) => p.step), [...Array(15).keys()]);
+  assert.equal(model.state.charsPerSec, 9);
+  assert.equal(model.seriesVersion, version + 1);
+  model.apply({ type: 'metrics', runId: 'run-1', train: [], val: [], charsPerSec: 0 });
+  assert.equal(model.seriesVersion, version + 1, 'no new points, no redraw of the chart');
+  assert.equal(model.state.charsPerSec, 9, 'a missing speed keeps the last one');
+  model.apply({ type: 'sample', runId: 'run-1', step: 14, text: 'abc' });
+  model.apply({ type: 'status', runId: 'run-1', status: 'completed', message: 'done' });
+  assert.equal(model.state.sample, 'abc');
+  assert.equal(model.state.sampleStep, 14);
+  assert.equal(model.state.status, 'completed');
+  model.apply(EMPTY_SNAPSHOT);
+  assert.equal(model.state.run, null);
+  assert.equal(model.apply({ type: 'status', runId: 'run-1', status: 'running', message: null }), false);
+});
+
+test('persisted state round-trips and anything else is refused', () => {
+  const model = new m.PanelModel();
+  model.apply(snapshot({ run: runInfo({ runId: 'r9' }) }));
+  model.apply({ type: 'sample', runId: 'r9', step: 7, text: 'x' });
+  const restored = new m.PanelModel();
+  assert.equal(restored.restore(JSON.parse(JSON.stringify(model.toPersisted()))), true);
+  assert.deepEqual(restored.state, model.state);
+  for (const bad of [undefined, null, {}, { version: 2, snapshot: snapshot().state }, { version: 1, snapshot: 3 }]) {
+    assert.equal(new m.PanelModel().restore(bad), false, JSON.stringify(bad));
+  }
+});
+
+test('formatting: losses in nats and bits/char, counts, learning rates, file names', () => {
+  assert.equal(m.formatLoss(Math.LN2), '0.693 nats (1.000 bits/char)');
+  assert.equal(m.formatCount(9_999), '9,999');
+  assert.equal(m.formatCount(1_003_854), '1M');
+  assert.equal(m.formatLearningRate(0.002), '0.002');
+  assert.equal(m.formatLearningRate(0.0001), '1e-4');
+  assert.equal(m.baseName('C:\\data\\a.txt'), 'a.txt');
+  assert.equal(m.baseName('/home/u/b.md'), 'b.md');
+});

@@ -1,0 +1,249 @@
+// The panel in a real browser: what it draws and says for each host message, and what it posts.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { EMPTY_SNAPSHOT, lossCurve, runInfo, snapshot } from './fixtures.mjs';
+import { colourOnChart, launchBrowser, openPanel, requireBuild, send, startPanelServer, switchTheme, waitForPoints } from './harness.mjs';
+import { THEMES } from './themes.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  requireBuild();
+  server = await startPanelServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const text = (page, selector) => page.locator(selector).innerText();
+const posted = (page) => page.evaluate(() => window.__test.posted);
+
+/** Every test ends here: nothing was blocked by the CSP and nothing was logged or thrown. */
+async function assertClean(page, problems) {
+  assert.deepEqual(await page.evaluate(() => window.__test.violations), [], 'CSP violations');
+  assert.deepEqual(problems, [], 'console errors/warnings or page errors');
+  await page.close();
+}
+
+test('posts ready once on load and shows the empty state', async () => {
+  const { page, problems } = await openPanel(browser.context, server);
+  assert.deepEqual(await posted(page), [{ type: 'ready' }]);
+  assert.match(await text(page, '#empty-state'), /Run LSTM Lab: Train LSTM on File on an open file to start/);
+  assert.equal(await page.locator('#run-view').isVisible(), false);
+  assert.equal(await page.locator('#stop-button').getAttribute('disabled'), '');
+  await assertClean(page, problems);
+});
+
+test('a snapshot draws the falling train line and the val line in the theme colours', async () => {
+  const { page, problems } = await openPanel(browser.context, server, { theme: 'dark' });
+  await send(page, snapshot({ train: lossCurve(0, 300), val: lossCurve(0, 15, 20, 0.15) }));
+  await waitForPoints(page, 300, 15);
+
+  const train = await colourOnChart(page, THEMES.dark.vars['--vscode-charts-blue']);
+  const val = await colourOnChart(page, THEMES.dark.vars['--vscode-charts-orange']);
+  // Both lines span most of the plot's width, and both fall from left to right.
+  for (const [name, line] of [['train', train], ['val', val]]) {
+    assert.ok(line.count > 500, `${name} line pixels: ${JSON.stringify(line)}`);
+    assert.ok(line.columns > line.width * 0.6, `${name} line covers ${line.columns} of ${line.width} columns`);
+    assert.ok(line.meanYLeft < line.meanYRight, `${name} line should fall: ${JSON.stringify(line)}`);
+  }
+  // Val is drawn above train (its loss is higher) where both exist.
+  assert.ok(val.meanYRight < train.meanYRight, `val above train: ${val.meanYRight} vs ${train.meanYRight}`);
+  await assertClean(page, problems);
+});
+
+test('the header and status line show the run, latest losses in nats and bits/char, and speed', async () => {
+  const { page, problems } = await openPanel(browser.context, server);
+  const train = lossCurve(0, 300);
+  const val = lossCurve(0, 15, 20, 0.15);
+  await send(page, snapshot({ train, val, charsPerSec: 25_812.4 }));
+  await waitForPoints(page, 300, 15);
+
+  assert.equal(await text(page, '#run-file'), 'sonnets.txt');
+  assert.equal(await page.locator('#run-file').getAttribute('title'), '/home/user/poems/sonnets.txt');
+  const config = (await text(page, '#run-config')).replace(/\s+/g, ' ');
+  for (const part of ['hidden 128', 'seq 64', 'batch 32', 'lr 0.002', 'vocab 65', 'tokens 1M train · 112K val']) {
+    assert.ok(config.includes(part), `config "${config}" lacks "${part}"`);
+  }
+  const status = (await text(page, '#status-line')).replace(/\s+/g, ' ');
+  const nats = (x) => x.toFixed(3);
+  const bits = (x) => (x / Math.LN2).toFixed(3);
+  const lastTrain = train.at(-1).loss;
+  const lastVal = val.at(-1).loss;
+  for (const part of ['Training', 'step 299', `train ${nats(lastTrain)} nats (${bits(lastTrain)} bits/char)`,
+    `val ${nats(lastVal)} nats (${bits(lastVal)} bits/char)`, '25,812 chars/s']) {
+    assert.ok(status.includes(part), `status "${status}" lacks "${part}"`);
+  }
+  assert.match(await text(page, '#sample'), /^Shall I compare thee/);
+  await assertClean(page, problems);
+});
+
+test('metrics append, samples and status messages update the panel, other runs are ignored', async () => {
+  const { page, problems } = await openPanel(browser.context, server);
+  await send(page, snapshot({ train: lossCurve(0, 100), val: lossCurve(0, 5, 20) }));
+  await waitForPoints(page, 100, 5);
+
+  await send(page,
+    { type: 'metrics', runId: 'run-1', train: lossCurve(100, 20), val: [], charsPerSec: 31_000 },
+    { type: 'metrics', runId: 'run-1', train: lossCurve(110, 20), val: lossCurve(100, 1, 20), charsPerSec: 30_500 },
+    { type: 'metrics', runId: 'old-run', train: lossCurve(500, 50), val: lossCurve(500, 5), charsPerSec: 1 },
+    { type: 'unknown-future-message', runId: 'run-1' },
+    { type: 'metrics', runId: 'run-1', train: [{ step: 130, loss: Number.NaN }, { step: 'x', loss: 1 }], val: 'nope', charsPerSec: -1 },
+    { type: 'sample', runId: 'run-1', step: 129, text: '<b>not bold</b>\tand a tab' },
+  );
+  // Steps 110..119 repeat what the first message brought; only the new points count.
+  await waitForPoints(page, 130, 6);
+  let status = await text(page, '#status-line');
+  assert.match(status, /step 129/);
+  assert.match(status, /30,500 chars\/s/);
+  assert.equal(await text(page, '#sample'), '<b>not bold</b>\tand a tab');
+  assert.equal(await page.locator('#sample b').count(), 0, 'sample text must not be parsed as HTML');
+  assert.equal(await text(page, '#sample-step'), 'at step 129');
+
+  await send(page, { type: 'status', runId: 'run-1', status: 'diverged', message: 'Loss became NaN at step 130; kept the checkpoint from step 120.' });
+  await page.waitForFunction(() => document.getElementById('status-state')?.textContent === 'Diverged');
+  assert.equal(await text(page, '#status-message'), 'Loss became NaN at step 130; kept the checkpoint from step 120.');
+  assert.equal(await page.locator('#stop-button').getAttribute('disabled'), '');
+  assert.equal(await page.locator('#train-button').getAttribute('disabled'), null);
+  status = await text(page, '#status-line');
+  assert.doesNotMatch(status, /Training/);
+  await assertClean(page, problems);
+});
+
+test('Stop posts {type:"stop"} while running, Train posts {type:"train"} when not', async () => {
+  const { page, problems } = await openPanel(browser.context, server);
+  await send(page, snapshot({ status: 'running' }));
+  await page.waitForFunction(() => !document.getElementById('stop-button')?.hasAttribute('disabled'));
+
+  // Clicks on a disabled button go nowhere; force past Playwright's own actionability checks.
+  await page.locator('#train-button').click({ force: true });
+  await page.locator('#stop-button').click();
+  await page.locator('#stop-button').focus();
+  await page.keyboard.press('Enter');
+  assert.deepEqual(await posted(page), [{ type: 'ready' }, { type: 'stop' }, { type: 'stop' }]);
+
+  await send(page, { type: 'status', runId: 'run-1', status: 'stopped', message: null });
+  await page.waitForFunction(() => document.getElementById('stop-button')?.hasAttribute('disabled'));
+  await page.locator('#stop-button').click({ force: true });
+  await page.locator('#train-button').click();
+  assert.deepEqual((await posted(page)).slice(3), [{ type: 'train' }]);
+  await assertClean(page, problems);
+});
+
+test('a flood of metrics messages is drawn in a few frames, not one per message', async () => {
+  const { page, problems } = await openPanel(browser.context, server);
+  await send(page, snapshot({ train: [], val: [] }));
+  await waitForPoints(page, 0, 0);
+  const before = await page.evaluate(() => window.__test.strokes);
+  const messages = 3000;
+  await page.evaluate((n) => {
+    for (let step = 0; step < n; step++) {
+      const loss = 1.4 + 2.8 * Math.exp(-step / 600);
+      window.postMessage({ type: 'metrics', runId: 'run-1', train: [{ step, loss }], val: step % 100 === 0 ? [{ step, loss: loss + 0.1 }] : [], charsPerSec: 26_000 }, '*');
+    }
+  }, messages);
+  await waitForPoints(page, messages, messages / 100);
+  const strokes = (await page.evaluate(() => window.__test.strokes)) - before;
+  // One chart draw strokes a handful of paths (lines, grid, ticks); a draw per message would be ~18,000.
+  assert.ok(strokes < 300, `${strokes} canvas strokes for ${messages} messages`);
+  const train = await colourOnChart(page, THEMES.dark.vars['--vscode-charts-blue']);
+  assert.ok(train.columns > train.width * 0.6, `train line after the flood: ${JSON.stringify(train)}`);
+  await assertClean(page, problems);
+});
+
+test('a snapshot replaces everything; an empty one returns to the empty state', async () => {
+  const { page, problems } = await openPanel(browser.context, server);
+  await send(page, snapshot({ train: lossCurve(0, 300), val: lossCurve(0, 15, 20) }));
+  await waitForPoints(page, 300, 15);
+
+  await send(page, snapshot({ run: runInfo({ runId: 'run-2', fileName: 'C:\\logs\\build.log', hiddenSize: 256 }), train: lossCurve(0, 40), val: [], status: 'completed', sample: null }));
+  await waitForPoints(page, 40, 0);
+  assert.equal(await text(page, '#run-file'), 'build.log');
+  assert.match(await text(page, '#run-config'), /hidden\s+256/);
+  assert.match(await text(page, '#status-line'), /Completed/);
+  assert.equal(await text(page, '#sample'), 'No sample yet.');
+  const val = await colourOnChart(page, THEMES.dark.vars['--vscode-charts-orange']);
+  assert.equal(val.count, 0, 'the old run\'s val line is gone');
+  // A message for the replaced run no longer lands.
+  await send(page, { type: 'metrics', runId: 'run-1', train: lossCurve(300, 10), val: [], charsPerSec: 1 });
+  await send(page, { type: 'metrics', runId: 'run-2', train: lossCurve(40, 2), val: [], charsPerSec: 1 });
+  await waitForPoints(page, 42, 0);
+
+  await send(page, EMPTY_SNAPSHOT);
+  await waitForPoints(page, 0, 0);
+  assert.equal(await page.locator('#empty-state').isVisible(), true);
+  assert.equal(await page.locator('#run-view').isVisible(), false);
+  assert.equal(await text(page, '#run-file'), 'LSTM Lab');
+  await assertClean(page, problems);
+});
+
+test('saved state redraws at once after hide/show, and the host snapshot still wins', async () => {
+  const first = await openPanel(browser.context, server);
+  await send(first.page, snapshot({ train: lossCurve(0, 250), val: lossCurve(0, 12, 20) }));
+  await send(first.page, { type: 'sample', runId: 'run-1', step: 249, text: 'saved sample' });
+  await waitForPoints(first.page, 250, 12);
+  await first.page.waitForFunction(() => window.__test.state?.snapshot?.sample === 'saved sample', undefined, { timeout: 5000 });
+  const savedState = await first.page.evaluate(() => window.__test.state);
+  await assertClean(first.page, first.problems);
+
+  // A new page stands for the re-created webview: VS Code hands back the saved state.
+  const { page, problems } = await openPanel(browser.context, server, { savedState });
+  await waitForPoints(page, 250, 12);
+  assert.equal(await text(page, '#sample'), 'saved sample');
+  assert.equal(await text(page, '#sample-step'), 'at step 249');
+  const train = await colourOnChart(page, THEMES.dark.vars['--vscode-charts-blue']);
+  assert.ok(train.columns > train.width * 0.6, `restored train line: ${JSON.stringify(train)}`);
+
+  await send(page, snapshot({ train: lossCurve(0, 260), val: lossCurve(0, 13, 20), sample: 'from the host' }));
+  await waitForPoints(page, 260, 13);
+  assert.equal(await text(page, '#sample'), 'from the host');
+  assert.equal(await text(page, '#sample-step'), '');
+  await assertClean(page, problems);
+});
+
+test('garbage saved state is ignored', async () => {
+  const { page, problems } = await openPanel(browser.context, server, { savedState: { version: 99, snapshot: 'x' } });
+  assert.equal(await page.locator('#empty-state').isVisible(), true);
+  await assertClean(page, problems);
+});
+
+test('switching theme recolours the lines from the new theme variables', async () => {
+  const { page, problems } = await openPanel(browser.context, server, { theme: 'light' });
+  await send(page, snapshot());
+  await waitForPoints(page, 300, 15);
+  const lightBlue = THEMES.light.vars['--vscode-charts-blue'];
+  const darkBlue = THEMES.dark.vars['--vscode-charts-blue'];
+  assert.ok((await colourOnChart(page, lightBlue, 6)).count > 500, 'light theme train colour');
+  assert.equal((await colourOnChart(page, darkBlue, 6)).count, 0, 'no dark theme colour yet');
+
+  await switchTheme(page, 'dark');
+  await waitForPoints(page, 300, 15);
+  const after = await colourOnChart(page, darkBlue, 6);
+  assert.ok(after.count > 500, `dark theme train colour after the switch: ${JSON.stringify(after)}`);
+  assert.equal((await colourOnChart(page, lightBlue, 6)).count, 0, 'light theme colour is gone');
+  await assertClean(page, problems);
+});
+
+test('the CSP is in force: inline styles, inline scripts and eval are blocked and reported', async () => {
+  const { page, problems } = await openPanel(browser.context, server);
+  await page.evaluate(() => {
+    document.body.setAttribute('style', 'outline: 1px solid red');
+    const script = document.createElement('script');
+    script.textContent = 'window.__inlineRan = true';
+    document.body.append(script);
+    // A string timer is eval; it runs outside DevTools' evaluate, which is exempt from the CSP.
+    setTimeout('window.__evalRan = true', 0);
+  });
+  await page.waitForFunction(() => window.__test.violations.length >= 3);
+  const directives = (await page.evaluate(() => window.__test.violations)).map((v) => v.directive).sort();
+  assert.deepEqual(directives, ['script-src-elem', 'script-src', 'style-src-attr'].sort());
+  assert.equal(await page.evaluate(() => window.__inlineRan), undefined);
+  assert.equal(await page.evaluate(() => window.__evalRan), undefined);
+  await page.close();
+  // Chromium also logs each refusal to the console; those are expected here.
+  assert.ok(problems.every((p) => /Content Security Policy/.test(p)), problems.join('\n'));
+});

@@ -1,0 +1,29 @@
+/** Number formatting for the header and the status line. */
+
+const integer = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
+const compact = new Intl.NumberFormat(undefined, { notation: 'compact', maximumSignificantDigits: 3 });
+
+/** Loss in nats with its bits-per-character equivalent (1 nat = 1/ln 2 bits). */
+export function formatLoss(nats: number): string {
+  return `${nats.toFixed(3)} nats (${(nats / Math.LN2).toFixed(3)} bits/char)`;
+}
+
+export function formatInteger(n: number): string {
+  return integer.format(n);
+}
+
+/** Token counts reach millions; three significant figures are plenty in a header. */
+export function formatCount(n: number): string {
+  return n < 10_000 ? integer.format(n) : compact.format(n);
+}
+
+/** Learning rates read best as written in configs: 0.002, 1e-4. */
+export function formatLearningRate(lr: number): string {
+  return lr !== 0 && Math.abs(lr) < 1e-3 ? lr.toExponential() : String(lr);
+}
+
+/** The last path segment, for either separator. */
+export function baseName(path: string): string {
+  const parts = path.split(/[\\/]/);
+  return parts[parts.length - 1] || path;
+}

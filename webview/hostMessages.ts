@@ -1,0 +1,104 @@
+/**
+ * Loose validation of what the host sends. The host is trusted, but a malformed or newer message
+ * must not break the panel: unknown types are ignored and bad points are dropped.
+ */
+import { isObject } from '../src/protocol/messages';
+import type { HostToWebview, LossPoint, PanelSnapshot, RunInfo, RunStatus } from '../src/protocol/webviewProtocol';
+
+const STATUSES: ReadonlySet<string> = new Set<RunStatus>(['running', 'completed', 'stopped', 'diverged', 'failed']);
+
+/** Returns the message if it is one the panel understands, otherwise null. */
+export function parseHostMessage(data: unknown): HostToWebview | null {
+  if (!isObject(data)) return null;
+  switch (data.type) {
+    case 'snapshot': {
+      const state = parseSnapshot(data.state);
+      return state ? { type: 'snapshot', state } : null;
+    }
+    case 'metrics':
+      if (typeof data.runId !== 'string') return null;
+      return {
+        type: 'metrics',
+        runId: data.runId,
+        train: parsePoints(data.train),
+        val: parsePoints(data.val),
+        charsPerSec: nonNegative(data.charsPerSec),
+      };
+    case 'sample':
+      if (typeof data.runId !== 'string' || typeof data.text !== 'string' || !isFiniteNumber(data.step)) return null;
+      return { type: 'sample', runId: data.runId, step: data.step, text: data.text };
+    case 'status':
+      if (typeof data.runId !== 'string' || !isStatus(data.status)) return null;
+      return { type: 'status', runId: data.runId, status: data.status, message: optionalString(data.message) };
+    default:
+      return null;
+  }
+}
+
+/** Also used for the state saved with `vscode.setState`, which may come from an older panel. */
+export function parseSnapshot(value: unknown): PanelSnapshot | null {
+  if (!isObject(value)) return null;
+  return {
+    run: parseRunInfo(value.run),
+    status: isStatus(value.status) ? value.status : null,
+    statusMessage: optionalString(value.statusMessage),
+    train: sortedByStep(parsePoints(value.train)),
+    val: sortedByStep(parsePoints(value.val)),
+    charsPerSec: nonNegative(value.charsPerSec),
+    sample: optionalString(value.sample),
+  };
+}
+
+function parseRunInfo(value: unknown): RunInfo | null {
+  if (!isObject(value) || typeof value.runId !== 'string' || typeof value.fileName !== 'string') return null;
+  const numbers = ['startedAt', 'hiddenSize', 'seqLength', 'batchSize', 'learningRate', 'vocabSize', 'trainTokens', 'valTokens'] as const;
+  for (const key of numbers) if (!isFiniteNumber(value[key])) return null;
+  return {
+    runId: value.runId,
+    fileName: value.fileName,
+    startedAt: value.startedAt as number,
+    hiddenSize: value.hiddenSize as number,
+    seqLength: value.seqLength as number,
+    batchSize: value.batchSize as number,
+    learningRate: value.learningRate as number,
+    vocabSize: value.vocabSize as number,
+    trainTokens: value.trainTokens as number,
+    valTokens: value.valTokens as number,
+  };
+}
+
+/** Keeps only points that can be drawn: a diverged run's NaN/Infinity losses are left out. */
+function parsePoints(value: unknown): LossPoint[] {
+  if (!Array.isArray(value)) return [];
+  const points: LossPoint[] = [];
+  for (const p of value) {
+    if (isObject(p) && isFiniteNumber(p.step) && isFiniteNumber(p.loss)) points.push({ step: p.step, loss: p.loss });
+  }
+  return points;
+}
+
+/** The chart needs strictly increasing steps; a later duplicate wins. */
+function sortedByStep(points: LossPoint[]): LossPoint[] {
+  let ordered = true;
+  for (let i = 1; i < points.length && ordered; i++) ordered = points[i]!.step > points[i - 1]!.step;
+  if (ordered) return points;
+  const byStep = new Map<number, LossPoint>();
+  for (const p of points) byStep.set(p.step, p);
+  return [...byStep.values()].sort((a, b) => a.step - b.step);
+}
+
+function isStatus(value: unknown): value is RunStatus {
+  return typeof value === 'string' && STATUSES.has(value);
+}
+
+function isFiniteNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+function nonNegative(value: unknown): number {
+  return isFiniteNumber(value) && value > 0 ? value : 0;
+}
+
+function optionalString(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}

@@ -1,0 +1,49 @@
+/**
+ * Webview entry: draws what the host sends and posts the user's requests back.
+ * Messages only update the model; the view and the chart catch up once per animation frame.
+ */
+// Only the components the panel uses, to keep the bundle small.
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import { observeThemeChanges } from './chartTheme';
+import { frameTask, trailingThrottle } from './frame';
+import { parseHostMessage } from './hostMessages';
+import { LossChart } from './lossChart';
+import { PanelModel } from './panelModel';
+import { PanelView } from './view';
+import { connectToHost } from './vscodeApi';
+
+// Saving serialises every point, so it is rate-limited; a hidden-then-shown panel may lose
+// the last second, which the host's snapshot then fills in.
+const SAVE_INTERVAL_MS = 1000;
+
+const vscode = connectToHost();
+const model = new PanelModel();
+const view = new PanelView();
+const chart = new LossChart(view.chartContainer);
+
+let drawnSeries = -1;
+const render = frameTask(() => {
+  view.render(model.state);
+  if (drawnSeries !== model.seriesVersion) {
+    drawnSeries = model.seriesVersion;
+    chart.setSeries(model.state.train, model.state.val);
+  }
+});
+const save = trailingThrottle(() => vscode.setState(model.toPersisted()), SAVE_INTERVAL_MS);
+
+// Draw the last known state at once; the host's snapshot, answering `ready`, replaces it.
+model.restore(vscode.getState());
+render();
+
+window.addEventListener('message', (event: MessageEvent<unknown>) => {
+  const message = parseHostMessage(event.data);
+  if (message && model.apply(message)) {
+    render();
+    save();
+  }
+});
+view.onStop(() => vscode.postMessage({ type: 'stop' }));
+view.onTrain(() => vscode.postMessage({ type: 'train' }));
+observeThemeChanges(frameTask(() => chart.refreshTheme()));
+
+vscode.postMessage({ type: 'ready' });

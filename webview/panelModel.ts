@@ -1,0 +1,84 @@
+/**
+ * What the panel shows, updated from host messages. Rendering is separate and batched per frame,
+ * so `apply` only does array appends and field writes, however many messages arrive.
+ */
+import { emptySnapshot } from '../src/protocol/webviewProtocol';
+import type { HostToWebview, LossPoint, PanelSnapshot } from '../src/protocol/webviewProtocol';
+import { isObject } from '../src/protocol/messages';
+import { parseSnapshot } from './hostMessages';
+
+export interface PanelState extends PanelSnapshot {
+  /** Step the sample was generated at; snapshots do not carry it. */
+  sampleStep: number | null;
+}
+
+const PERSISTED_VERSION = 1;
+
+export class PanelModel {
+  state: PanelState = { ...emptySnapshot(), sampleStep: null };
+  /** Bumped whenever the loss series change, so the chart skips frames where only text changed. */
+  seriesVersion = 0;
+
+  /** Applies one host message; returns false when it changed nothing (e.g. it was for another run). */
+  apply(message: HostToWebview): boolean {
+    if (message.type === 'snapshot') {
+      this.replace(message.state, null);
+      return true;
+    }
+    // A snapshot introduces every run; leftovers from an earlier run may still be in flight.
+    if (this.state.run?.runId !== message.runId) return false;
+    switch (message.type) {
+      case 'metrics': {
+        const added = appendAfterLast(this.state.train, message.train) + appendAfterLast(this.state.val, message.val);
+        if (added > 0) this.seriesVersion++;
+        if (message.charsPerSec > 0) this.state.charsPerSec = message.charsPerSec;
+        return true;
+      }
+      case 'sample':
+        this.state.sample = message.text;
+        this.state.sampleStep = message.step;
+        return true;
+      case 'status':
+        this.state.status = message.status;
+        this.state.statusMessage = message.message;
+        return true;
+    }
+  }
+
+  /** The state to hand to `vscode.setState`, so a re-shown panel can draw before the host answers. */
+  toPersisted(): unknown {
+    const { sampleStep, ...snapshot } = this.state;
+    return { version: PERSISTED_VERSION, snapshot, sampleStep };
+  }
+
+  /** Restores what `toPersisted` produced; returns false for anything else. */
+  restore(saved: unknown): boolean {
+    if (!isObject(saved) || saved.version !== PERSISTED_VERSION) return false;
+    const snapshot = parseSnapshot(saved.snapshot);
+    if (!snapshot) return false;
+    const step = saved.sampleStep;
+    this.replace(snapshot, typeof step === 'number' && Number.isFinite(step) ? step : null);
+    return true;
+  }
+
+  private replace(snapshot: PanelSnapshot, sampleStep: number | null): void {
+    this.state = { ...snapshot, train: [...snapshot.train], val: [...snapshot.val], sampleStep };
+    this.seriesVersion++;
+  }
+}
+
+/**
+ * Appends points beyond the series' last step. Steps only grow within a run, so anything at or
+ * before the last step is a repeat (e.g. a metrics message that crossed a snapshot) and is dropped.
+ */
+function appendAfterLast(series: LossPoint[], points: readonly LossPoint[]): number {
+  let added = 0;
+  for (const p of points) {
+    const last = series[series.length - 1];
+    if (last === undefined || p.step > last.step) {
+      series.push(p);
+      added++;
+    }
+  }
+  return added;
+}

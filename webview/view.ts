@@ -1,0 +1,120 @@
+/**
+ * The panel's text and buttons, over the skeleton from src/panel/html.ts. Everything that comes
+ * from the host is written with textContent, never parsed as HTML.
+ */
+import type { LossPoint, RunInfo, RunStatus } from '../src/protocol/webviewProtocol';
+import { baseName, formatCount, formatInteger, formatLearningRate, formatLoss } from './format';
+import type { PanelState } from './panelModel';
+
+const STATUS_LABELS: Record<RunStatus, string> = {
+  running: 'Training',
+  completed: 'Completed',
+  stopped: 'Stopped',
+  diverged: 'Diverged',
+  failed: 'Failed',
+};
+
+export class PanelView {
+  readonly chartContainer = byId('loss-chart');
+  private readonly runFile = byId('run-file');
+  private readonly runConfig = byId('run-config');
+  private readonly stopButton = byId('stop-button');
+  private readonly trainButton = byId('train-button');
+  private readonly emptyState = byId('empty-state');
+  private readonly runView = byId('run-view');
+  private readonly statusLine = byId('status-line');
+  private readonly statusState = byId('status-state');
+  private readonly statusStep = byId('status-step');
+  private readonly statusTrain = byId('status-train');
+  private readonly statusVal = byId('status-val');
+  private readonly statusSpeed = byId('status-speed');
+  private readonly statusMessage = byId('status-message');
+  private readonly chartPlaceholder = byId('chart-placeholder');
+  private readonly sampleStep = byId('sample-step');
+  private readonly sample = byId('sample');
+  // Undefined until the first render, so that render always fills the header once.
+  private shownRun: RunInfo | null | undefined;
+
+  onStop(handler: () => void): void {
+    onEnabledClick(this.stopButton, handler);
+  }
+
+  onTrain(handler: () => void): void {
+    onEnabledClick(this.trainButton, handler);
+  }
+
+  render(state: PanelState): void {
+    const { run, status } = state;
+    this.emptyState.hidden = run !== null;
+    this.runView.hidden = run === null;
+    this.stopButton.toggleAttribute('disabled', status !== 'running');
+    this.trainButton.toggleAttribute('disabled', status === 'running');
+    if (run !== this.shownRun) this.renderRun(run);
+    if (run === null) return;
+
+    this.statusLine.dataset.status = status ?? 'waiting';
+    const lastTrain = last(state.train);
+    const lastVal = last(state.val);
+    // Without a status from the host there is nothing to claim once points arrive.
+    setText(this.statusState, status ? STATUS_LABELS[status] : lastTrain || lastVal ? '' : 'Waiting for the first step');
+    const step = Math.max(lastTrain?.step ?? -1, lastVal?.step ?? -1);
+    setText(this.statusStep, step >= 0 ? `step ${formatInteger(step)}` : '');
+    setText(this.statusTrain, lastTrain ? `train ${formatLoss(lastTrain.loss)}` : '');
+    setText(this.statusVal, lastVal ? `val ${formatLoss(lastVal.loss)}` : '');
+    setText(this.statusSpeed, state.charsPerSec > 0 ? `${formatInteger(state.charsPerSec)} chars/s` : '');
+    setText(this.statusMessage, state.statusMessage ?? '');
+    this.statusMessage.hidden = !state.statusMessage;
+
+    this.chartPlaceholder.hidden = state.train.length + state.val.length > 0;
+    setText(this.sampleStep, state.sample !== null && state.sampleStep !== null ? `at step ${formatInteger(state.sampleStep)}` : '');
+    setText(this.sample, state.sample ?? 'No sample yet.');
+    this.sample.classList.toggle('muted', state.sample === null);
+  }
+
+  private renderRun(run: RunInfo | null): void {
+    this.shownRun = run;
+    setText(this.runFile, run ? baseName(run.fileName) : 'LSTM Lab');
+    this.runFile.title = run?.fileName ?? '';
+    const entries: [string, string][] = run
+      ? [
+          ['hidden', formatInteger(run.hiddenSize)],
+          ['seq', formatInteger(run.seqLength)],
+          ['batch', formatInteger(run.batchSize)],
+          ['lr', formatLearningRate(run.learningRate)],
+          ['vocab', formatInteger(run.vocabSize)],
+          ['tokens', `${formatCount(run.trainTokens)} train · ${formatCount(run.valTokens)} val`],
+        ]
+      : [];
+    this.runConfig.replaceChildren(...entries.map(([term, value]) => {
+      const item = document.createElement('div');
+      const dt = document.createElement('dt');
+      const dd = document.createElement('dd');
+      dt.textContent = term;
+      dd.textContent = value;
+      item.append(dt, dd);
+      return item;
+    }));
+  }
+}
+
+function byId(id: string): HTMLElement {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`panel HTML has no #${id}`);
+  return el;
+}
+
+/** Skips unchanged text: this runs every frame while training, and each write costs a layout. */
+function setText(el: HTMLElement, text: string): void {
+  if (el.textContent !== text) el.textContent = text;
+}
+
+function last(points: readonly LossPoint[]): LossPoint | undefined {
+  return points[points.length - 1];
+}
+
+/** vscode-button still dispatches click events while disabled (e.g. from scripts), so check here. */
+function onEnabledClick(button: HTMLElement, handler: () => void): void {
+  button.addEventListener('click', () => {
+    if (!button.hasAttribute('disabled')) handler();
+  });
+}
