@@ -30,7 +30,7 @@ export function activate(context: vscode.ExtensionContext): LabApi {
   let controller: TrainingController | undefined;
   const panel = new LabPanel(context.extensionUri, state, log, (message) => {
     if (message.type === 'stop') void controller?.stop();
-    else if (message.type === 'train') void controller?.train(undefined);
+    else if (message.type === 'train') void controller?.train(controller.lastDocument());
   });
   controller = new TrainingController(worker, config, state, panel, status, log);
   const hover = new PredictionHoverProvider({

@@ -62,9 +62,12 @@ export class TrainingController implements vscode.Disposable {
     return this.worker.predict({ context, next, topK });
   }
 
-  /** Trains on `document` (default: the active editor's). Returns the run id, or undefined. */
+  /**
+   * Trains on `document`, by default the active editor's (or, when the panel has focus, the
+   * visible editor's). Returns the run id, or undefined when nothing was started.
+   */
   async train(document?: vscode.TextDocument, options: TrainOptions = {}): Promise<string | undefined> {
-    const doc = document ?? vscode.window.activeTextEditor?.document ?? this.fallbackDocument();
+    const doc = document ?? vscode.window.activeTextEditor?.document ?? vscode.window.visibleTextEditors[0]?.document;
     if (!doc) {
       void vscode.window.showWarningMessage('LSTM Lab: open a file first, then run "Train LSTM on File" on it.');
       return undefined;
@@ -150,7 +153,8 @@ export class TrainingController implements vscode.Disposable {
     }
   }
 
-  private fallbackDocument(): vscode.TextDocument | undefined {
+  /** The document to train on again from the panel: the last trained one while it is open. */
+  lastDocument(): vscode.TextDocument | undefined {
     if (this.trained) {
       const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === this.trained!.toString());
       if (doc) return doc;

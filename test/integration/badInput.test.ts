@@ -45,7 +45,7 @@ suite('LSTM Lab: bad input', () => {
     const undo = await useTestSettings({ 'train.learningRate': -1, 'train.hiddenSize': 'big', 'train.batchSize': 0 });
     try {
       await openFixture('abc.txt');
-      const runId = await vscode.commands.executeCommand<string | undefined>('lstmLab.train');
+      const runId = await vscode.commands.executeCommand<string | undefined>('lstmLab.train', { ifRunning: 'stop' });
       assert.ok(runId);
       const s = await waitFor('steps', () => { const s = api.snapshot(); return s.train.length > 0 && s; });
       assert.equal(s.run?.hiddenSize, 128, 'the default hidden size replaced "big"');
@@ -62,7 +62,7 @@ suite('LSTM Lab: bad input', () => {
       const big = 'All the world\u2019s a stage, and all the men and women merely players. '.repeat(4000);
       const doc = await vscode.workspace.openTextDocument({ content: big, language: 'plaintext' });
       await vscode.window.showTextDocument(doc);
-      const runId = await vscode.commands.executeCommand<string | undefined>('lstmLab.train');
+      const runId = await vscode.commands.executeCommand<string | undefined>('lstmLab.train', { ifRunning: 'stop' });
       assert.ok(runId);
       const s = await waitFor('run info', () => api.snapshot().run ?? undefined);
       assert.ok(s.trainTokens + s.valTokens <= 20_000, `${s.trainTokens + s.valTokens} tokens`);

@@ -1,0 +1,321 @@
+#!/usr/bin/env node
+// End-to-end UI test: drives the real VS Code workbench (code-server in Chromium) the way a user
+// would. Opens samples/shakespeare.txt, runs "LSTM Lab: Train LSTM on File" from the command
+// palette, watches the loss chart in the panel grow, checks nothing tripped the webview's
+// Content Security Policy, then runs "LSTM Lab: Stop Training".
+//
+//   node test/ui/run-ui.mjs [--extension DIR] [--sample FILE] [--verbose]
+//
+// --extension / --sample default to this repo and samples/shakespeare.txt; they exist so the test
+// itself can be checked against a throwaway extension. Screenshots go to test-results/.
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  REPO, deadline, launchBrowser, makeScratch, printExtensionHostErrors, requireBuilt, seconds, startCodeServer,
+  withTimeout, workbenchUrl,
+} from '../vscode/codeServer.mjs';
+
+const TIME_LIMIT_MS = 6 * 60_000;
+const FIRST_POINTS_TIMEOUT_MS = 180_000; // cold start: worker spawn, wasm compile, first batches
+const GROWTH_WINDOW_MS = 5_000;
+const RESULTS = join(REPO, 'test-results');
+// What Chromium logs when a Content Security Policy blocks something, plus what the init script
+// below logs for `securitypolicyviolation` events.
+const CSP_VIOLATION = /Refused to|Content Security Policy|securitypolicyviolation/i;
+
+const { values: opts } = parseArgs({
+  options: {
+    extension: { type: 'string' },
+    sample: { type: 'string' },
+    verbose: { type: 'boolean', default: false },
+  },
+});
+
+// --- checks --------------------------------------------------------------------------------
+
+// Every check the scenario makes, in order; one not reached because an earlier one failed
+// still counts, as a failure, so the totals do not shrink when things break early.
+const PLANNED = [
+  'workbench opens the workspace',
+  'Quick Open opens the sample text',
+  'palette runs "LSTM Lab: Train LSTM on File"',
+  'panel shows the loss chart',
+  'loss chart receives training points',
+  'loss chart keeps growing',
+  'loss chart canvas has drawn pixels',
+  'palette runs "LSTM Lab: Stop Training"',
+  'training stops',
+  'no Content Security Policy violations',
+];
+const checks = [];
+// Set once the page exists: describes error dialogs/notifications to explain a failed check.
+let explainFailure = async () => '';
+
+function record(name, ok, detail = '') {
+  checks.push({ name, ok });
+  console.log(`${ok ? '  ✔' : '  ✘'} ${name}${detail ? ` — ${detail}` : ''}`);
+  return ok;
+}
+
+/** Runs one check; a thrown error fails it (with the reason) instead of ending the run. */
+async function check(name, fn) {
+  try {
+    const detail = await fn();
+    return record(name, true, typeof detail === 'string' ? detail : '');
+  } catch (err) {
+    const why = String(err?.message ?? err).split('\n')[0];
+    const shown = await explainFailure().catch(() => '');
+    return record(name, false, shown ? `${why}; workbench shows: ${shown}` : why);
+  }
+}
+
+// --- workbench driving ---------------------------------------------------------------------
+
+async function waitForWorkbench(page) {
+  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  // The explorer lists the folder once the remote file system is connected.
+  await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
+}
+
+/** Opens a workspace file through Quick Open (ctrl+P) and waits for its editor tab. */
+async function quickOpen(page, fileName) {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: 15_000 });
+  await input.fill(fileName);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: fileName }).first().waitFor({ timeout: 15_000 });
+  await page.keyboard.press('Enter');
+  await page.locator(`.tabs-container .tab[aria-label^="${fileName}"]`).waitFor({ timeout: 15_000 });
+  await page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor({ timeout: 15_000 });
+}
+
+/** Runs a command by its palette title (F1, type, pick the exact entry, Enter). */
+async function runCommand(page, title) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: 15_000 });
+  await input.fill(`>${title}`);
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  await row.waitFor({ timeout: 30_000 });
+  await row.click();
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
+}
+
+/** Text of error dialogs and error notifications currently on screen (e.g. a failed command). */
+async function visibleErrors(page) {
+  const texts = await page.locator([
+    '.monaco-dialog-box .dialog-message-text',
+    '.monaco-dialog-box .dialog-message-detail',
+    '.notification-list-item:has(.codicon-error) .notification-list-item-message',
+  ].join(', ')).allInnerTexts();
+  return texts.map((t) => t.trim()).filter(Boolean).join(' / ');
+}
+
+/** Waits for `promise`, but gives up as soon as the workbench shows an error dialog. */
+async function untilOrError(page, promise) {
+  let done = false;
+  const watch = (async () => {
+    while (!done) {
+      await page.waitForTimeout(1_000);
+      const errors = done ? '' : await visibleErrors(page).catch(() => '');
+      if (errors) throw new Error('error shown while waiting');
+    }
+  })();
+  try {
+    return await Promise.race([promise, watch]);
+  } finally {
+    done = true;
+    watch.catch(() => {});
+    promise.catch(() => {});
+  }
+}
+
+// The panel's content lives two iframes deep: VS Code's webview host frame, then the frame
+// holding the extension's HTML.
+function panelFrame(page) {
+  return page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame');
+}
+
+async function trainPoints(chart) {
+  const value = await chart.getAttribute('data-train-points', { timeout: 5_000 });
+  return Number(value ?? NaN);
+}
+
+async function waitForTrainPoints(chart, atLeast, timeoutMs) {
+  const until = Date.now() + timeoutMs;
+  let n = NaN;
+  while (Date.now() < until) {
+    try { n = await trainPoints(chart); } catch { /* panel still loading */ }
+    if (n >= atLeast) return n;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`data-train-points is ${n}, wanted ≥ ${atLeast} within ${timeoutMs / 1000} s`);
+}
+
+/**
+ * Counts the chart canvas pixels that differ from its most common colour (the background), so
+ * an empty or blank chart fails. Runs inside the panel frame.
+ */
+async function chartInk(chart) {
+  return chart.evaluate((el) => {
+    const canvases = [...el.querySelectorAll('canvas')];
+    if (!canvases.length) throw new Error('no canvas inside #loss-chart');
+    let best = { ink: 0, size: '' };
+    for (const canvas of canvases) {
+      const { width, height } = canvas;
+      if (!width || !height) continue;
+      const data = canvas.getContext('2d').getImageData(0, 0, width, height).data;
+      const counts = new Map();
+      for (let i = 0; i < data.length; i += 4) {
+        const key = (data[i] << 24) | (data[i + 1] << 16) | (data[i + 2] << 8) | data[i + 3];
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+      const background = Math.max(...counts.values());
+      const ink = width * height - background;
+      if (ink > best.ink) best = { ink, size: `${width}×${height}` };
+    }
+    return best;
+  });
+}
+
+// --- the test ------------------------------------------------------------------------------
+
+async function main() {
+  const started = Date.now();
+  const cancelDeadline = deadline(TIME_LIMIT_MS, 'ui');
+  const extensionPath = resolve(opts.extension ?? REPO);
+  const sample = resolve(opts.sample ?? join(REPO, 'samples/shakespeare.txt'));
+  mkdirSync(RESULTS, { recursive: true });
+  const scratch = makeScratch('ui');
+  let server;
+  let browser;
+  let crashed = null;
+  const violations = [];
+  try {
+    if (!opts.extension) requireBuilt('dist/extension.js');
+    if (!existsSync(sample)) throw new Error(`sample text ${sample} is missing`);
+    const fileName = basename(sample);
+    copyFileSync(sample, join(scratch.workspace, fileName));
+
+    server = await startCodeServer(scratch);
+    console.log(`code-server up at ${server.url} in ${seconds(server.startupMs)}`);
+    browser = await launchBrowser(scratch);
+    const { context } = browser;
+    await context.addInitScript(reportCspViolations);
+    const page = await context.newPage();
+    watchConsole(page, violations);
+    explainFailure = () => withTimeout(visibleErrors(page), 5_000, 'reading error dialogs');
+
+    const payload = [['extensionDevelopmentPath', server.remote(extensionPath)]];
+    const uiStarted = Date.now();
+    await runScenario(page, server, scratch.workspace, payload, fileName);
+    console.log(`scenario took ${seconds(Date.now() - uiStarted)}`);
+    record('no Content Security Policy violations', violations.length === 0,
+      violations.length ? `${violations.length}: ${violations[0].slice(0, 300)}` : '');
+  } catch (err) {
+    crashed = err;
+    console.error(`ui: harness error: ${err.stack ?? err}`);
+    if (server) console.error(`--- code-server log tail (${server.logFile}) ---\n${server.tail()}`);
+  } finally {
+    if (crashed || checks.some((c) => !c.ok)) printExtensionHostErrors(scratch);
+    await browser?.close();
+    await server?.stop();
+    cancelDeadline();
+  }
+
+  for (const name of PLANNED.filter((n) => !checks.some((c) => c.name === n))) {
+    record(name, false, 'not reached');
+  }
+  const passed = checks.filter((c) => c.ok).length;
+  // A crash counts as a failure even when it happened after the last check.
+  const failed = checks.length - passed + (crashed && checks.every((c) => c.ok) ? 1 : 0);
+  scratch.dispose(failed === 0);
+  console.log(`ui took ${seconds(Date.now() - started)}`);
+  console.log(`ui: ${passed} passed, ${failed} failed`);
+  process.exit(failed === 0 ? 0 : 1);
+}
+
+async function runScenario(page, server, workspace, payload, fileName) {
+  await page.goto(workbenchUrl(server, workspace, payload), { timeout: 60_000 });
+  const opened = await check('workbench opens the workspace', () => waitForWorkbench(page))
+    && await check('Quick Open opens the sample text', () => quickOpen(page, fileName));
+  const trained = opened && await check('palette runs "LSTM Lab: Train LSTM on File"',
+    () => runCommand(page, 'LSTM Lab: Train LSTM on File'));
+
+  const chart = panelFrame(page).locator('#loss-chart');
+  let points = NaN;
+  const panelUp = trained && await check('panel shows the loss chart',
+    () => untilOrError(page, chart.waitFor({ state: 'attached', timeout: 60_000 })));
+  const hasPoints = panelUp && await check('loss chart receives training points', async () => {
+    const t0 = Date.now();
+    points = await waitForTrainPoints(chart, 1, FIRST_POINTS_TIMEOUT_MS);
+    return `${points} after ${seconds(Date.now() - t0)}`;
+  });
+  if (hasPoints) {
+    await check('loss chart keeps growing', async () => {
+      const before = await trainPoints(chart);
+      const after = await waitForTrainPoints(chart, before + 1, GROWTH_WINDOW_MS + 10_000);
+      return `${before} → ${after}`;
+    });
+    await check('loss chart canvas has drawn pixels', async () => {
+      await page.waitForTimeout(1_000); // let the chart paint the latest points
+      const { ink, size } = await chartInk(chart);
+      if (ink < 50) throw new Error(`only ${ink} non-background pixels`);
+      return `${ink} non-background pixels on a ${size} canvas`;
+    });
+  }
+  await screenshot(page, 'ui-training');
+
+  if (trained) {
+    const stopped = await check('palette runs "LSTM Lab: Stop Training"',
+      () => runCommand(page, 'LSTM Lab: Stop Training'));
+    if (stopped && hasPoints) {
+      await check('training stops', async () => {
+        await page.waitForTimeout(3_000); // points already in flight may still land
+        const before = await trainPoints(chart);
+        await page.waitForTimeout(GROWTH_WINDOW_MS);
+        const after = await trainPoints(chart);
+        if (after !== before) throw new Error(`still growing after stop: ${before} → ${after}`);
+        return `${after} points`;
+      });
+    }
+    await screenshot(page, 'ui-stopped');
+  }
+}
+
+async function screenshot(page, name) {
+  const path = join(RESULTS, `${name}.png`);
+  try {
+    await page.screenshot({ path, timeout: 15_000 });
+    console.log(`  screenshot: ${path}`);
+  } catch (err) {
+    console.log(`  screenshot ${name} failed: ${err.message}`);
+  }
+}
+
+// --- console and CSP -----------------------------------------------------------------------
+
+/** Collects console output of the page and all its frames; remembers CSP violations. */
+function watchConsole(page, violations) {
+  page.on('console', (msg) => {
+    const text = msg.text();
+    if (CSP_VIOLATION.test(text)) {
+      violations.push(text);
+      console.log(`  [csp] ${text}`);
+    } else if (opts.verbose) {
+      console.log(`  [browser ${msg.type()}] ${text}`);
+    }
+  });
+  page.on('pageerror', (err) => { if (opts.verbose) console.log(`  [page error] ${err.message}`); });
+}
+
+// Runs in every frame before its own scripts (including the webview frames); a blocked resource
+// shows up here even where Chromium would not log it to the console.
+function reportCspViolations() {
+  document.addEventListener('securitypolicyviolation', (e) => {
+    console.error(`securitypolicyviolation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'} in ${e.documentURI}`);
+  });
+}
+
+main();
