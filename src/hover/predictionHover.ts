@@ -63,7 +63,7 @@ function nextCodePoint(text: string, at: number): string | null {
 
 /** Shows a character readably in markdown: whitespace by name, the rest as code. */
 export function showChar(ch: string): string {
-  const names: Record<string, string> = { ' ': '␠ space', '\n': '↵ newline', '\r': '␍ return', '\t': '⇥ tab' };
+  const names: Record<string, string> = { ' ': '*space*', '\n': '*newline*', '\r': '*return*', '\t': '*tab*' };
   if (names[ch]) return names[ch];
   const cp = ch.codePointAt(0)!;
   if (cp < 32 || cp === 127) return `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;

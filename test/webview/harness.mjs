@@ -98,6 +98,8 @@ export async function launchBrowser({ deviceScaleFactor = 2, width = 900, height
     // At 2x a 1.5 px line has solid core pixels, which the colour checks look for.
     deviceScaleFactor,
     locale: 'en-US',
+    // Keep Chromium's crash reports and caches inside the throwaway profile.
+    env: { ...process.env, HOME: profile, XDG_CONFIG_HOME: join(profile, 'config'), XDG_CACHE_HOME: join(profile, 'cache') },
   });
   return {
     context,
