@@ -3,7 +3,7 @@
  * splits and batches the data, trains within a step/time budget, validates and samples.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { RunEndReason, TrainConfig } from '../protocol/workerProtocol';
+import type { DoneEvent, RunEndReason, TrainConfig } from '../protocol/workerProtocol';
 import { fitBatching, splitTrainVal, StreamBatcher } from './data';
 import { sample } from './infer';
 import { CharModel } from './model';
@@ -52,14 +52,8 @@ export interface RunHooks {
   pause?(): Promise<void>;
 }
 
-export interface RunSummary {
-  reason: RunEndReason;
-  steps: number;
-  trainLoss: number | null;
-  valLoss: number | null;
-  charsPerSec: number;
-  message?: string;
-}
+/** How a run ended: the worker's `done` event without its envelope. */
+export type RunSummary = Omit<DoneEvent, 'type' | 'runId'>;
 
 export async function trainLoop(run: PreparedRun, config: TrainConfig, hooks: RunHooks = {}): Promise<RunSummary> {
   const batcher = new StreamBatcher(run.train, run.batch, run.steps);

@@ -1,28 +1,16 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { LabApi } from '../../src/extension';
-import { FAST_SETTINGS, labApi, openFixture, useTestSettings, waitFor } from './helpers';
+import { openFixture, useLabSuite, useTestSettings, waitFor } from './helpers';
 
 suite('LSTM Lab: bad input', () => {
-  let api: LabApi;
-  let restore: () => Promise<void>;
-
-  suiteSetup(async () => {
-    api = await labApi();
-    restore = await useTestSettings(FAST_SETTINGS);
-  });
-
-  suiteTeardown(async () => {
-    await vscode.commands.executeCommand('lstmLab.stop');
-    await restore();
-  });
+  const lab = useLabSuite();
 
   test('text with NUL bytes (binary) is refused without starting a run', async () => {
     const doc = await vscode.workspace.openTextDocument({ content: 'PK\u0003\u0004\u0000\u0000 binary data \u0000 and more text here'.repeat(4) });
     await vscode.window.showTextDocument(doc);
     const runId = await vscode.commands.executeCommand<string | undefined>('lstmLab.train');
     assert.equal(runId, undefined);
-    assert.equal(api.isTraining(), false);
+    assert.equal(lab.api.isTraining(), false);
   });
 
   for (const name of ['empty.txt', 'one-char.txt']) {
@@ -30,7 +18,7 @@ suite('LSTM Lab: bad input', () => {
       await openFixture(name);
       const runId = await vscode.commands.executeCommand<string | undefined>('lstmLab.train');
       assert.equal(runId, undefined);
-      assert.equal(api.isTraining(), false);
+      assert.equal(lab.api.isTraining(), false);
     });
   }
 
@@ -38,7 +26,7 @@ suite('LSTM Lab: bad input', () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     const runId = await vscode.commands.executeCommand<string | undefined>('lstmLab.train');
     assert.equal(runId, undefined);
-    assert.equal(api.isTraining(), false);
+    assert.equal(lab.api.isTraining(), false);
   });
 
   test('invalid settings fall back to defaults and training still runs', async () => {
@@ -47,7 +35,7 @@ suite('LSTM Lab: bad input', () => {
       await openFixture('abc.txt');
       const runId = await vscode.commands.executeCommand<string | undefined>('lstmLab.train', { ifRunning: 'stop' });
       assert.ok(runId);
-      const s = await waitFor('steps', () => { const s = api.snapshot(); return s.train.length > 0 && s; });
+      const s = await waitFor('steps', () => { const s = lab.api.snapshot(); return s.train.length > 0 && s; });
       assert.equal(s.run?.hiddenSize, 128, 'the default hidden size replaced "big"');
       assert.equal(s.run?.learningRate, 0.002);
       await vscode.commands.executeCommand('lstmLab.stop');
@@ -64,7 +52,7 @@ suite('LSTM Lab: bad input', () => {
       await vscode.window.showTextDocument(doc);
       const runId = await vscode.commands.executeCommand<string | undefined>('lstmLab.train', { ifRunning: 'stop' });
       assert.ok(runId);
-      const s = await waitFor('run info', () => api.snapshot().run ?? undefined);
+      const s = await waitFor('run info', () => lab.api.snapshot().run ?? undefined);
       assert.ok(s.trainTokens + s.valTokens <= 20_000, `${s.trainTokens + s.valTokens} tokens`);
       await vscode.commands.executeCommand('lstmLab.stop');
     } finally {

@@ -55,3 +55,26 @@ export const FAST_SETTINGS = {
 export function mean(xs: number[]): number {
   return xs.reduce((a, b) => a + b, 0) / xs.length;
 }
+
+/**
+ * Per-suite setup: the extension's API and fast settings, restored (and any run stopped) after
+ * the suite. `api` is available inside tests.
+ */
+export function useLabSuite(): { readonly api: LabApi } {
+  let api: LabApi | undefined;
+  let restore: (() => Promise<void>) | undefined;
+  suiteSetup(async () => {
+    api = await labApi();
+    restore = await useTestSettings(FAST_SETTINGS);
+  });
+  suiteTeardown(async () => {
+    await vscode.commands.executeCommand('lstmLab.stop');
+    await restore?.();
+  });
+  return {
+    get api(): LabApi {
+      if (!api) throw new Error('the suite has not been set up');
+      return api;
+    },
+  };
+}

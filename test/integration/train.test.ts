@@ -1,21 +1,9 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { LabApi } from '../../src/extension';
-import { FAST_SETTINGS, fixture, labApi, mean, openFixture, useTestSettings, waitFor } from './helpers';
+import { fixture, mean, openFixture, useLabSuite, waitFor } from './helpers';
 
 suite('LSTM Lab: train on a file', () => {
-  let api: LabApi;
-  let restore: () => Promise<void>;
-
-  suiteSetup(async () => {
-    api = await labApi();
-    restore = await useTestSettings(FAST_SETTINGS);
-  });
-
-  suiteTeardown(async () => {
-    await vscode.commands.executeCommand('lstmLab.stop');
-    await restore();
-  });
+  const lab = useLabSuite();
 
   test('trains in a worker: steps arrive, the loss falls, hover predicts, stop ends the run, the host stays responsive', async () => {
     const editor = await openFixture('prose.txt');
@@ -26,9 +14,9 @@ suite('LSTM Lab: train on a file', () => {
     try {
       const runId = await vscode.commands.executeCommand<string | undefined>('lstmLab.train');
       assert.ok(runId, 'the command returns the run id');
-      assert.equal(api.isTraining(), true);
-      assert.equal(api.trainedUri(), editor.document.uri.toString());
-      const snap = await waitFor('80 training steps', () => { const s = api.snapshot(); return s.train.length >= 80 && s; }, 90_000);
+      assert.equal(lab.api.isTraining(), true);
+      assert.equal(lab.api.trainedUri(), editor.document.uri.toString());
+      const snap = await waitFor('80 training steps', () => { const s = lab.api.snapshot(); return s.train.length >= 80 && s; }, 90_000);
       assert.equal(snap.run?.runId, runId);
       assert.equal(snap.status, 'running');
       const losses = snap.train.map((p) => p.loss);
@@ -37,7 +25,7 @@ suite('LSTM Lab: train on a file', () => {
       assert.ok(recent < first - 0.3, `loss fell from ${first.toFixed(3)} to ${recent.toFixed(3)}`);
       assert.ok(snap.train.every((p, i) => i === 0 || p.step > snap.train[i - 1].step), 'steps arrive in order');
       assert.ok(snap.charsPerSec > 0);
-      assert.equal(api.panelOpen(), true, 'the panel opened beside the editor');
+      assert.equal(lab.api.panelOpen(), true, 'the panel opened beside the editor');
 
       const pos = editor.document.positionAt(editor.document.getText().indexOf('Citizen') + 3);
       const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, pos);
@@ -48,8 +36,8 @@ suite('LSTM Lab: train on a file', () => {
       assert.match(text, /Actual next `` z ``: p = \d+\.\d+%, surprisal \d+\.\d+ bits/);
 
       await vscode.commands.executeCommand('lstmLab.stop');
-      assert.equal(api.isTraining(), false);
-      await waitFor('stopped status', () => api.snapshot().status === 'stopped', 10_000);
+      assert.equal(lab.api.isTraining(), false);
+      await waitFor('stopped status', () => lab.api.snapshot().status === 'stopped', 10_000);
     } finally {
       clearInterval(probe);
     }
@@ -69,31 +57,31 @@ suite('LSTM Lab: train on a file', () => {
   test('a second training while one runs stops the first when asked to', async () => {
     await openFixture('prose.txt');
     const first = await vscode.commands.executeCommand<string>('lstmLab.train');
-    await waitFor('first steps', () => api.snapshot().train.length > 2);
+    await waitFor('first steps', () => lab.api.snapshot().train.length > 2);
     await openFixture('abc.txt');
     const second = await vscode.commands.executeCommand<string>('lstmLab.train', { ifRunning: 'stop' });
     assert.ok(second && second !== first);
-    assert.equal(api.snapshot().run?.runId, second);
-    assert.equal(api.trainedUri(), fixture('abc.txt').toString());
+    assert.equal(lab.api.snapshot().run?.runId, second);
+    assert.equal(lab.api.trainedUri(), fixture('abc.txt').toString());
     const kept = await vscode.commands.executeCommand<string | undefined>('lstmLab.train', { ifRunning: 'keep' });
     assert.equal(kept, undefined, 'keeping the current run starts nothing');
-    assert.equal(api.snapshot().run?.runId, second);
+    assert.equal(lab.api.snapshot().run?.runId, second);
     await vscode.commands.executeCommand('lstmLab.stop');
   });
 
   test('closing the panel mid-run and reopening it keeps the data', async () => {
     await openFixture('prose.txt');
     await vscode.commands.executeCommand('lstmLab.train');
-    await waitFor('steps', () => api.snapshot().train.length > 5);
+    await waitFor('steps', () => lab.api.snapshot().train.length > 5);
     await vscode.commands.executeCommand('lstmLab.showPanel');
-    await waitFor('panel focus', () => api.panelOpen());
+    await waitFor('panel focus', () => lab.api.panelOpen());
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
-    await waitFor('panel closed', () => !api.panelOpen(), 5_000);
-    assert.equal(api.isTraining(), true, 'training goes on without the panel');
-    const before = api.snapshot().train.length;
+    await waitFor('panel closed', () => !lab.api.panelOpen(), 5_000);
+    assert.equal(lab.api.isTraining(), true, 'training goes on without the panel');
+    const before = lab.api.snapshot().train.length;
     await vscode.commands.executeCommand('lstmLab.showPanel');
-    assert.equal(api.panelOpen(), true);
-    await waitFor('more steps', () => api.snapshot().train.length > before + 3);
+    assert.equal(lab.api.panelOpen(), true);
+    await waitFor('more steps', () => lab.api.snapshot().train.length > before + 3);
     await vscode.commands.executeCommand('lstmLab.stop');
   });
 });
