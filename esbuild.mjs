@@ -25,7 +25,7 @@ const node = {
 const unitTests = readdirSync('test/unit').filter((f) => f.endsWith('.test.ts')).map((f) => join('test/unit', f));
 
 const builds = [
-  { ...node, entryPoints: { extension: 'src/extension.ts', worker: 'src/worker/main.ts' }, outdir: out },
+  { ...node, entryPoints: { extension: 'src/extension.ts', worker: 'src/worker/main.ts', shardWorker: 'src/engine/parallel/shardWorker.ts' }, outdir: out },
   { ...node, entryPoints: { cli: 'src/cli/main.ts' }, outdir: out, banner: { js: '#!/usr/bin/env node' } },
   {
     bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production, minify: production,

@@ -5,7 +5,7 @@
 import { DEFAULT_TRAIN_CONFIG } from './engine/defaults';
 import type { TrainConfig } from './protocol/workerProtocol';
 
-interface Bound {
+interface NumberBound {
   min: number;
   max: number;
   integer: boolean;
@@ -13,8 +13,21 @@ interface Bound {
   key: string;
 }
 
+interface ChoiceBound {
+  choices: readonly string[];
+  key: string;
+}
+
+type Bound = NumberBound | ChoiceBound;
+
 export const TRAIN_BOUNDS: Record<keyof TrainConfig, Bound> = {
+  cell: { choices: ['rnn', 'lstm', 'noforget', 'peephole', 'cifg', 'gru'], key: 'cell' },
+  layers: { min: 1, max: 4, integer: true, key: 'layers' },
   hiddenSize: { min: 4, max: 1024, integer: true, key: 'hiddenSize' },
+  dropout: { min: 0, max: 0.9, integer: false, key: 'dropout' },
+  optimizer: { choices: ['adam', 'rmsprop', 'sgd'], key: 'optimizer' },
+  tokens: { choices: ['char', 'word'], key: 'tokens' },
+  gradEvery: { min: 0, max: 1e6, integer: true, key: 'gradientEvery' },
   seqLength: { min: 2, max: 512, integer: true, key: 'sequenceLength' },
   batchSize: { min: 1, max: 256, integer: true, key: 'batchSize' },
   learningRate: { min: 1e-6, max: 10, integer: false, key: 'learningRate' },
@@ -40,10 +53,13 @@ export function validateTrainConfig(raw: Partial<Record<keyof TrainConfig, unkno
     if (value === undefined) continue;
     const fallback = DEFAULT_TRAIN_CONFIG[name];
     const reject = (why: string) => problems.push(`lstmLab.train.${bound.key}: ${why}; using ${fallback}.`);
-    if (typeof value !== 'number' || !Number.isFinite(value)) reject(`${JSON.stringify(value)} is not a number`);
+    if ('choices' in bound) {
+      if (typeof value === 'string' && bound.choices.includes(value)) (config as Record<string, unknown>)[name] = value;
+      else reject(`${JSON.stringify(value)} is not one of ${bound.choices.join(', ')}`);
+    } else if (typeof value !== 'number' || !Number.isFinite(value)) reject(`${JSON.stringify(value)} is not a number`);
     else if (bound.integer && !Number.isInteger(value)) reject(`${value} is not a whole number`);
     else if (value < bound.min || value > bound.max) reject(`${value} is outside ${bound.min}…${bound.max}`);
-    else config[name] = value;
+    else (config as Record<string, unknown>)[name] = value;
   }
   if (config.maxSeconds === 0 && config.maxSteps === 0) {
     problems.push('lstmLab.train.maxSeconds and lstmLab.train.maxSteps are both 0 (no limit); training runs until stopped.');

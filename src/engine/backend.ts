@@ -22,6 +22,14 @@ export function findWasmDir(from: string): string {
   throw new Error(`tfjs wasm binaries not found near ${from} (looked in ${candidates.join(', ')})`);
 }
 
+/** Finds a sibling bundle (e.g. dist/shardWorker.js) from a bundle's folder or a test's. */
+export function findBundle(from: string, name: string): string {
+  const candidates = [path.join(from, name), path.join(from, '..', name), path.join(from, '..', '..', name)];
+  const found = candidates.find((p) => fs.existsSync(p));
+  if (!found) throw new Error(`${name} not found near ${from}`);
+  return found;
+}
+
 let initialised: BackendInfo | undefined;
 
 /** Sets the backend once per thread. */

@@ -1,43 +1,47 @@
 /**
  * A whole training run on one text, shared by the worker and the CLI: builds the vocabulary,
- * splits and batches the data, trains within a step/time budget, validates and samples.
+ * splits and batches the data, trains within a step/time budget, validates, measures gradient
+ * flow and samples.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { DoneEvent, RunEndReason, TrainConfig } from '../protocol/workerProtocol';
+import type { DoneEvent, TrainConfig } from '../protocol/workerProtocol';
+import { buildCodec, type Codec } from './codec';
 import { fitBatching, splitTrainVal, StreamBatcher } from './data';
-import { sample } from './infer';
-import { CharModel } from './model';
-import { buildCharVocabulary, encode, type Vocabulary } from './tokens';
-import { evaluate, Trainer } from './trainer';
+import { sampleIds } from './infer';
+import { SequenceModel } from './model';
+import { evaluate, Trainer, type GradByLag } from './trainer';
 
 export interface PreparedRun {
-  vocab: Vocabulary;
+  codec: Codec;
   train: Int32Array;
   val: Int32Array;
   batch: number;
   steps: number;
-  model: CharModel;
+  model: SequenceModel;
   /** Adjustments made to the requested configuration, for the user. */
   notes: string[];
 }
 
-export function prepareRun(text: string, config: TrainConfig): PreparedRun {
-  const vocab = buildCharVocabulary(text);
-  const ids = encode(text, vocab);
+export function prepareRun(text: string, config: TrainConfig, model?: SequenceModel, codec?: Codec): PreparedRun {
+  codec ??= buildCodec(config.tokens, text);
+  const ids = codec.encode(text);
   const { train, val } = splitTrainVal(ids, config.valFraction);
   const fit = fitBatching(train.length, config.batchSize, config.seqLength);
   const notes: string[] = [];
   if (fit.batch !== config.batchSize || fit.steps !== config.seqLength) {
     notes.push(`The text is short: training with ${fit.batch} streams of ${fit.steps} steps instead of ${config.batchSize} × ${config.seqLength}.`);
   }
-  const model = CharModel.create({ vocabSize: vocab.size, hiddenSize: config.hiddenSize }, config.seed);
-  return { vocab, train, val, batch: fit.batch, steps: fit.steps, model, notes };
+  model ??= SequenceModel.create({
+    cell: config.cell, layers: config.layers, hiddenSize: config.hiddenSize, vocabSize: codec.vocab.size, dropout: config.dropout,
+  }, config.seed);
+  return { codec, train, val, batch: fit.batch, steps: fit.steps, model, notes };
 }
 
 export interface StepInfo {
   step: number;
   loss: number;
   gradNorm: number;
+  clipped: boolean;
   charsPerSec: number;
   elapsedMs: number;
 }
@@ -46,72 +50,99 @@ export interface RunHooks {
   onStep?(info: StepInfo): void;
   onVal?(step: number, loss: number): void;
   onSample?(step: number, text: string): void;
+  onGradByLag?(step: number, g: GradByLag, clipped: boolean): void;
   /** Checked between steps. */
   shouldStop?(): boolean;
   /** Called between steps so that messages (stop, predict) can be handled. */
   pause?(): Promise<void>;
 }
 
+/**
+ * A loss this many times that of a uniform guess (ln V) means the run has blown up: a model that
+ * confidently predicts the wrong tokens, typically after an exploding gradient threw its weights
+ * far away.
+ */
+export const DIVERGED_FACTOR = 6;
+
 /** How a run ended: the worker's `done` event without its envelope. */
 export type RunSummary = Omit<DoneEvent, 'type' | 'runId'>;
 
-export async function trainLoop(run: PreparedRun, config: TrainConfig, hooks: RunHooks = {}): Promise<RunSummary> {
+/** Optional continuation of an earlier run (resume). */
+export interface RunStart {
+  trainer?: Trainer;
+  /** Steps already taken. */
+  step?: number;
+}
+
+export async function trainLoop(run: PreparedRun, config: TrainConfig, hooks: RunHooks = {}, start: RunStart = {}): Promise<RunSummary & { trainer: Trainer }> {
   const batcher = new StreamBatcher(run.train, run.batch, run.steps);
-  const trainer = new Trainer(run.model, { learningRate: config.learningRate, clipNorm: config.clipNorm, batch: run.batch });
+  const trainer = start.trainer ?? new Trainer(run.model, { optimizer: config.optimizer, learningRate: config.learningRate, clipNorm: config.clipNorm, batch: run.batch });
   const started = performance.now();
   let trainingMs = 0;
-  let step = 0;
+  let step = start.step ?? 0;
+  const first = step;
+  // Continue where the earlier run's data position was.
+  for (let k = 0; k < first % batcher.windowsPerEpoch; k++) batcher.next();
   let trainLoss: number | null = null;
   let valLoss: number | null = null;
-  let reason: RunEndReason = 'completed';
+  let reason: RunSummary['reason'] = 'completed';
   let message: string | undefined;
-  const charsPerStep = run.batch * run.steps;
+  const tokensPerStep = run.batch * run.steps;
+  const uniformLoss = Math.log(run.codec.vocab.size);
   const outOfBudget = () =>
-    (config.maxSteps > 0 && step >= config.maxSteps) ||
+    (config.maxSteps > 0 && step - first >= config.maxSteps) ||
     (config.maxSeconds > 0 && performance.now() - started >= config.maxSeconds * 1000);
   const validate = () => {
     if (run.val.length < 2) return;
     valLoss = evaluate(run.model, run.val, run.batch, run.steps);
     if (valLoss !== null) hooks.onVal?.(step, valLoss);
   };
-  try {
-    while (!outOfBudget()) {
-      if (hooks.shouldStop?.()) { reason = 'stopped'; break; }
-      const t0 = performance.now();
-      const result = trainer.step(batcher.next());
-      trainingMs += performance.now() - t0;
-      if (!result.finite) {
-        reason = 'diverged';
-        message = `Training stopped at step ${step + 1}: the loss or the gradients became ${Number.isNaN(result.loss) || Number.isNaN(result.gradNorm) ? 'NaN' : 'infinite'} ` +
-          `(gradient norm ${result.gradNorm}). The weights from step ${step} are kept. Try a lower learning rate or turn clipping on.`;
-        break;
-      }
+  while (!outOfBudget()) {
+    if (hooks.shouldStop?.()) { reason = 'stopped'; break; }
+    const measure = config.gradEvery > 0 && (step - first) % config.gradEvery === 0 && hooks.onGradByLag !== undefined;
+    const t0 = performance.now();
+    const result = trainer.step(batcher.next(), measure);
+    trainingMs += performance.now() - t0;
+    const advice = `Try a lower learning rate${config.clipNorm > 0 ? '' : ' or turn gradient clipping on'}.`;
+    if (!result.finite) {
+      reason = 'diverged';
+      const what = Number.isNaN(result.loss) || Number.isNaN(result.gradNorm) ? 'NaN' : 'infinite';
+      message = `Training stopped at step ${step + 1}: the loss or the gradients became ${what} (gradient norm ${result.gradNorm}). ` +
+        `The weights from step ${step} are kept. ${advice}`;
+      break;
+    }
+    if (result.loss > DIVERGED_FACTOR * uniformLoss) {
+      // The step was applied; what matters is that the run has blown up.
       step += 1;
       trainLoss = result.loss;
-      hooks.onStep?.({
-        step,
-        loss: result.loss,
-        gradNorm: result.gradNorm,
-        charsPerSec: (charsPerStep * step) / (trainingMs / 1000),
-        elapsedMs: performance.now() - started,
-      });
-      if (config.valEvery > 0 && step % config.valEvery === 0) validate();
-      if (config.sampleEvery > 0 && step % config.sampleEvery === 0 && hooks.onSample) {
-        hooks.onSample(step, sample(run.model, run.vocab, { length: 200, temperature: 0.8, seed: config.seed + step }));
-      }
-      await hooks.pause?.();
+      reason = 'diverged';
+      message = `Training stopped at step ${step}: the loss jumped to ${result.loss.toFixed(2)} nats per token, more than ${DIVERGED_FACTOR}× ` +
+        `the ${uniformLoss.toFixed(2)} of a uniform guess (gradient norm ${result.gradNorm.toPrecision(3)}${result.clipped ? ', clipped' : ''}): the run diverged. ${advice}`;
+      break;
     }
-    if (step > 0 && (config.valEvery <= 0 || step % config.valEvery !== 0)) validate();
-  } finally {
-    trainer.dispose();
+    step += 1;
+    trainLoss = result.loss;
+    if (result.gradByLag) hooks.onGradByLag?.(step, result.gradByLag, result.clipped);
+    hooks.onStep?.({
+      step, loss: result.loss, gradNorm: result.gradNorm, clipped: result.clipped,
+      charsPerSec: (tokensPerStep * (step - first)) / (trainingMs / 1000),
+      elapsedMs: performance.now() - started,
+    });
+    if (config.valEvery > 0 && step % config.valEvery === 0) validate();
+    if (config.sampleEvery > 0 && step % config.sampleEvery === 0 && hooks.onSample) {
+      hooks.onSample(step, run.codec.decode(sampleIds(run.model, run.codec.vocab, { length: run.codec.mode === 'word' ? 60 : 200, temperature: 0.8, seed: config.seed + step })));
+    }
+    await hooks.pause?.();
   }
+  if (step > first && (config.valEvery <= 0 || step % config.valEvery !== 0)) validate();
   return {
     reason,
     steps: step,
     trainLoss,
     valLoss,
-    charsPerSec: trainingMs > 0 ? (charsPerStep * step) / (trainingMs / 1000) : 0,
+    charsPerSec: trainingMs > 0 ? (tokensPerStep * (step - first)) / (trainingMs / 1000) : 0,
     message,
+    trainer,
   };
 }
 

@@ -48,6 +48,8 @@ export function codePoints(text: string): { chars: string[]; offsets: Int32Array
 export function buildCharVocabulary(text: string, maxSize = 2000): Vocabulary {
   const counts = new Map<string, number>();
   for (const ch of text) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  // U+FFFD in the text is the unknown token itself.
+  counts.delete(UNKNOWN_TOKEN);
   let kept = [...counts.keys()];
   if (kept.length > maxSize - 1) {
     kept = kept.sort((a, b) => (counts.get(b)! - counts.get(a)!) || (a < b ? -1 : 1)).slice(0, maxSize - 1);

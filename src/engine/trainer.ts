@@ -1,10 +1,31 @@
 /**
- * One optimisation step at a time: stateful truncated BPTT with Adam and clipping by global norm.
+ * One optimisation step at a time: stateful truncated BPTT, Adam / RMSProp / SGD, clipping by
+ * global norm (optional), and a refusal to apply a non-finite step.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { CellState } from './cells/cell';
 import type { Window } from './data';
-import type { LstmAux, LstmState } from './lstm';
-import { CharModel, crossEntropy } from './model';
+import type { LayerAux } from './layer';
+import { crossEntropy, disposeStates, type SequenceModel } from './model';
+
+export const OPTIMIZERS = ['adam', 'rmsprop', 'sgd'] as const;
+export type OptimizerName = (typeof OPTIMIZERS)[number];
+
+export function makeOptimizer(name: OptimizerName, learningRate: number): tf.Optimizer {
+  switch (name) {
+    case 'adam': return tf.train.adam(learningRate);
+    case 'rmsprop': return tf.train.rmsprop(learningRate, 0.9);
+    case 'sgd': return tf.train.sgd(learningRate);
+  }
+}
+
+/** Gradient norms by lag for the top layer: index 0 is the window's last time step. */
+export interface GradByLag {
+  /** ‖∂ℓ_T/∂h_{T−k}‖: the last step's loss reaching k steps back */ h: number[];
+  /** ‖∂ℓ_T/∂c_{T−k}‖, empty without a cell state */ c: number[];
+  /** ‖∂L/∂h_{T−k}‖ of the whole window's loss */ hTotal: number[];
+  /** ‖∂L/∂c_{T−k}‖ of the whole window's loss */ cTotal: number[];
+}
 
 export interface StepResult {
   loss: number;
@@ -13,72 +34,107 @@ export interface StepResult {
   clipped: boolean;
   /** False when the loss or the gradients were NaN/Inf: nothing was applied. */
   finite: boolean;
-  /** ‖∂L/∂h_t‖ for t = 1..T when requested. */
-  dhNorm?: Float32Array;
-  dcNorm?: Float32Array;
+  gradByLag?: GradByLag;
+}
+
+/** What one window's backward pass produced; `apply` consumes (disposes) it. */
+export interface WindowGradients {
+  /** Scalar loss. */ loss: tf.Scalar;
+  /** Gradients in `model.variables` order. */ grads: tf.Tensor[];
+  /** Final state per layer, carried into the next window if the step is applied. */ finals: CellState[];
+  gradByLag?: GradByLag;
 }
 
 export interface TrainerOptions {
+  optimizer: OptimizerName;
   learningRate: number;
   /** 0 turns clipping off. */
   clipNorm: number;
   batch: number;
 }
 
-export class Trainer {
-  private readonly optimizer: tf.Optimizer;
-  private state: LstmState;
+/** Reads a [T] norm tensor in lag order (last time step first). */
+function byLag(t: tf.Tensor1D | undefined): number[] {
+  return t ? Array.from(t.dataSync()).reverse() : [];
+}
 
-  constructor(readonly model: CharModel, readonly options: TrainerOptions) {
-    this.optimizer = tf.train.adam(options.learningRate);
+export class Trainer {
+  readonly optimizer: tf.Optimizer;
+  protected state: CellState[];
+  private steps = 0;
+
+  constructor(readonly model: SequenceModel, readonly options: TrainerOptions) {
+    this.optimizer = makeOptimizer(options.optimizer, options.learningRate);
     this.state = model.zeroState(options.batch);
   }
 
-  step(window: Window, withGradNorms = false): StepResult {
+  step(window: Window, withGradByLag = false): StepResult {
+    const g = this.gradients(window, withGradByLag);
+    return this.apply(g);
+  }
+
+  /**
+   * Loss and gradients of one window on this trainer's streams, with the window's by-products.
+   * `scale` multiplies loss and gradients (a shard's share of a larger batch).
+   */
+  gradients(window: Window, withGradByLag: boolean, scale = 1): WindowGradients {
     if (window.resetState) this.resetState();
-    const aux: LstmAux = {};
+    const layers = this.model.shape.layers;
+    const aux: LayerAux[] = Array.from({ length: layers }, (_, l) => ({ wantLastStep: withGradByLag && l === layers - 1 }));
     const vars = this.model.variables;
-    const { value, grads } = tf.variableGrads(
-      () => this.model.windowLoss(window.x, window.y, this.options.batch, this.state, aux),
-      vars,
-    );
+    const seed = ++this.steps;
+    const { value, grads } = tf.variableGrads(() => {
+      const loss = this.model.windowLoss(window.x, window.y, this.options.batch, this.state, aux, seed);
+      return scale === 1 ? loss : (tf.mul(loss, scale) as tf.Scalar);
+    }, vars);
+    let gradByLag: GradByLag | undefined;
+    if (withGradByLag) {
+      const top = aux[layers - 1];
+      gradByLag = { h: byLag(top.dhLast), c: byLag(top.dcLast), hTotal: byLag(top.dhNorm), cTotal: byLag(top.dcNorm) };
+    }
+    tf.dispose(aux.flatMap((a) => [a.dhNorm, a.dcNorm, a.dhLast, a.dcLast]));
+    return { loss: value, grads: vars.map((v) => grads[v.name]), finals: aux.map((a) => a.final!), gradByLag };
+  }
+
+  /** Clips and applies gradients (in `model.variables` order) unless they are not finite. */
+  apply(g: WindowGradients): StepResult {
+    const vars = this.model.variables;
     const clip = this.options.clipNorm;
     const { norm, scaled } = tf.tidy(() => {
-      const norm = tf.sqrt(tf.addN(vars.map((v) => tf.sum(tf.square(grads[v.name]))))) as tf.Scalar;
-      if (!(clip > 0)) return { norm, scaled: grads };
-      const scale = tf.div(clip, tf.maximum(norm, clip));
+      const norm = tf.sqrt(tf.addN(g.grads.map((t) => tf.sum(tf.square(t))))) as tf.Scalar;
+      const scale = clip > 0 ? tf.div(clip, tf.maximum(norm, clip)) : null;
       const scaled: tf.NamedTensorMap = {};
-      for (const v of vars) scaled[v.name] = tf.mul(grads[v.name], scale);
+      vars.forEach((v, k) => { scaled[v.name] = scale ? tf.mul(g.grads[k], scale) : tf.clone(g.grads[k]); });
       return { norm, scaled };
     });
-    const loss = value.dataSync()[0];
+    const loss = g.loss.dataSync()[0];
     const gradNorm = norm.dataSync()[0];
     const finite = Number.isFinite(loss) && Number.isFinite(gradNorm);
-    const result: StepResult = { loss, gradNorm, clipped: clip > 0 && gradNorm > clip, finite };
+    const result: StepResult = { loss, gradNorm, clipped: clip > 0 && gradNorm > clip, finite, gradByLag: g.gradByLag };
     if (finite) {
       this.optimizer.applyGradients(scaled);
-      tf.dispose([this.state.h, this.state.c]);
-      this.state = aux.final!;
-      if (withGradNorms) {
-        result.dhNorm = aux.dhNorm!.dataSync() as Float32Array;
-        result.dcNorm = aux.dcNorm!.dataSync() as Float32Array;
-      }
+      disposeStates(this.state);
+      this.state = g.finals;
     } else {
-      tf.dispose([aux.final?.h, aux.final?.c]);
+      disposeStates(g.finals.filter(Boolean));
     }
-    tf.dispose([value, norm, aux.dhNorm, aux.dcNorm]);
-    tf.dispose(Object.values(grads));
-    if (scaled !== grads) tf.dispose(Object.values(scaled));
+    tf.dispose([g.loss, norm, ...g.grads, ...Object.values(scaled)]);
     return result;
   }
 
+  /** Carries the given final states into the next window (a shard that does not apply steps). */
+  keepState(finals: CellState[]): void {
+    disposeStates(this.state);
+    this.state = finals;
+  }
+
   resetState(): void {
-    tf.dispose([this.state.h, this.state.c]);
+    disposeStates(this.state);
     this.state = this.model.zeroState(this.options.batch);
   }
 
   dispose(): void {
-    tf.dispose([this.state.h, this.state.c]);
+    disposeStates(this.state);
     this.optimizer.dispose();
   }
 }
@@ -87,7 +143,7 @@ export class Trainer {
  * Mean cross-entropy over `ids` (nats per token), read as B streams with the state carried
  * across windows of T steps. At most `maxTokens` tokens are scored.
  */
-export function evaluate(model: CharModel, ids: Int32Array, batch: number, steps: number, maxTokens = 65536): number | null {
+export function evaluate(model: SequenceModel, ids: Int32Array, batch: number, steps: number, maxTokens = 65536): number | null {
   if (ids.length < 2) return null;
   const use = ids.subarray(0, Math.min(ids.length, maxTokens + 1));
   const B = Math.max(1, Math.min(batch, Math.floor((use.length - 1) / steps) || 1));
@@ -110,9 +166,10 @@ export function evaluate(model: CharModel, ids: Int32Array, batch: number, steps
     const loss = crossEntropy(logits, y, model.shape.vocabSize);
     total += loss.dataSync()[0] * T * B;
     count += T * B;
-    tf.dispose([logits, loss, state.h, state.c]);
+    tf.dispose([logits, loss]);
+    disposeStates(state);
     state = final;
   }
-  tf.dispose([state.h, state.c]);
+  disposeStates(state);
   return total / count;
 }

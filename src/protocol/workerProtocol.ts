@@ -4,10 +4,23 @@
  */
 import type { Reply } from './messages';
 
+export type CellName = 'rnn' | 'lstm' | 'noforget' | 'peephole' | 'cifg' | 'gru';
+export type OptimizerChoice = 'adam' | 'rmsprop' | 'sgd';
+export type TokenChoice = 'char' | 'word';
+
 /** Everything a training run needs to know. Mirrors the `lstmLab.train.*` settings. */
 export interface TrainConfig {
-  /** LSTM hidden units. */
+  cell: CellName;
+  /** Stacked recurrent layers (1–4). */
+  layers: number;
+  /** Hidden units per layer. */
   hiddenSize: number;
+  /** Dropout between layers while training. */
+  dropout: number;
+  optimizer: OptimizerChoice;
+  tokens: TokenChoice;
+  /** Measure gradient norms by lag every N steps (0 = never). */
+  gradEvery: number;
   /** Truncated BPTT window length T. */
   seqLength: number;
   /** Parallel streams B. */
@@ -127,4 +140,15 @@ export interface LogEvent {
   message: string;
 }
 
-export type WorkerToHost = Reply | StepsEvent | ValEvent | SampleEvent | DoneEvent | LogEvent;
+/** Gradient norms by lag (index 0 = the window's last time step) for the top layer. */
+export interface GradByLagEvent {
+  type: 'gradByLag';
+  runId: string;
+  step: number;
+  /** ‖∂ℓ_T/∂h_{T−k}‖ of the last step's loss */ h: number[];
+  /** ‖∂ℓ_T/∂c_{T−k}‖ (empty without a cell state) */ c: number[];
+  /** ‖∂L/∂h_{T−k}‖ of the whole window's loss */ hTotal: number[];
+  clipped: boolean;
+}
+
+export type WorkerToHost = Reply | StepsEvent | GradByLagEvent | ValEvent | SampleEvent | DoneEvent | LogEvent;

@@ -2,10 +2,11 @@
  * The engine behind the worker door: handles one message at a time and reports through `post`.
  * Kept free of worker_threads so that tests can drive it directly.
  */
+import type { Codec } from '../engine/codec';
 import { nextDistribution, topK } from '../engine/infer';
-import type { CharModel } from '../engine/model';
+import type { SequenceModel } from '../engine/model';
 import { prepareRun, trainLoop } from '../engine/run';
-import { encode, UNKNOWN_ID, type Vocabulary } from '../engine/tokens';
+import { UNKNOWN_ID } from '../engine/tokens';
 import { errorMessage, type Reply } from '../protocol/messages';
 import type { HostToWorker, PredictRequest, PredictResult, StepPoint, TrainAccepted, TrainRequest, WorkerToHost } from '../protocol/workerProtocol';
 
@@ -16,8 +17,8 @@ export const PREDICT_CONTEXT = 256;
 
 interface TrainedModel {
   runId: string;
-  model: CharModel;
-  vocab: Vocabulary;
+  model: SequenceModel;
+  codec: Codec;
 }
 
 export class EngineService {
@@ -63,7 +64,7 @@ export class EngineService {
     this.running = { runId: req.runId, stop: false };
     const accepted: TrainAccepted = {
       runId: req.runId, batchSize: run.batch, seqLength: run.steps, notes: run.notes,
-      vocabSize: run.vocab.size, trainTokens: run.train.length, valTokens: run.val.length,
+      vocabSize: run.codec.vocab.size, trainTokens: run.train.length, valTokens: run.val.length,
       parameters: run.model.parameterCount, backend,
     };
     // Train after replying, so that the host learns the run started before its first steps.
@@ -86,10 +87,10 @@ export class EngineService {
     };
     // The model serves predictions from its first step on.
     const previous = this.latest;
-    this.latest = { runId, model: run.model, vocab: run.vocab };
+    this.latest = { runId, model: run.model, codec: run.codec };
     if (previous && previous.model !== run.model) previous.model.dispose();
     try {
-      const summary = await trainLoop(run, req.config, {
+      const { trainer, ...summary } = await trainLoop(run, req.config, {
         onStep: (s) => {
           pending.push({ step: s.step, loss: s.loss, gradNorm: s.gradNorm });
           charsPerSec = s.charsPerSec;
@@ -98,9 +99,11 @@ export class EngineService {
         },
         onVal: (step, loss) => { flush(); this.post({ type: 'val', runId, step, loss }); },
         onSample: (step, text) => this.post({ type: 'sample', runId, step, text }),
+        onGradByLag: (step, g, clipped) => this.post({ type: 'gradByLag', runId, step, h: g.h, c: g.c, hTotal: g.hTotal, clipped }),
         shouldStop: () => control.stop,
         pause: () => new Promise((resolve) => setImmediate(resolve)),
       });
+      trainer.dispose();
       flush();
       this.post({ type: 'done', runId, ...summary });
     } catch (e) {
@@ -116,12 +119,13 @@ export class EngineService {
     if (!latest) throw new Error('no trained model yet');
     const chars = [...req.context];
     const context = chars.slice(Math.max(0, chars.length - PREDICT_CONTEXT)).join('');
-    const p = nextDistribution(latest.model, encode(context, latest.vocab));
+    const { vocab } = latest.codec;
+    const p = nextDistribution(latest.model, latest.codec.encode(context));
     const k = Math.max(1, Math.min(req.topK, 20));
-    const top = topK(p, k).map((r) => ({ token: latest.vocab.tokens[r.id], p: r.p }));
+    const top = topK(p, k).map((r) => ({ token: vocab.tokens[r.id], p: r.p }));
     let actual: PredictResult['actual'] = null;
     if (req.next !== null && req.next !== '') {
-      const id = latest.vocab.idOf(req.next);
+      const id = vocab.idOf(req.next);
       const prob = p[id];
       actual = { token: req.next, p: prob, surprisalBits: -Math.log2(Math.max(prob, 1e-30)), known: id !== UNKNOWN_ID };
     }

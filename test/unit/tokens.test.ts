@@ -29,3 +29,9 @@ test('vocabulary cap keeps the most frequent characters', () => {
   assert.deepEqual(v.tokens.slice(1), ['a', 'b', 'c']);
   assert.equal(v.idOf('e'), UNKNOWN_ID);
 });
+
+test('U+FFFD in the text is the unknown token, listed once', () => {
+  const v = buildCharVocabulary('ab\uFFFDc');
+  assert.deepEqual(v.tokens, [UNKNOWN_TOKEN, 'a', 'b', 'c']);
+  assert.equal(v.idOf('\uFFFD'), UNKNOWN_ID);
+});

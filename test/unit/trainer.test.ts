@@ -3,10 +3,10 @@ import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { StreamBatcher } from '../../src/engine/data';
 import { DEFAULT_TRAIN_CONFIG } from '../../src/engine/defaults';
-import { nextDistribution, sample } from '../../src/engine/infer';
-import { CharModel } from '../../src/engine/model';
+import { buildCodec } from '../../src/engine/codec';
+import { nextDistribution, sampleIds } from '../../src/engine/infer';
+import { SequenceModel } from '../../src/engine/model';
 import { prepareRun, trainLoop } from '../../src/engine/run';
-import { buildCharVocabulary, encode } from '../../src/engine/tokens';
 import { Trainer } from '../../src/engine/trainer';
 import { useWasm } from './helpers/backend';
 
@@ -19,13 +19,18 @@ test('loss falls and the model learns a periodic text', async () => {
   const run = prepareRun(periodic, config);
   const losses: number[] = [];
   const summary = await trainLoop(run, config, { onStep: (s) => losses.push(s.loss) });
+  summary.trainer.dispose();
   assert.equal(summary.reason, 'completed');
   assert.equal(summary.steps, 150);
   assert.ok(losses[0] > 1.0, `initial loss ${losses[0]} is about ln(4)`);
   assert.ok(losses[149] < 0.1, `final loss ${losses[149]}`);
-  const p = nextDistribution(run.model, encode('abcab', run.vocab));
-  assert.ok(p[run.vocab.idOf('c')] > 0.9, `p(c | …ab) = ${p[run.vocab.idOf('c')]}`);
-  assert.match(sample(run.model, run.vocab, { length: 30, temperature: 0.5, seed: 1, prime: 'a' }), /^(bca)+b/);
+  const { codec } = run;
+  const p = nextDistribution(run.model, codec.encode('abcab'));
+  assert.ok(p[codec.vocab.idOf('c')] > 0.9, `p(c | …ab) = ${p[codec.vocab.idOf('c')]}`);
+  const text = codec.decode(sampleIds(run.model, codec.vocab, { length: 30, temperature: 0.5, seed: 1, prime: codec.encode('a') }));
+  assert.match(text, /^(bca)+b/);
+  const greedy = codec.decode(sampleIds(run.model, codec.vocab, { length: 10, temperature: 1, seed: 2, prime: codec.encode('ab'), argmax: true, stopId: codec.vocab.idOf('a') }));
+  assert.equal(greedy, 'ca', 'argmax continues the pattern and stops after the stop token');
   run.model.dispose();
 });
 
@@ -34,7 +39,7 @@ test('same seed, same run', async () => {
   const losses = async () => {
     const run = prepareRun(periodic, config);
     const out: number[] = [];
-    await trainLoop(run, config, { onStep: (s) => out.push(s.loss) });
+    (await trainLoop(run, config, { onStep: (s) => out.push(s.loss) })).trainer.dispose();
     run.model.dispose();
     return out;
   };
@@ -42,17 +47,17 @@ test('same seed, same run', async () => {
 });
 
 test('a non-finite step is not applied and the weights stay as they were', () => {
-  const vocab = buildCharVocabulary(periodic);
-  const model = CharModel.create({ vocabSize: vocab.size, hiddenSize: 8 }, 1);
-  const trainer = new Trainer(model, { learningRate: 1e-2, clipNorm: 5, batch: 4 });
-  const batcher = new StreamBatcher(encode(periodic, vocab), 4, 8);
+  const codec = buildCodec('char', periodic);
+  const model = SequenceModel.create({ cell: 'lstm', layers: 1, vocabSize: codec.vocab.size, hiddenSize: 8, dropout: 0 }, 1);
+  const trainer = new Trainer(model, { optimizer: 'adam', learningRate: 1e-2, clipNorm: 5, batch: 4 });
+  const batcher = new StreamBatcher(codec.encode(periodic), 4, 8);
   assert.equal(trainer.step(batcher.next()).finite, true);
-  model.params.by.assign(tf.tensor1d([NaN, 0, 0, 0]));
-  const before = model.params.Wh.dataSync().slice();
+  model.by.assign(tf.tensor1d([NaN, 0, 0, 0]));
+  const before = model.layers[0].Wh.dataSync().slice();
   const r = trainer.step(batcher.next());
   assert.equal(r.finite, false);
   assert.ok(Number.isNaN(r.loss));
-  assert.deepEqual(model.params.Wh.dataSync(), before);
+  assert.deepEqual(model.layers[0].Wh.dataSync(), before);
   trainer.dispose();
   model.dispose();
 });
@@ -60,8 +65,9 @@ test('a non-finite step is not applied and the weights stay as they were', () =>
 test('a diverging run stops with a message instead of training on NaN', async () => {
   const config = { ...DEFAULT_TRAIN_CONFIG, hiddenSize: 8, batchSize: 4, seqLength: 8, maxSeconds: 0, maxSteps: 50, valEvery: 1000, sampleEvery: 0 };
   const run = prepareRun(periodic, config);
-  run.model.params.Wy.assign(tf.fill([8, run.vocab.size], Infinity) as tf.Tensor2D);
+  run.model.Wy.assign(tf.fill([8, run.codec.vocab.size], Infinity) as tf.Tensor2D);
   const summary = await trainLoop(run, config);
+  summary.trainer.dispose();
   assert.equal(summary.reason, 'diverged');
   assert.equal(summary.steps, 0);
   assert.match(summary.message!, /NaN|infinite/);
@@ -69,23 +75,30 @@ test('a diverging run stops with a message instead of training on NaN', async ()
 });
 
 test('clipping bounds the applied update and reports the raw norm', () => {
-  const vocab = buildCharVocabulary(periodic);
-  const model = CharModel.create({ vocabSize: vocab.size, hiddenSize: 8 }, 2);
-  const trainer = new Trainer(model, { learningRate: 1e-2, clipNorm: 1e-3, batch: 4 });
-  const r = trainer.step(new StreamBatcher(encode(periodic, vocab), 4, 8).next());
+  const codec = buildCodec('char', periodic);
+  const model = SequenceModel.create({ cell: 'lstm', layers: 1, vocabSize: codec.vocab.size, hiddenSize: 8, dropout: 0 }, 2);
+  const trainer = new Trainer(model, { optimizer: 'adam', learningRate: 1e-2, clipNorm: 1e-3, batch: 4 });
+  const r = trainer.step(new StreamBatcher(codec.encode(periodic), 4, 8).next());
   assert.equal(r.clipped, true);
   assert.ok(r.gradNorm > 1e-3);
   trainer.dispose();
   model.dispose();
 });
 
-test('no tensors leak over many training steps', async () => {
-  const config = { ...DEFAULT_TRAIN_CONFIG, hiddenSize: 8, batchSize: 4, seqLength: 8, maxSeconds: 0, maxSteps: 20, valEvery: 7, sampleEvery: 9 };
-  const run = prepareRun(periodic, config);
-  const counts: number[] = [];
-  await trainLoop(run, config, { onStep: () => counts.push(tf.memory().numTensors), onSample: () => {} });
-  assert.equal(counts[19], counts[4], `tensors: ${counts.join(',')}`);
-  const beforeDispose = tf.memory().numTensors;
-  run.model.dispose();
-  assert.equal(tf.memory().numTensors, beforeDispose - 5);
+test('no tensors leak over 1,000 training steps (validation, samples and gradient-by-lag included)', async () => {
+  for (const cell of ['lstm', 'gru'] as const) {
+    const config = { ...DEFAULT_TRAIN_CONFIG, cell, layers: 2, hiddenSize: 8, batchSize: 2, seqLength: 4, maxSeconds: 0, maxSteps: 1000, valEvery: 100, sampleEvery: 250, gradEvery: 10 };
+    const run = prepareRun(periodic, config);
+    const counts: number[] = [];
+    let lags = 0;
+    const summary = await trainLoop(run, config, { onStep: () => counts.push(tf.memory().numTensors), onSample: () => {}, onGradByLag: () => { lags++; } });
+    assert.equal(summary.steps, 1000);
+    assert.equal(lags, 100);
+    assert.equal(counts[999], counts[9], `${cell}: tensors at steps 10, 100, 500, 1000: ${[9, 99, 499, 999].map((k) => counts[k]).join(', ')}`);
+    summary.trainer.dispose();
+    const beforeDispose = tf.memory().numTensors;
+    const params = run.model.variables.length;
+    run.model.dispose();
+    assert.equal(tf.memory().numTensors, beforeDispose - params);
+  }
 });

@@ -1,0 +1,51 @@
+/**
+ * Turns text into token ids and back, for either token mode: characters (Unicode code points) or
+ * words (runs of letters/digits, single punctuation, whitespace runs).
+ */
+import { buildCharVocabulary, codePoints, makeVocabulary, UNKNOWN_ID, type Vocabulary } from './tokens';
+import { buildWordVocabulary, tokenizeWords } from './wordTokens';
+
+export const TOKEN_MODES = ['char', 'word'] as const;
+export type TokenMode = (typeof TOKEN_MODES)[number];
+
+export interface Tokenized {
+  tokens: string[];
+  /** UTF-16 offset of each token in the text. */
+  offsets: Int32Array;
+}
+
+export interface Codec {
+  readonly mode: TokenMode;
+  readonly vocab: Vocabulary;
+  tokenize(text: string): Tokenized;
+  /** Token ids of `text`; unseen tokens map to the unknown id. */
+  encode(text: string): Int32Array;
+  decode(ids: ArrayLike<number>): string;
+}
+
+function split(mode: TokenMode, text: string): Tokenized {
+  if (mode === 'word') return tokenizeWords(text);
+  const { chars, offsets } = codePoints(text);
+  return { tokens: chars, offsets };
+}
+
+function codec(mode: TokenMode, vocab: Vocabulary): Codec {
+  return {
+    mode,
+    vocab,
+    tokenize: (text) => split(mode, text),
+    encode: (text) => Int32Array.from(split(mode, text).tokens, (t) => vocab.idOf(t)),
+    decode: (ids) => Array.from(ids, (id) => vocab.tokens[id] ?? vocab.tokens[UNKNOWN_ID]).join(''),
+  };
+}
+
+/** Builds the vocabulary from training text. */
+export function buildCodec(mode: TokenMode, text: string, maxVocab?: number): Codec {
+  const vocab = mode === 'word' ? buildWordVocabulary(tokenizeWords(text).tokens, maxVocab) : buildCharVocabulary(text, maxVocab);
+  return codec(mode, vocab);
+}
+
+/** Restores a codec from a saved vocabulary (tokens[0] is the unknown token). */
+export function codecFromTokens(mode: TokenMode, tokens: readonly string[]): Codec {
+  return codec(mode, makeVocabulary(tokens));
+}

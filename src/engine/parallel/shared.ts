@@ -1,0 +1,85 @@
+/**
+ * Memory shared between a data-parallel coordinator and its shard workers: the weights (written by
+ * the coordinator before each step), one gradient area and one loss per shard worker, and a
+ * control word the workers count up when their gradients are ready.
+ */
+import type { ModelShape } from '../model';
+
+/** Control words. */
+export const DONE = 0;
+export const FAILED = 1;
+const CONTROL_WORDS = 2;
+
+export interface SharedLayout {
+  /** Parameter sizes in `model.variables` order. */
+  sizes: number[];
+  shapes: number[][];
+  helpers: number;
+  weights: SharedArrayBuffer;
+  grads: SharedArrayBuffer;
+  losses: SharedArrayBuffer;
+  control: SharedArrayBuffer;
+}
+
+export function allocate(shapes: number[][], helpers: number): SharedLayout {
+  const sizes = shapes.map((s) => s.reduce((a, b) => a * b, 1));
+  const total = sizes.reduce((a, b) => a + b, 0);
+  return {
+    sizes,
+    shapes,
+    helpers,
+    weights: new SharedArrayBuffer(total * 4),
+    grads: new SharedArrayBuffer(total * 4 * helpers),
+    losses: new SharedArrayBuffer(8 * helpers),
+    control: new SharedArrayBuffer(4 * CONTROL_WORDS),
+  };
+}
+
+export function totalSize(layout: SharedLayout): number {
+  return layout.sizes.reduce((a, b) => a + b, 0);
+}
+
+/** Sent once to each shard worker. */
+export interface ShardInit {
+  type: 'init';
+  index: number;
+  wasmDir: string;
+  shape: ModelShape;
+  /** Streams in this shard. */
+  batch: number;
+  layout: SharedLayout;
+}
+
+/** One window for a shard: its streams' inputs and targets, and its share of the batch. */
+export interface ShardStep {
+  type: 'step';
+  x: Int32Array;
+  y: Int32Array;
+  resetState: boolean;
+  scale: number;
+}
+
+export type ToShard = ShardInit | ShardStep;
+
+export type FromShard = { type: 'ready' } | { type: 'error'; message: string };
+
+/** Splits B streams into `parts` contiguous shards, as even as possible: [from, to) per shard. */
+export function shardRanges(batch: number, parts: number): [number, number][] {
+  const out: [number, number][] = [];
+  let from = 0;
+  for (let k = 0; k < parts; k++) {
+    const size = Math.floor(batch / parts) + (k < batch % parts ? 1 : 0);
+    out.push([from, from + size]);
+    from += size;
+  }
+  return out;
+}
+
+/** The columns [from, to) of a time-major window x[t * B + b]. */
+export function sliceStreams(x: Int32Array, batch: number, from: number, to: number): Int32Array {
+  const T = x.length / batch;
+  const width = to - from;
+  const out = new Int32Array(T * width);
+  for (let t = 0; t < T; t++) out.set(x.subarray(t * batch + from, t * batch + to), t * width);
+  return out;
+}
