@@ -44,7 +44,10 @@ export const TRAIN_BOUNDS: Record<keyof TrainConfig, Bound> = {
  * Returns a configuration in which every invalid value is replaced by its default, and one
  * sentence per problem naming the setting, the bad value and what was used instead.
  */
-export function validateTrainConfig(raw: Partial<Record<keyof TrainConfig, unknown>>): { config: TrainConfig; problems: string[] } {
+export function validateTrainConfig(
+  raw: Partial<Record<keyof TrainConfig, unknown>>,
+  label: (settingKey: string) => string = (key) => `lstmLab.train.${key}`,
+): { config: TrainConfig; problems: string[] } {
   const config = { ...DEFAULT_TRAIN_CONFIG };
   const problems: string[] = [];
   for (const name of Object.keys(TRAIN_BOUNDS) as (keyof TrainConfig)[]) {
@@ -52,7 +55,7 @@ export function validateTrainConfig(raw: Partial<Record<keyof TrainConfig, unkno
     const value = raw[name];
     if (value === undefined) continue;
     const fallback = DEFAULT_TRAIN_CONFIG[name];
-    const reject = (why: string) => problems.push(`lstmLab.train.${bound.key}: ${why}; using ${fallback}.`);
+    const reject = (why: string) => problems.push(`${label(bound.key)}: ${why}; using ${fallback}.`);
     if ('choices' in bound) {
       if (typeof value === 'string' && bound.choices.includes(value)) (config as Record<string, unknown>)[name] = value;
       else reject(`${JSON.stringify(value)} is not one of ${bound.choices.join(', ')}`);

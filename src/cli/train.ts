@@ -24,6 +24,13 @@ export const TRAIN_USAGE = `lstm-lab train FILE [--cell rnn|lstm|noforget|peepho
 const TRAIN_FLAGS = ['cell', 'layers', 'hidden', 'batch', 'seq', 'lr', 'optimizer', 'clip', 'dropout', 'tokens', 'seed', 'seconds',
   'steps', 'workers', 'grad-every', 'save', 'resume', 'max-chars', 'backend'] as const;
 
+/** The flag that sets each setting. */
+const FLAG_OF: Record<string, string> = {
+  cell: 'cell', layers: 'layers', hiddenSize: 'hidden', dropout: 'dropout', optimizer: 'optimizer', tokens: 'tokens', gradientEvery: 'grad-every',
+  sequenceLength: 'seq', batchSize: 'batch', learningRate: 'lr', clipNorm: 'clip', maxSeconds: 'seconds', maxSteps: 'steps', seed: 'seed',
+};
+const flagOf = (key: string) => (FLAG_OF[key] ? `--${FLAG_OF[key]}` : `(checkpoint) ${key}`);
+
 export async function train(argv: string[]): Promise<void> {
   const { values: v, positionals } = parseArgs({
     args: argv,
@@ -76,7 +83,9 @@ export async function train(argv: string[]): Promise<void> {
     for (const k of ['cell', 'layers', 'hiddenSize', 'tokens'] as const) {
       if (requested[k] !== undefined && requested[k] !== saved[k]) throw new UsageError(`--resume: the checkpoint has ${k} ${saved[k]}; it cannot change to ${requested[k]}`);
     }
-    const merged = validateTrainConfig({ ...saved, maxSeconds: DEFAULT_TRAIN_CONFIG.maxSeconds, maxSteps: 0, ...requested });
+    const merged = validateTrainConfig({ ...saved, maxSeconds: DEFAULT_TRAIN_CONFIG.maxSeconds, maxSteps: 0, ...requested }, flagOf);
+    const invalid = merged.problems.filter((p) => p.startsWith('--'));
+    if (invalid.length > 0) throw new UsageError(invalid.map((p) => p.replace(/; using .*$/, '')).join('\n'));
     config = merged.config;
     expectedWeights(config, ckpt.vocab.tokens.length); // fails early on a mismatched shape
     resumed = await restoreRun(ckpt, config, { learningRate: config.learningRate, clipNorm: config.clipNorm, batch: config.batchSize });
@@ -90,8 +99,9 @@ export async function train(argv: string[]): Promise<void> {
     bestValLoss = resumed.bestValLoss;
     say(`resuming ${s('resume')} at step ${startStep}`);
   } else {
-    const { config: c, problems } = validateTrainConfig({ ...DEFAULT_TRAIN_CONFIG, ...requested });
-    if (problems.some((p) => !p.includes('both 0'))) throw new UsageError(problems.join('\n'));
+    const { config: c, problems } = validateTrainConfig({ ...DEFAULT_TRAIN_CONFIG, ...requested }, flagOf);
+    const invalid = problems.filter((p) => p.startsWith('--'));
+    if (invalid.length > 0) throw new UsageError(invalid.map((p) => p.replace(/; using .*$/, '')).join('\n'));
     config = c;
     run = prepareRun(check.text, config);
   }
