@@ -64,7 +64,40 @@ export interface PredictRequest {
   topK: number;
 }
 
-export type HostToWorker = TrainRequest | StopRequest | PredictRequest;
+/** Gate and state traces of every layer over `text` (batch 1, from a zero state). */
+export interface TraceRequest {
+  type: 'trace';
+  id: number;
+  text: string;
+}
+
+/** Surprisal of every token of `text` given the tokens before it. */
+export interface SurprisalRequest {
+  type: 'surprisal';
+  id: number;
+  text: string;
+}
+
+export type HostToWorker = TrainRequest | StopRequest | PredictRequest | TraceRequest | SurprisalRequest;
+
+export interface TraceResult {
+  runId: string;
+  tokens: string[];
+  /** UTF-16 offset of each token in the text. */
+  offsets: Int32Array;
+  /** Per layer: [tokens × units] row-major activations by name (gates, then c and h). */
+  layers: { units: number; values: Record<string, Float32Array> }[];
+  /** Per layer and gate: the fraction of tokens each unit is below 0.1 / above 0.9. */
+  saturation: Record<string, { left: Float32Array; right: Float32Array }>[];
+}
+
+export interface SurprisalResult {
+  runId: string;
+  tokens: string[];
+  offsets: Int32Array;
+  /** Bits; entry 0 is NaN (nothing predicts the first token). */
+  bits: Float32Array;
+}
 
 export interface TokenProb {
   token: string;

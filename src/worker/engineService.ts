@@ -3,17 +3,21 @@
  * Kept free of worker_threads so that tests can drive it directly.
  */
 import type { Codec } from '../engine/codec';
-import { nextDistribution, topK } from '../engine/infer';
+import { nextDistribution, saturation, surprisal, topK, traceSpan } from '../engine/infer';
 import type { SequenceModel } from '../engine/model';
 import { prepareRun, trainLoop } from '../engine/run';
 import { UNKNOWN_ID } from '../engine/tokens';
 import { errorMessage, type Reply } from '../protocol/messages';
-import type { HostToWorker, PredictRequest, PredictResult, StepPoint, TrainAccepted, TrainRequest, WorkerToHost } from '../protocol/workerProtocol';
+import type {
+  HostToWorker, PredictRequest, PredictResult, StepPoint, SurprisalRequest, SurprisalResult, TraceRequest, TraceResult, TrainAccepted, TrainRequest, WorkerToHost,
+} from '../protocol/workerProtocol';
 
 /** How often step points are flushed to the host. */
 const FLUSH_MS = 150;
 /** Characters of context a prediction reads. */
 export const PREDICT_CONTEXT = 256;
+/** Most tokens one trace or surprisal request covers. */
+export const MAX_INSPECT_TOKENS = 20_000;
 
 interface TrainedModel {
   runId: string;
@@ -39,6 +43,12 @@ export class EngineService {
           break;
         case 'predict':
           this.reply(message.id, this.predict(message));
+          break;
+        case 'trace':
+          this.reply(message.id, this.trace(message));
+          break;
+        case 'surprisal':
+          this.reply(message.id, this.surprisal(message));
           break;
         default:
           throw new Error(`unknown request ${JSON.stringify((message as { type?: unknown }).type)}`);
@@ -115,8 +125,7 @@ export class EngineService {
   }
 
   private predict(req: PredictRequest): PredictResult {
-    const latest = this.latest;
-    if (!latest) throw new Error('no trained model yet');
+    const latest = this.trained();
     const chars = [...req.context];
     const context = chars.slice(Math.max(0, chars.length - PREDICT_CONTEXT)).join('');
     const { vocab } = latest.codec;
@@ -130,5 +139,33 @@ export class EngineService {
       actual = { token: req.next, p: prob, surprisalBits: -Math.log2(Math.max(prob, 1e-30)), known: id !== UNKNOWN_ID };
     }
     return { runId: latest.runId, top, actual, contextChars: [...context].length };
+  }
+
+  private trained(): TrainedModel {
+    if (!this.latest) throw new Error('no trained model yet');
+    return this.latest;
+  }
+
+  private tokenized(text: string) {
+    const latest = this.trained();
+    const t = latest.codec.tokenize(text);
+    if (t.tokens.length > MAX_INSPECT_TOKENS) throw new Error(`at most ${MAX_INSPECT_TOKENS} tokens can be inspected at once, got ${t.tokens.length}`);
+    return { latest, ...t, ids: Int32Array.from(t.tokens, (tok) => latest.codec.vocab.idOf(tok)) };
+  }
+
+  private trace(req: TraceRequest): TraceResult {
+    const { latest, tokens, offsets, ids } = this.tokenized(req.text);
+    const layers = ids.length > 0 ? traceSpan(latest.model, ids) : [];
+    const gates = latest.model.cell.sigmoidGates;
+    return {
+      runId: latest.runId, tokens, offsets,
+      layers: layers.map((l) => ({ units: l.units, values: l.values })),
+      saturation: layers.map((l) => Object.fromEntries(gates.map((g) => [g, saturation(l, g)]))),
+    };
+  }
+
+  private surprisal(req: SurprisalRequest): SurprisalResult {
+    const { latest, tokens, offsets, ids } = this.tokenized(req.text);
+    return { runId: latest.runId, tokens, offsets, bits: surprisal(latest.model, ids) };
   }
 }

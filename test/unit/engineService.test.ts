@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { DEFAULT_TRAIN_CONFIG } from '../../src/engine/defaults';
-import type { DoneEvent, PredictResult, StepsEvent, TrainAccepted, WorkerToHost } from '../../src/protocol/workerProtocol';
+import type { DoneEvent, PredictResult, StepsEvent, SurprisalResult, TraceResult, TrainAccepted, WorkerToHost } from '../../src/protocol/workerProtocol';
 import { EngineService } from '../../src/worker/engineService';
 import { useWasm } from './helpers/backend';
 
@@ -69,4 +69,25 @@ test('predict: top-k distribution and the probability of what actually follows',
   const unk = h.replyTo(4)!.result as PredictResult;
   assert.equal(unk.actual!.known, false);
   assert.equal(unk.contextChars, 5);
+});
+
+test('trace and surprisal: per token, per layer, with offsets that map back to the text', async () => {
+  const h = harness();
+  await h.service.handle({ type: 'trace', id: 1, text: 'abc' });
+  assert.match(h.replyTo(1)!.error!, /no trained model/);
+  await h.service.handle({ type: 'train', id: 2, runId: 'r1', text, config: { ...config, layers: 2, maxSteps: 5 } });
+  await h.done();
+  const probe = 'the 🐈 sat';
+  await h.service.handle({ type: 'trace', id: 3, text: probe });
+  const t = h.replyTo(3)!.result as TraceResult;
+  assert.deepEqual(t.tokens, [...probe]);
+  assert.deepEqual([...t.offsets], [0, 1, 2, 3, 4, 6, 7, 8, 9]);
+  assert.equal(t.layers.length, 2);
+  assert.deepEqual(Object.keys(t.layers[1].values).sort(), ['c', 'candidate', 'forget', 'h', 'input', 'output']);
+  assert.equal(t.layers[0].values.forget.length, t.tokens.length * 16);
+  assert.equal(t.saturation[0].forget.left.length, 16);
+  await h.service.handle({ type: 'surprisal', id: 4, text: probe });
+  const s = h.replyTo(4)!.result as SurprisalResult;
+  assert.equal(s.bits.length, t.tokens.length);
+  assert.ok(Number.isNaN(s.bits[0]) && s.bits.slice(1).every((b) => b > 0));
 });
