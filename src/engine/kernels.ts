@@ -6,6 +6,9 @@
  * - Slice, Unpack and SplitV copy the whole input for every slice; we copy only the slice,
  *   reading through a view of wasm memory.
  * - UnsortedSegmentSum (the gradient of gather) is not registered at all.
+ * - GatherV2 along axis 0 (an embedding lookup) and Sum over leading axes (a bias gradient) take
+ *   tens of milliseconds for a million elements; a row copy and a row-wise accumulation through
+ *   the heap view take about one.
  * Each replacement is tested against the cpu backend.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -181,11 +184,63 @@ function addUnsortedSegmentSum(): boolean {
   return true;
 }
 
+/** Gathers whole rows (axis 0, no batch dimensions) by copying them. */
+function fixGather(): boolean {
+  return replace('GatherV2', (original) => (args: Args) => {
+    const x = args.inputs.x as TensorInfo;
+    const indices = args.inputs.indices as TensorInfo;
+    const axis = args.attrs!.axis as number;
+    const batchDims = (args.attrs!.batchDims as number) ?? 0;
+    if (x.dtype === 'string' || axis !== 0 || batchDims !== 0 || x.shape.length < 1) return original.kernelFunc(args);
+    const rows = x.shape[0];
+    const rowShape = x.shape.slice(1);
+    const inner = rowShape.reduce((a, b) => a * b, 1);
+    const wasm = args.backend as unknown as WasmBackendLike;
+    const out = wasm.makeOutput([...indices.shape, ...rowShape], x.dtype);
+    const src = wasm.typedArrayFromHeap(x);
+    const dst = wasm.typedArrayFromHeap(out);
+    const idx = wasm.typedArrayFromHeap(indices);
+    for (let r = 0; r < idx.length; r++) {
+      const i = idx[r];
+      if (i < 0 || i >= rows) throw new Error(`gather index ${i} is outside [0, ${rows})`);
+      dst.set(src.subarray(i * inner, (i + 1) * inner), r * inner);
+    }
+    return out;
+  });
+}
+
+/** Sums over the leading axes (e.g. axis 0 of [N, D]) by accumulating rows. */
+function fixSum(): boolean {
+  return replace('Sum', (original) => (args: Args) => {
+    const x = args.inputs.x as TensorInfo;
+    const rank = x.shape.length;
+    const axes = tf.util.parseAxisParam(args.attrs!.axis as number | number[], x.shape).sort((a, b) => a - b);
+    const leading = axes.length > 0 && axes.length < rank && axes.every((a, k) => a === k);
+    if (x.dtype !== 'float32' || !leading) return original.kernelFunc(args);
+    const outer = x.shape.slice(0, axes.length).reduce((a, b) => a * b, 1);
+    const keep = x.shape.slice(axes.length);
+    const inner = keep.reduce((a, b) => a * b, 1);
+    const wasm = args.backend as unknown as WasmBackendLike;
+    const shape = args.attrs!.keepDims ? [...axes.map(() => 1), ...keep] : keep;
+    const out = wasm.makeOutput(shape, 'float32');
+    const src = wasm.typedArrayFromHeap(x);
+    const dst = wasm.typedArrayFromHeap(out);
+    dst.fill(0);
+    for (let r = 0; r < outer; r++) {
+      const o = r * inner;
+      for (let j = 0; j < inner; j++) dst[j] += src[o + j];
+    }
+    return out;
+  });
+}
+
 /** Registers every replacement on the wasm backend; returns the kernel names replaced or added. */
 export function installWasmKernelFixes(): string[] {
   const done: string[] = [];
   for (const name of ['BatchMatMul', '_FusedMatMul']) if (fixMatMul(name)) done.push(name);
   done.push(...fixSlices());
   if (addUnsortedSegmentSum()) done.push('UnsortedSegmentSum');
+  if (fixGather()) done.push('GatherV2');
+  if (fixSum()) done.push('Sum');
   return done;
 }

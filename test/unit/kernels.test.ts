@@ -28,7 +28,7 @@ test('kernel fixes are installed on wasm', async () => {
   await useWasm();
   const { initBackend } = await import('../../src/engine/backend');
   const info = await initBackend('wasm');
-  for (const k of ['BatchMatMul', '_FusedMatMul', 'Slice', 'Unpack', 'SplitV', 'UnsortedSegmentSum']) {
+  for (const k of ['BatchMatMul', '_FusedMatMul', 'Slice', 'Unpack', 'SplitV', 'UnsortedSegmentSum', 'GatherV2', 'Sum']) {
     assert.ok(info.kernelFixes.includes(k), `${k} replaced`);
   }
 });
@@ -61,4 +61,22 @@ test('unsortedSegmentSum (the gradient of gather) matches cpu', async () => {
   assertSame(r, 1e-6);
   const g = await onBoth(() => tf.grad((w: tf.Tensor) => tf.sum(tf.mul(tf.gather(w, tf.tensor1d([1, 1, 3], 'int32')), tf.tensor2d(randomArray(6, 7), [3, 2]))))(tf.tensor2d(randomArray(8, 8), [4, 2])));
   assertSame(g, 1e-6);
+});
+
+test('gather of rows and its fallbacks match cpu', async () => {
+  const x = () => tf.tensor3d(randomArray(5 * 3 * 2, 9), [5, 3, 2]);
+  assertSame(await onBoth(() => tf.gather(x(), tf.tensor1d([4, 0, 0, 2], 'int32'))), 0);
+  assertSame(await onBoth(() => tf.gather(x(), tf.tensor2d([[1, 2], [3, 4]], [2, 2], 'int32'))), 0);
+  assertSame(await onBoth(() => tf.gather(x(), tf.tensor1d([2, 0], 'int32'), 1)), 0);
+  assertSame(await onBoth(() => tf.gather(tf.tensor1d([7, 8, 9], 'int32'), tf.tensor1d([2, 2, 0], 'int32'))), 0);
+});
+
+test('sum over leading axes and its fallbacks match cpu', async () => {
+  const x = () => tf.tensor3d(randomArray(4 * 5 * 6, 10), [4, 5, 6]);
+  assertSame(await onBoth(() => tf.sum(x(), 0)), 1e-5);
+  assertSame(await onBoth(() => tf.sum(x(), [0, 1])), 1e-5);
+  assertSame(await onBoth(() => tf.sum(x(), [1, 0], true)), 1e-5);
+  assertSame(await onBoth(() => tf.sum(x(), 2)), 1e-5);
+  assertSame(await onBoth(() => tf.sum(x())), 1e-4);
+  assertSame(await onBoth(() => tf.sum(x(), 1)), 1e-5);
 });
