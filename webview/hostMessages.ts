@@ -50,13 +50,15 @@ export function parseSnapshot(value: unknown): PanelSnapshot | null {
 }
 
 function parseRunInfo(value: unknown): RunInfo | null {
-  if (!isObject(value) || typeof value.runId !== 'string' || typeof value.fileName !== 'string') return null;
-  const numbers = ['startedAt', 'hiddenSize', 'seqLength', 'batchSize', 'learningRate', 'vocabSize', 'trainTokens', 'valTokens'] as const;
+  if (!isObject(value) || typeof value.runId !== 'string' || typeof value.fileName !== 'string' || typeof value.cell !== 'string') return null;
+  const numbers = ['startedAt', 'layers', 'hiddenSize', 'seqLength', 'batchSize', 'learningRate', 'vocabSize', 'trainTokens', 'valTokens'] as const;
   for (const key of numbers) if (!isFiniteNumber(value[key])) return null;
   return {
     runId: value.runId,
     fileName: value.fileName,
     startedAt: value.startedAt as number,
+    cell: value.cell.slice(0, 32),
+    layers: value.layers as number,
     hiddenSize: value.hiddenSize as number,
     seqLength: value.seqLength as number,
     batchSize: value.batchSize as number,

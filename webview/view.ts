@@ -77,6 +77,7 @@ export class PanelView {
     this.runFile.title = run?.fileName ?? '';
     const entries: [string, string][] = run
       ? [
+          ['cell', run.layers > 1 ? `${run.cell} × ${formatInteger(run.layers)}` : run.cell],
           ['hidden', formatInteger(run.hiddenSize)],
           ['seq', formatInteger(run.seqLength)],
           ['batch', formatInteger(run.batchSize)],

@@ -8,6 +8,9 @@ export interface RunInfo {
   runId: string;
   fileName: string;
   startedAt: number;
+  /** Cell type, e.g. "lstm". */
+  cell: string;
+  layers: number;
   hiddenSize: number;
   seqLength: number;
   batchSize: number;

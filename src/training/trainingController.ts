@@ -110,7 +110,7 @@ export class TrainingController implements vscode.Disposable {
         `${accepted.trainTokens.toLocaleString('en')} training + ${accepted.valTokens.toLocaleString('en')} validation tokens, backend ${accepted.backend}`);
       this.trained = doc.uri;
       this.panel.post(this.state.beginRun({
-        runId, fileName, startedAt: Date.now(), hiddenSize: cfg.train.hiddenSize, seqLength: accepted.seqLength,
+        runId, fileName, startedAt: Date.now(), cell: cfg.train.cell, layers: cfg.train.layers, hiddenSize: cfg.train.hiddenSize, seqLength: accepted.seqLength,
         batchSize: accepted.batchSize, learningRate: cfg.train.learningRate, vocabSize: accepted.vocabSize,
         trainTokens: accepted.trainTokens, valTokens: accepted.valTokens,
       }));

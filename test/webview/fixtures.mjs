@@ -5,6 +5,8 @@ export function runInfo(overrides = {}) {
     runId: 'run-1',
     fileName: '/home/user/poems/sonnets.txt',
     startedAt: 1_700_000_000_000,
+    cell: 'lstm',
+    layers: 1,
     hiddenSize: 128,
     seqLength: 64,
     batchSize: 32,

@@ -66,7 +66,7 @@ test('the header and status line show the run, latest losses in nats and bits/ch
   assert.equal(await text(page, '#run-file'), 'sonnets.txt');
   assert.equal(await page.locator('#run-file').getAttribute('title'), '/home/user/poems/sonnets.txt');
   const config = (await text(page, '#run-config')).replace(/\s+/g, ' ');
-  for (const part of ['hidden 128', 'seq 64', 'batch 32', 'lr 0.002', 'vocab 65', 'tokens 1M train · 112K val']) {
+  for (const part of ['cell lstm', 'hidden 128', 'seq 64', 'batch 32', 'lr 0.002', 'vocab 65', 'tokens 1M train · 112K val']) {
     assert.ok(config.includes(part), `config "${config}" lacks "${part}"`);
   }
   const status = (await text(page, '#status-line')).replace(/\s+/g, ' ');
@@ -160,10 +160,11 @@ test('a snapshot replaces everything; an empty one returns to the empty state', 
   await send(page, snapshot({ train: lossCurve(0, 300), val: lossCurve(0, 15, 20) }));
   await waitForPoints(page, 300, 15);
 
-  await send(page, snapshot({ run: runInfo({ runId: 'run-2', fileName: 'C:\\logs\\build.log', hiddenSize: 256 }), train: lossCurve(0, 40), val: [], status: 'completed', sample: null }));
+  await send(page, snapshot({ run: runInfo({ runId: 'run-2', fileName: 'C:\\logs\\build.log', hiddenSize: 256, cell: 'gru', layers: 2 }), train: lossCurve(0, 40), val: [], status: 'completed', sample: null }));
   await waitForPoints(page, 40, 0);
   assert.equal(await text(page, '#run-file'), 'build.log');
   assert.match(await text(page, '#run-config'), /hidden\s+256/);
+  assert.match(await text(page, '#run-config'), /cell\s+gru × 2/);
   assert.match(await text(page, '#status-line'), /Completed/);
   assert.equal(await text(page, '#sample'), 'No sample yet.');
   const val = await colourOnChart(page, THEMES.dark.vars['--vscode-charts-orange']);
