@@ -28,6 +28,7 @@ export const TRAIN_BOUNDS: Record<keyof TrainConfig, Bound> = {
   optimizer: { choices: ['adam', 'rmsprop', 'sgd'], key: 'optimizer' },
   tokens: { choices: ['char', 'word'], key: 'tokens' },
   gradEvery: { min: 0, max: 1e6, integer: true, key: 'gradientEvery' },
+  workers: { min: 1, max: 8, integer: true, key: 'workers' },
   seqLength: { min: 2, max: 512, integer: true, key: 'sequenceLength' },
   batchSize: { min: 1, max: 256, integer: true, key: 'batchSize' },
   learningRate: { min: 1e-6, max: 10, integer: false, key: 'learningRate' },

@@ -1,7 +1,8 @@
 /** `lstm-lab train FILE …`: trains headlessly, prints progress (or JSON events) and a sample. */
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { findWasmDir, initBackend, type BackendName } from '../engine/backend';
+import { findBundle, findWasmDir, initBackend, type BackendName } from '../engine/backend';
+import { startTrainer } from '../engine/parallel/startTrainer';
 import { CELL_TYPES } from '../engine/cells/cell';
 import { loadCheckpoint, saveCheckpoint } from '../engine/checkpoint';
 import { TOKEN_MODES } from '../engine/codec';
@@ -14,7 +15,6 @@ import { OPTIMIZERS } from '../engine/trainer';
 import type { TrainConfig } from '../protocol/workerProtocol';
 import { validateTrainConfig } from '../settings';
 import { choice, defined, num, peakRssMB, UsageError } from './args';
-import { trainParallel } from './parallel';
 
 export const TRAIN_USAGE = `lstm-lab train FILE [--cell rnn|lstm|noforget|peephole|cifg|gru] [--layers N] [--hidden N]
       [--batch N] [--seq N] [--lr X] [--optimizer adam|rmsprop|sgd] [--clip X (0 = off)] [--dropout X]
@@ -26,7 +26,7 @@ const TRAIN_FLAGS = ['cell', 'layers', 'hidden', 'batch', 'seq', 'lr', 'optimize
 
 /** The flag that sets each setting. */
 const FLAG_OF: Record<string, string> = {
-  cell: 'cell', layers: 'layers', hiddenSize: 'hidden', dropout: 'dropout', optimizer: 'optimizer', tokens: 'tokens', gradientEvery: 'grad-every',
+  cell: 'cell', layers: 'layers', hiddenSize: 'hidden', dropout: 'dropout', optimizer: 'optimizer', tokens: 'tokens', gradientEvery: 'grad-every', workers: 'workers',
   sequenceLength: 'seq', batchSize: 'batch', learningRate: 'lr', clipNorm: 'clip', maxSeconds: 'seconds', maxSteps: 'steps', seed: 'seed',
 };
 const flagOf = (key: string) => (FLAG_OF[key] ? `--${FLAG_OF[key]}` : `(checkpoint) ${key}`);
@@ -48,11 +48,9 @@ export async function train(argv: string[]): Promise<void> {
     batchSize: num(s('batch'), 'batch'), seqLength: num(s('seq'), 'seq'), learningRate: num(s('lr'), 'lr'),
     optimizer: choice(s('optimizer'), 'optimizer', OPTIMIZERS), clipNorm: num(s('clip'), 'clip'), dropout: num(s('dropout'), 'dropout'),
     tokens: choice(s('tokens'), 'tokens', TOKEN_MODES), seed: num(s('seed'), 'seed'), maxSeconds: num(s('seconds'), 'seconds'),
-    maxSteps: num(s('steps'), 'steps'), gradEvery: num(s('grad-every'), 'grad-every'),
+    maxSteps: num(s('steps'), 'steps'), gradEvery: num(s('grad-every'), 'grad-every'), workers: num(s('workers'), 'workers'),
   });
   if (requested.maxSteps !== undefined && requested.maxSeconds === undefined) requested.maxSeconds = 0;
-  const workers = num(s('workers'), 'workers') ?? 1;
-  if (!Number.isInteger(workers) || workers < 1 || workers > 8) throw new UsageError('--workers must be a whole number from 1 to 8');
   const backend = choice(s('backend'), 'backend', ['wasm', 'cpu'] as const) ?? 'wasm';
   const json = Boolean(v.json);
   const maxChars = num(s('max-chars'), 'max-chars') ?? 5_000_000;
@@ -108,7 +106,7 @@ export async function train(argv: string[]): Promise<void> {
   run.notes.forEach((n) => say(`note: ${n}`));
   say(`${file}: ${run.train.length.toLocaleString('en')} train + ${run.val.length.toLocaleString('en')} validation ${config.tokens === 'word' ? 'words' : 'characters'}, ` +
     `vocabulary ${run.codec.vocab.size}, ${config.cell} ${config.layers}×${config.hiddenSize}, ${run.model.parameterCount.toLocaleString('en')} parameters, ` +
-    `batch ${run.batch} × ${run.steps} steps, ${config.optimizer}, backend ${info.name}${info.simd ? ' (simd)' : ''}${workers > 1 ? `, ${workers} workers` : ''}`);
+    `batch ${run.batch} × ${run.steps} steps, ${config.optimizer}, backend ${info.name}${info.simd ? ' (simd)' : ''}${config.workers > 1 ? `, ${config.workers} workers` : ''}`);
 
   let lastPrint = -Infinity;
   const hooks: RunHooks = {
@@ -128,9 +126,8 @@ export async function train(argv: string[]): Promise<void> {
     },
     onGradByLag: (step, g, clipped) => emit({ event: 'gradByLag', step, h: g.h, c: g.c, hTotal: g.hTotal, cTotal: g.cTotal, clipped }),
   };
-  const summary = workers > 1
-    ? await trainParallel(run, config, workers, hooks, { step: startStep, trainer: resumed?.trainer })
-    : await trainLoop(run, config, hooks, { step: startStep, trainer: resumed?.trainer });
+  const trainer = await startTrainer(run, config, { shardScript: findBundle(__dirname, 'shardWorker.js'), wasmDir: findWasmDir(__dirname) }, resumed?.trainer);
+  const summary = await trainLoop(run, config, hooks, { step: startStep, trainer });
   const save = s('save');
   if (save && summary.steps > startStep) {
     await saveCheckpoint(save, await captureCheckpoint({ model: run.model, codec: run.codec, config, trainer: summary.trainer, step: summary.steps, metrics, bestValLoss }));

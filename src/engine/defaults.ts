@@ -9,6 +9,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   optimizer: 'adam',
   tokens: 'char',
   gradEvery: 10,
+  workers: 1,
   seqLength: 64,
   batchSize: 32,
   learningRate: 2e-3,

@@ -21,6 +21,8 @@ export interface TrainConfig {
   tokens: TokenChoice;
   /** Measure gradient norms by lag every N steps (0 = never). */
   gradEvery: number;
+  /** Threads training data-parallel (one core each). */
+  workers: number;
   /** Truncated BPTT window length T. */
   seqLength: number;
   /** Parallel streams B. */

@@ -5,6 +5,7 @@
 import type { Codec } from '../engine/codec';
 import { nextDistribution, saturation, surprisal, topK, traceSpan } from '../engine/infer';
 import type { SequenceModel } from '../engine/model';
+import { startTrainer, type ShardSetup } from '../engine/parallel/startTrainer';
 import { prepareRun, trainLoop } from '../engine/run';
 import { UNKNOWN_ID } from '../engine/tokens';
 import { errorMessage, type Reply } from '../protocol/messages';
@@ -29,7 +30,11 @@ export class EngineService {
   private running: { runId: string; stop: boolean } | undefined;
   private latest: TrainedModel | undefined;
 
-  constructor(private readonly post: (message: WorkerToHost) => void, private readonly backendName: () => Promise<string>) {}
+  constructor(
+    private readonly post: (message: WorkerToHost) => void,
+    private readonly backendName: () => Promise<string>,
+    private readonly shards: ShardSetup,
+  ) {}
 
   async handle(message: HostToWorker): Promise<void> {
     try {
@@ -112,7 +117,7 @@ export class EngineService {
         onGradByLag: (step, g, clipped) => this.post({ type: 'gradByLag', runId, step, h: g.h, c: g.c, hTotal: g.hTotal, clipped }),
         shouldStop: () => control.stop,
         pause: () => new Promise((resolve) => setImmediate(resolve)),
-      });
+      }, { trainer: await startTrainer(run, req.config, this.shards) });
       trainer.dispose();
       flush();
       this.post({ type: 'done', runId, ...summary });

@@ -1,4 +1,5 @@
 /** Entry of the engine worker thread: tfjs on the wasm backend, driven by the host's messages. */
+import * as path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend } from '../engine/backend';
 import type { HostToWorker, WorkerToHost } from '../protocol/workerProtocol';
@@ -16,5 +17,5 @@ let backend: Promise<string> | undefined;
 const ensureBackend = () => (backend ??= initBackend(data.backend ?? 'wasm', data.wasmDir).then((info) => `${info.name}${info.simd ? ' (simd)' : ''}`));
 
 const post = (message: WorkerToHost) => port.postMessage(message);
-const service = new EngineService(post, ensureBackend);
+const service = new EngineService(post, ensureBackend, { shardScript: path.join(__dirname, 'shardWorker.js'), wasmDir: data.wasmDir });
 port.on('message', (message: HostToWorker) => void service.handle(message));

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
+import { findBundle, findWasmDir } from '../../src/engine/backend';
 import { DEFAULT_TRAIN_CONFIG } from '../../src/engine/defaults';
 import type { DoneEvent, PredictResult, StepsEvent, SurprisalResult, TraceResult, TrainAccepted, WorkerToHost } from '../../src/protocol/workerProtocol';
 import { EngineService } from '../../src/worker/engineService';
@@ -9,7 +10,7 @@ before(useWasm);
 
 function harness() {
   const events: WorkerToHost[] = [];
-  const service = new EngineService((m) => events.push(m), async () => 'wasm');
+  const service = new EngineService((m) => events.push(m), async () => 'wasm', { shardScript: findBundle(__dirname, 'shardWorker.js'), wasmDir: findWasmDir(__dirname) });
   const replyTo = (id: number) => events.find((e) => e.type === 'reply' && e.id === id) as { ok: boolean; result?: unknown; error?: string } | undefined;
   const done = () => new Promise<DoneEvent>((resolve) => {
     const poll = setInterval(() => {
@@ -90,4 +91,13 @@ test('trace and surprisal: per token, per layer, with offsets that map back to t
   const s = h.replyTo(4)!.result as SurprisalResult;
   assert.equal(s.bits.length, t.tokens.length);
   assert.ok(Number.isNaN(s.bits[0]) && s.bits.slice(1).every((b) => b > 0));
+});
+
+test('with two workers the run trains data-parallel and reports the same kind of events', async () => {
+  const h = harness();
+  await h.service.handle({ type: 'train', id: 1, runId: 'r2', text, config: { ...config, workers: 2, maxSteps: 6 } });
+  assert.equal(h.replyTo(1)!.ok, true);
+  const done = await h.done();
+  assert.equal(done.reason, 'completed', done.message);
+  assert.equal(done.steps, 6);
 });
