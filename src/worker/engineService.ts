@@ -7,6 +7,7 @@ import { nextDistribution, saturation, surprisal, topK, traceSpan } from '../eng
 import type { SequenceModel } from '../engine/model';
 import { startTrainer, type ShardSetup } from '../engine/parallel/startTrainer';
 import { prepareRun, trainLoop } from '../engine/run';
+import type { Trainer } from '../engine/trainer';
 import { UNKNOWN_ID } from '../engine/tokens';
 import { errorMessage, type Reply } from '../protocol/messages';
 import type {
@@ -104,8 +105,10 @@ export class EngineService {
     const previous = this.latest;
     this.latest = { runId, model: run.model, codec: run.codec };
     if (previous && previous.model !== run.model) previous.model.dispose();
+    let trainer: Trainer | undefined;
     try {
-      const { trainer, ...summary } = await trainLoop(run, req.config, {
+      trainer = await startTrainer(run, req.config, this.shards);
+      const { trainer: _, ...summary } = await trainLoop(run, req.config, {
         onStep: (s) => {
           pending.push({ step: s.step, loss: s.loss, gradNorm: s.gradNorm });
           charsPerSec = s.charsPerSec;
@@ -117,14 +120,15 @@ export class EngineService {
         onGradByLag: (step, g, clipped) => this.post({ type: 'gradByLag', runId, step, h: g.h, c: g.c, hTotal: g.hTotal, clipped }),
         shouldStop: () => control.stop,
         pause: () => new Promise((resolve) => setImmediate(resolve)),
-      }, { trainer: await startTrainer(run, req.config, this.shards) });
-      trainer.dispose();
+      }, { trainer });
       flush();
       this.post({ type: 'done', runId, ...summary });
     } catch (e) {
       flush();
       this.post({ type: 'done', runId, reason: 'failed', steps: 0, trainLoss: null, valLoss: null, charsPerSec: 0, message: errorMessage(e) });
     } finally {
+      // Also ends any shard workers of a data-parallel run.
+      trainer?.dispose();
       this.running = undefined;
     }
   }
