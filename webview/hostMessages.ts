@@ -3,7 +3,7 @@
  * must not break the panel: unknown types are ignored and bad points are dropped.
  */
 import { isObject } from '../src/protocol/messages';
-import type { HostToWebview, LossPoint, PanelSnapshot, RunInfo, RunStatus } from '../src/protocol/webviewProtocol';
+import type { GradFlow, HostToWebview, LossPoint, PanelSnapshot, RunInfo, RunStatus } from '../src/protocol/webviewProtocol';
 
 const STATUSES: ReadonlySet<string> = new Set<RunStatus>(['running', 'completed', 'stopped', 'diverged', 'failed']);
 
@@ -30,6 +30,11 @@ export function parseHostMessage(data: unknown): HostToWebview | null {
     case 'status':
       if (typeof data.runId !== 'string' || !isStatus(data.status)) return null;
       return { type: 'status', runId: data.runId, status: data.status, message: optionalString(data.message) };
+    case 'gradFlow': {
+      const gradFlow = parseGradFlow(data.gradFlow);
+      if (typeof data.runId !== 'string' || !gradFlow) return null;
+      return { type: 'gradFlow', runId: data.runId, gradFlow };
+    }
     default:
       return null;
   }
@@ -46,7 +51,21 @@ export function parseSnapshot(value: unknown): PanelSnapshot | null {
     val: sortedByStep(parsePoints(value.val)),
     charsPerSec: nonNegative(value.charsPerSec),
     sample: optionalString(value.sample),
+    gradFlow: parseGradFlow(value.gradFlow),
   };
+}
+
+/** Longest window the panel draws (BPTT lengths are at most 512). */
+const MAX_LAGS = 512;
+
+function parseGradFlow(value: unknown): GradFlow | null {
+  if (!isObject(value) || !isFiniteNumber(value.step)) return null;
+  const norms = (v: unknown): number[] | null =>
+    Array.isArray(v) && v.length <= MAX_LAGS && v.every((x) => typeof x === 'number' && x >= 0) ? (v as number[]) : null;
+  const h = norms(value.h);
+  const c = norms(value.c);
+  if (!h || h.length === 0 || !c) return null;
+  return { step: value.step, h, c, clipped: value.clipped === true };
 }
 
 function parseRunInfo(value: unknown): RunInfo | null {

@@ -7,6 +7,7 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import { observeThemeChanges } from './chartTheme';
 import { frameTask, trailingThrottle } from './frame';
 import { parseHostMessage } from './hostMessages';
+import { GradFlowChart } from './gradFlowChart';
 import { LossChart } from './lossChart';
 import { PanelModel } from './panelModel';
 import { PanelView } from './view';
@@ -20,13 +21,19 @@ const vscode = connectToHost();
 const model = new PanelModel();
 const view = new PanelView();
 const chart = new LossChart(view.chartContainer);
+const gradChart = new GradFlowChart(view.gradContainer);
 
 let drawnSeries = -1;
+let drawnGrad = -1;
 const render = frameTask(() => {
   view.render(model.state);
   if (drawnSeries !== model.seriesVersion) {
     drawnSeries = model.seriesVersion;
     chart.setSeries(model.state.train, model.state.val);
+  }
+  if (drawnGrad !== model.gradVersion) {
+    drawnGrad = model.gradVersion;
+    gradChart.set(model.state.gradFlow);
   }
 });
 const save = trailingThrottle(() => vscode.setState(model.toPersisted()), SAVE_INTERVAL_MS);
@@ -44,6 +51,6 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
 });
 view.onStop(() => vscode.postMessage({ type: 'stop' }));
 view.onTrain(() => vscode.postMessage({ type: 'train' }));
-observeThemeChanges(frameTask(() => chart.refreshTheme()));
+observeThemeChanges(frameTask(() => { chart.refreshTheme(); gradChart.refreshTheme(); }));
 
 vscode.postMessage({ type: 'ready' });

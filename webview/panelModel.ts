@@ -18,6 +18,8 @@ export class PanelModel {
   state: PanelState = { ...emptySnapshot(), sampleStep: null };
   /** Bumped whenever the loss series change, so the chart skips frames where only text changed. */
   seriesVersion = 0;
+  /** Bumped whenever the gradient-flow measurement changes. */
+  gradVersion = 0;
 
   /** Applies one host message; returns false when it changed nothing (e.g. it was for another run). */
   apply(message: HostToWebview): boolean {
@@ -42,6 +44,10 @@ export class PanelModel {
         this.state.status = message.status;
         this.state.statusMessage = message.message;
         return true;
+      case 'gradFlow':
+        this.state.gradFlow = message.gradFlow;
+        this.gradVersion++;
+        return true;
     }
   }
 
@@ -64,6 +70,7 @@ export class PanelModel {
   private replace(snapshot: PanelSnapshot, sampleStep: number | null): void {
     this.state = { ...snapshot, train: [...snapshot.train], val: [...snapshot.val], sampleStep };
     this.seriesVersion++;
+    this.gradVersion++;
   }
 }
 

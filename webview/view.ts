@@ -16,6 +16,9 @@ const STATUS_LABELS: Record<RunStatus, string> = {
 
 export class PanelView {
   readonly chartContainer = byId('loss-chart');
+  readonly gradContainer = byId('grad-chart');
+  private readonly gradPlaceholder = byId('grad-placeholder');
+  private readonly gradStep = byId('grad-step');
   private readonly runFile = byId('run-file');
   private readonly runConfig = byId('run-config');
   private readonly stopButton = byId('stop-button');
@@ -66,6 +69,9 @@ export class PanelView {
     this.statusMessage.hidden = !state.statusMessage;
 
     this.chartPlaceholder.hidden = state.train.length + state.val.length > 0;
+    this.gradPlaceholder.hidden = state.gradFlow !== null;
+    const g = state.gradFlow;
+    setText(this.gradStep, g ? `at step ${formatInteger(g.step)}${g.clipped ? ' · clipped' : ''}` : '');
     setText(this.sampleStep, state.sample !== null && state.sampleStep !== null ? `at step ${formatInteger(state.sampleStep)}` : '');
     setText(this.sample, state.sample ?? 'No sample yet.');
     this.sample.classList.toggle('muted', state.sample === null);

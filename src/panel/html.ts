@@ -83,6 +83,21 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
             <p id="chart-placeholder" class="chart-placeholder">Waiting for the first loss values…</p>
           </div>
         </section>
+        <section class="card chart-card" aria-labelledby="grad-title">
+          <div class="card-head">
+            <h2 id="grad-title">Gradient flow through time</h2>
+            <ul class="legend">
+              <li class="legend-train">hidden h</li>
+              <li class="legend-val">cell c</li>
+            </ul>
+            <span id="grad-step" class="muted"></span>
+          </div>
+          <p class="chart-note">How much of the last step's loss reaches the state <em>k</em> steps back, relative to <em>k</em> = 0 (log scale). A steep fall is a vanishing gradient; a rise, an exploding one.</p>
+          <div class="chart-frame chart-frame-small">
+            <div id="grad-chart" class="loss-chart grad-chart" data-lags="0" role="img" aria-label="Gradient norm by lag, relative to the last time step"></div>
+            <p id="grad-placeholder" class="chart-placeholder">Waiting for the first gradient measurement…</p>
+          </div>
+        </section>
         <section class="card sample-card" aria-labelledby="sample-title">
           <div class="card-head">
             <h2 id="sample-title">Sample</h2>

@@ -3,7 +3,7 @@
  * redrawn from a snapshot. No `vscode` import.
  */
 import type { StepPoint } from '../protocol/workerProtocol';
-import { emptySnapshot, type HostToWebview, type LossPoint, type PanelSnapshot, type RunInfo, type RunStatus } from '../protocol/webviewProtocol';
+import { emptySnapshot, type GradFlow, type HostToWebview, type LossPoint, type PanelSnapshot, type RunInfo, type RunStatus } from '../protocol/webviewProtocol';
 
 /** Beyond this many points the oldest half is thinned to every other point. */
 const MAX_POINTS = 20_000;
@@ -43,6 +43,12 @@ export class PanelState {
     if (runId !== this.runId) return null;
     this.state.sample = text;
     return { type: 'sample', runId, step, text };
+  }
+
+  setGradFlow(runId: string, gradFlow: GradFlow): HostToWebview | null {
+    if (runId !== this.runId) return null;
+    this.state.gradFlow = gradFlow;
+    return { type: 'gradFlow', runId, gradFlow };
   }
 
   setStatus(runId: string, status: RunStatus, message: string | null): HostToWebview | null {

@@ -25,6 +25,18 @@ export interface LossPoint {
   loss: number;
 }
 
+/**
+ * One measurement of gradient flow through time: how much of the window's last-step loss reaches
+ * the hidden (and cell) state k steps back, k = 0 … T−1.
+ */
+export interface GradFlow {
+  step: number;
+  /** ‖∂ℓ_T/∂h_{T−k}‖ by lag k */ h: number[];
+  /** ‖∂ℓ_T/∂c_{T−k}‖ by lag k (empty without a cell state) */ c: number[];
+  /** True when this step's gradient was clipped. */
+  clipped: boolean;
+}
+
 export type RunStatus = 'running' | 'completed' | 'stopped' | 'diverged' | 'failed';
 
 /** Full panel state: sent on (re)open so the panel can redraw from nothing. */
@@ -36,13 +48,16 @@ export interface PanelSnapshot {
   val: LossPoint[];
   charsPerSec: number;
   sample: string | null;
+  /** The latest gradient-flow measurement. */
+  gradFlow: GradFlow | null;
 }
 
 export type HostToWebview =
   | { type: 'snapshot'; state: PanelSnapshot }
   | { type: 'metrics'; runId: string; train: LossPoint[]; val: LossPoint[]; charsPerSec: number }
   | { type: 'sample'; runId: string; step: number; text: string }
-  | { type: 'status'; runId: string; status: RunStatus; message: string | null };
+  | { type: 'status'; runId: string; status: RunStatus; message: string | null }
+  | { type: 'gradFlow'; runId: string; gradFlow: GradFlow };
 
 export type WebviewToHost =
   | { type: 'ready' }
@@ -63,5 +78,5 @@ export function parseWebviewMessage(value: unknown): { ok: true; message: Webvie
 }
 
 export function emptySnapshot(): PanelSnapshot {
-  return { run: null, status: null, statusMessage: null, train: [], val: [], charsPerSec: 0, sample: null };
+  return { run: null, status: null, statusMessage: null, train: [], val: [], charsPerSec: 0, sample: null, gradFlow: null };
 }

@@ -190,6 +190,9 @@ export class TrainingController implements vscode.Disposable {
       case 'sample':
         this.panel.post(this.state.setSample(e.runId, e.step, e.text));
         break;
+      case 'gradByLag':
+        this.panel.post(this.state.setGradFlow(e.runId, { step: e.step, h: e.h, c: e.c, clipped: e.clipped }));
+        break;
       case 'done':
         this.onDone(e);
         break;

@@ -25,6 +25,11 @@ suite('LSTM Lab: train on a file', () => {
       assert.ok(recent < first - 0.3, `loss fell from ${first.toFixed(3)} to ${recent.toFixed(3)}`);
       assert.ok(snap.train.every((p, i) => i === 0 || p.step > snap.train[i - 1].step), 'steps arrive in order');
       assert.ok(snap.charsPerSec > 0);
+      // Gradient flow through time arrives with the steps: one norm per lag of the BPTT window.
+      const flow = await waitFor('a gradient-flow measurement', () => lab.api.snapshot().gradFlow ?? undefined, 30_000);
+      assert.equal(flow.h.length, 32);
+      assert.equal(flow.c.length, 32, 'an LSTM reports its cell state too');
+      assert.ok(flow.h.every((x) => Number.isFinite(x) && x >= 0) && flow.h[0] > 0);
       assert.equal(lab.api.panelOpen(), true, 'the panel opened beside the editor');
 
       const pos = editor.document.positionAt(editor.document.getText().indexOf('Citizen') + 3);

@@ -29,11 +29,22 @@ export function lossCurve(from, count, every = 1, offset = 0) {
   return points;
 }
 
-export function snapshot({ run = runInfo(), train = lossCurve(0, 300), val = lossCurve(0, 15, 20, 0.15), status = 'running', statusMessage = null, charsPerSec = 25_812, sample = 'Shall I compare thee to a summer’s day?\nThou art more lovely and more temperate:' } = {}) {
-  return { type: 'snapshot', state: { run, status, statusMessage, train, val, charsPerSec, sample } };
+export function snapshot({ run = runInfo(), train = lossCurve(0, 300), val = lossCurve(0, 15, 20, 0.15), status = 'running', statusMessage = null, charsPerSec = 25_812, sample = 'Shall I compare thee to a summer’s day?\nThou art more lovely and more temperate:', gradFlow = null } = {}) {
+  return { type: 'snapshot', state: { run, status, statusMessage, train, val, charsPerSec, sample, gradFlow } };
 }
 
 export const EMPTY_SNAPSHOT = {
   type: 'snapshot',
-  state: { run: null, status: null, statusMessage: null, train: [], val: [], charsPerSec: 0, sample: null },
+  state: { run: null, status: null, statusMessage: null, train: [], val: [], charsPerSec: 0, sample: null, gradFlow: null },
 };
+
+/** A gradient-flow measurement shaped like a trained LSTM's: h fades over the window, c holds longer. */
+export function gradFlowFixture(step = 590, lags = 64) {
+  const k = Array.from({ length: lags }, (_, i) => i);
+  return {
+    step,
+    h: k.map((i) => 0.02 * (0.9 ** i + 0.01 * Math.exp(-i / 30))),
+    c: k.map((i) => 0.03 * (0.97 ** i)),
+    clipped: false,
+  };
+}

@@ -205,9 +205,9 @@ export async function nextFrames(page, count = 3) {
  * every channel, how many canvas columns they cover, and their mean canvas y in the left and
  * right thirds (y grows downwards, so a falling loss has meanYLeft < meanYRight).
  */
-export async function colourOnChart(page, hex, tolerance = 12) {
-  return page.evaluate(([h, tol]) => {
-    const canvas = document.querySelector('#loss-chart canvas');
+export async function colourOnChart(page, hex, tolerance = 12, selector = '#loss-chart canvas') {
+  return page.evaluate(([h, tol, sel]) => {
+    const canvas = document.querySelector(sel);
     if (!canvas) return { count: 0, columns: 0, width: 0, meanYLeft: NaN, meanYRight: NaN };
     const target = [1, 3, 5].map((i) => Number.parseInt(h.slice(i, i + 2), 16));
     const { width, height } = canvas;
@@ -239,5 +239,5 @@ export async function colourOnChart(page, hex, tolerance = 12) {
       meanYLeft: third.left[0] / third.left[1],
       meanYRight: third.right[0] / third.right[1],
     };
-  }, [hex, tolerance]);
+  }, [hex, tolerance, selector]);
 }

@@ -248,3 +248,26 @@ test('the CSP is in force: inline styles, inline scripts and eval are blocked an
   // Chromium also logs each refusal to the console; those are expected here.
   assert.ok(problems.every((p) => /Content Security Policy/.test(p)), problems.join('\n'));
 });
+
+test('gradient flow: a vanishing h and a steadier c on a log scale, with the step and clipping shown', async () => {
+  const { page, problems } = await openPanel(browser.context, server, { theme: 'dark' });
+  await send(page, snapshot());
+  assert.equal(await page.locator('#grad-placeholder').isVisible(), true);
+  const lags = Array.from({ length: 64 }, (_, k) => k);
+  // Malformed measurements are ignored.
+  await send(page, { type: 'gradFlow', runId: 'run-1', gradFlow: { step: 1, h: [1, -2], c: [], clipped: false } });
+  await send(page, { type: 'gradFlow', runId: 'other-run', gradFlow: { step: 1, h: [1, 0.5], c: [], clipped: false } });
+  await send(page, { type: 'gradFlow', runId: 'run-1', gradFlow: { step: 40, h: lags.map((k) => 2 * 0.5 ** k), c: lags.map((k) => 3 * 0.97 ** k), clipped: true } });
+  await page.locator('#grad-chart[data-lags="64"]').waitFor({ timeout: 5_000 });
+  assert.equal(await page.locator('#grad-placeholder').isVisible(), false);
+  assert.equal(await text(page, '#grad-step'), 'at step 40 · clipped');
+  const h = await colourOnChart(page, THEMES.dark.vars['--vscode-charts-blue'], 12, '#grad-chart canvas');
+  const c = await colourOnChart(page, THEMES.dark.vars['--vscode-charts-orange'], 12, '#grad-chart canvas');
+  for (const [name, line] of [['h', h], ['c', c]]) {
+    assert.ok(line.count > 200 && line.columns > line.width * 0.6, `${name} line: ${JSON.stringify(line)}`);
+    assert.ok(line.meanYLeft < line.meanYRight, `${name} falls with the lag: ${JSON.stringify(line)}`);
+  }
+  // Relative to lag 0 both start at 1; h ends far lower (0.5^63) than c (0.97^63).
+  assert.ok(h.meanYRight > c.meanYRight + 20, `h below c at long lags: ${h.meanYRight} vs ${c.meanYRight}`);
+  await assertClean(page, problems);
+});

@@ -1,0 +1,82 @@
+import uPlot from 'uplot';
+import type { GradFlow } from '../src/protocol/webviewProtocol';
+import { readChartTheme, sameTheme } from './chartTheme';
+import type { ChartTheme } from './chartTheme';
+import { frameTask } from './frame';
+
+const MIN_SIZE = 40;
+/** Norms below this (relative to lag 0) are off the log scale. */
+const FLOOR = 1e-30;
+
+type Aligned = [number[], (number | null)[], (number | null)[]];
+
+/** Lag k on x, each norm relative to its lag-0 value on a log y axis (null where it cannot be drawn). */
+export function relativeByLag(g: GradFlow): Aligned {
+  const lags = g.h.map((_, k) => k);
+  const rel = (xs: number[]) => {
+    const base = xs[0];
+    return lags.map((k) => (k < xs.length && base > 0 && xs[k] / base >= FLOOR && Number.isFinite(xs[k] / base) ? xs[k] / base : null));
+  };
+  return [lags, rel(g.h), g.c.length > 0 ? rel(g.c) : lags.map(() => null)];
+}
+
+/**
+ * Gradient flow through time: how much of the last step's loss reaches h (and c) k steps back.
+ * After every draw the container's `data-lags` says how many lags are on screen.
+ */
+export class GradFlowChart {
+  private plot: uPlot | undefined;
+  private data: Aligned = [[], [], []];
+  private theme: ChartTheme;
+  private readonly resizeObserver: ResizeObserver;
+
+  constructor(private readonly container: HTMLElement) {
+    this.theme = readChartTheme(container);
+    this.resizeObserver = new ResizeObserver(frameTask(() => this.fit()));
+    this.resizeObserver.observe(container);
+  }
+
+  set(g: GradFlow | null): void {
+    this.data = g ? relativeByLag(g) : [[], [], []];
+    if (this.plot) this.plot.setData(this.data);
+    else this.fit();
+    if (!this.plot) this.container.dataset.lags = '0';
+  }
+
+  refreshTheme(): void {
+    const next = readChartTheme(this.container);
+    if (sameTheme(next, this.theme)) return;
+    this.theme = next;
+    this.plot?.destroy();
+    this.plot = undefined;
+    this.fit();
+  }
+
+  private fit(): void {
+    const width = Math.floor(this.container.clientWidth);
+    const height = Math.floor(this.container.clientHeight);
+    if (width < MIN_SIZE || height < MIN_SIZE) return;
+    if (!this.plot) this.plot = new uPlot(this.options(width, height), this.data, this.container);
+    else if (width !== this.plot.width || height !== this.plot.height) this.plot.setSize({ width, height });
+  }
+
+  private options(width: number, height: number): uPlot.Options {
+    const t = this.theme;
+    const axis = (label: string, size: number, values?: uPlot.Axis['values']): uPlot.Axis => ({
+      label, size, labelSize: 16, labelGap: 0, stroke: t.axis, font: t.font, labelFont: t.font,
+      grid: { stroke: t.grid, width: 1 }, ticks: { stroke: t.grid, width: 1 }, values,
+    });
+    const series = (label: string, stroke: string): uPlot.Series => ({ label, stroke, width: t.lineWidth, spanGaps: false, points: { show: false } });
+    return {
+      width,
+      height,
+      padding: [10, 14, 0, 0],
+      legend: { show: false },
+      cursor: { drag: { x: false, y: false } },
+      scales: { x: { time: false }, y: { distr: 3, log: 10 } },
+      series: [{}, series('h', t.train), series('c', t.val)],
+      axes: [axis('lag k (steps back)', 28), axis('relative norm', 48, (_u, splits) => splits.map((v) => (v == null ? '' : v >= 0.01 ? String(+v.toPrecision(2)) : v.toExponential(0))))],
+      hooks: { draw: [() => { this.container.dataset.lags = String(this.data[0].length); }] },
+    };
+  }
+}
