@@ -35,7 +35,7 @@ export function activate(context: vscode.ExtensionContext): LabApi {
   controller = new TrainingController(worker, config, state, panel, status, log);
   const hover = new PredictionHoverProvider({
     trainedUri: () => controller.trainedUri,
-    enabled: () => config.value.hover.enabled,
+    enabled: () => config.value.hover.enabled && controller.trainedOnCharacters,
     topK: () => config.value.hover.topK,
     predict: (ctx, next, k) => controller.predict(ctx, next, k),
   });

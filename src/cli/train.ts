@@ -9,9 +9,9 @@ import { TOKEN_MODES } from '../engine/codec';
 import { DEFAULT_TRAIN_CONFIG } from '../engine/defaults';
 import { sampleIds } from '../engine/infer';
 import { prepareRun, trainLoop, type RunHooks } from '../engine/run';
-import { captureCheckpoint, configOf, expectedWeights, restoreRun, type RunMetrics } from '../engine/snapshot';
+import { captureCheckpoint, configOf, restoreOptimizer, restoreRun, type RunMetrics } from '../engine/snapshot';
 import { checkTrainingText } from '../engine/textCheck';
-import { OPTIMIZERS } from '../engine/trainer';
+import { OPTIMIZERS, Trainer } from '../engine/trainer';
 import type { TrainConfig } from '../protocol/workerProtocol';
 import { validateTrainConfig } from '../settings';
 import { choice, defined, num, peakRssMB, UsageError } from './args';
@@ -74,6 +74,7 @@ export async function train(argv: string[]): Promise<void> {
   let run: ReturnType<typeof prepareRun>;
   let startStep = 0;
   let resumed: Awaited<ReturnType<typeof restoreRun>> | undefined;
+  let resumedTrainer: Trainer | undefined;
   if (s('resume')) {
     const ckpt = await loadCheckpoint(s('resume')!);
     const saved = configOf(ckpt);
@@ -85,13 +86,13 @@ export async function train(argv: string[]): Promise<void> {
     const invalid = merged.problems.filter((p) => p.startsWith('--'));
     if (invalid.length > 0) throw new UsageError(invalid.map((p) => p.replace(/; using .*$/, '')).join('\n'));
     config = merged.config;
-    expectedWeights(config, ckpt.vocab.tokens.length); // fails early on a mismatched shape
-    resumed = await restoreRun(ckpt, config, { learningRate: config.learningRate, clipNorm: config.clipNorm, batch: config.batchSize });
-    run = prepareRun(check.text, config, resumed.model, resumed.codec);
-    if (run.batch !== config.batchSize) {
-      resumed.trainer!.dispose();
-      resumed.trainer = undefined;
-    }
+    const restored = await restoreRun(ckpt, config);
+    run = prepareRun(check.text, config, restored.model, restored.codec);
+    // The optimizer state does not depend on the batch, only the carried hidden state does.
+    resumedTrainer = new Trainer(run.model, { optimizer: config.optimizer, learningRate: config.learningRate, clipNorm: config.clipNorm, batch: run.batch });
+    const why = await restoreOptimizer(resumedTrainer, ckpt);
+    if (why) say(`note: starting with a fresh optimizer: ${why}`);
+    resumed = restored;
     startStep = resumed.step;
     metrics = resumed.metrics;
     bestValLoss = resumed.bestValLoss;
@@ -126,7 +127,7 @@ export async function train(argv: string[]): Promise<void> {
     },
     onGradByLag: (step, g, clipped) => emit({ event: 'gradByLag', step, h: g.h, c: g.c, hTotal: g.hTotal, cTotal: g.cTotal, clipped }),
   };
-  const trainer = await startTrainer(run, config, { shardScript: findBundle(__dirname, 'shardWorker.js'), wasmDir: findWasmDir(__dirname) }, resumed?.trainer);
+  const trainer = await startTrainer(run, config, { shardScript: findBundle(__dirname, 'shardWorker.js'), wasmDir: findWasmDir(__dirname) }, resumedTrainer);
   const summary = await trainLoop(run, config, hooks, { step: startStep, trainer });
   const save = s('save');
   if (save && summary.steps > startStep) {

@@ -23,7 +23,8 @@ export interface PreparedRun {
 }
 
 export function prepareRun(text: string, config: TrainConfig, model?: SequenceModel, codec?: Codec): PreparedRun {
-  codec ??= buildCodec(config.tokens, text);
+  // The vocabulary comes from the training part only; the held-out tail may hold unseen tokens.
+  codec ??= buildCodec(config.tokens, trainingPart(text, config.valFraction));
   const ids = codec.encode(text);
   const { train, val } = splitTrainVal(ids, config.valFraction);
   const fit = fitBatching(train.length, config.batchSize, config.seqLength);
@@ -35,6 +36,14 @@ export function prepareRun(text: string, config: TrainConfig, model?: SequenceMo
     cell: config.cell, layers: config.layers, hiddenSize: config.hiddenSize, vocabSize: codec.vocab.size, dropout: config.dropout,
   }, config.seed);
   return { codec, train, val, batch: fit.batch, steps: fit.steps, model, notes };
+}
+
+/** The text before the held-out tail, not cutting a surrogate pair. */
+function trainingPart(text: string, valFraction: number): string {
+  let end = Math.ceil(text.length * (1 - Math.min(Math.max(valFraction, 0), 0.5)));
+  const code = text.charCodeAt(end - 1);
+  if (code >= 0xd800 && code <= 0xdbff) end += 1;
+  return text.slice(0, end);
 }
 
 export interface StepInfo {

@@ -7,7 +7,7 @@ import type { CellType } from './cells/cell';
 import type { Checkpoint, TensorRecord } from './checkpoint';
 import { codecFromTokens, type Codec, type TokenMode } from './codec';
 import { SequenceModel, type ModelShape } from './model';
-import { Trainer, type TrainerOptions } from './trainer';
+import type { Trainer } from './trainer';
 import { validateTrainConfig } from '../settings';
 
 export interface RunMetrics {
@@ -51,7 +51,10 @@ export async function captureCheckpoint(s: RunSnapshot): Promise<Checkpoint> {
   if (s.trainer) {
     const slots: TensorRecord[] = [];
     for (const w of await s.trainer.optimizer.getWeights()) {
-      if (w.name === 'iter') continue;
+      if (w.name === 'iter') {
+        w.tensor.dispose(); // a fresh scalar on every call
+        continue;
+      }
       slots.push(await record(w.name.startsWith(prefix) ? w.name.slice(prefix.length) : w.name, w.tensor));
     }
     optimizer = { name: s.config.optimizer, step: s.step, slots };
@@ -72,14 +75,6 @@ export function shapeOf(config: TrainConfig, vocabSize: number): ModelShape {
   return { cell: config.cell as CellType, layers: config.layers, hiddenSize: config.hiddenSize, vocabSize, dropout: config.dropout };
 }
 
-/** The weight names and shapes a model of this configuration has, to check a checkpoint against. */
-export function expectedWeights(config: TrainConfig, vocabSize: number): { name: string; shape: number[] }[] {
-  const probe = SequenceModel.create(shapeOf(config, vocabSize), 0);
-  const out = probe.named.map((n) => ({ name: n.key, shape: n.variable.shape.slice() }));
-  probe.dispose();
-  return out;
-}
-
 /**
  * The training configuration stored in a checkpoint, validated; refuses one whose model-defining
  * fields are missing or invalid.
@@ -95,29 +90,68 @@ export function configOf(c: Checkpoint): TrainConfig {
   return config;
 }
 
-/** Rebuilds the model (and, with `trainer`, the optimizer state) from a checkpoint. */
-export async function restoreRun(c: Checkpoint, config: TrainConfig, trainer?: Omit<TrainerOptions, 'optimizer'>): Promise<RunSnapshot> {
+/**
+ * Rebuilds the model from a checkpoint, checking that its weights are exactly the ones this
+ * configuration's model has (names and shapes).
+ */
+export async function restoreRun(c: Checkpoint, config: TrainConfig): Promise<RunSnapshot> {
   const codec = codecFromTokens(c.vocab.mode as TokenMode, c.vocab.tokens);
   const model = SequenceModel.create(shapeOf(config, codec.vocab.size), config.seed);
-  const byName = new Map(c.weights.map((w) => [w.name, w]));
-  for (const { key, variable } of model.named) {
-    const w = byName.get(key);
-    if (!w) throw new Error(`the checkpoint has no weight "${key}"`);
-    variable.assign(tf.tensor(w.data, w.shape));
+  try {
+    const byName = new Map(c.weights.map((w) => [w.name, w]));
+    const wanted = new Set(model.named.map((n) => n.key));
+    const extra = c.weights.filter((w) => !wanted.has(w.name)).map((w) => w.name);
+    if (extra.length > 0) throw new Error(`the checkpoint has weights this ${config.cell} model does not: ${extra.slice(0, 5).join(', ')}`);
+    for (const { key, variable } of model.named) {
+      const w = byName.get(key);
+      if (!w) throw new Error(`the checkpoint has no weight "${key}"`);
+      if (w.shape.join('×') !== variable.shape.join('×')) {
+        throw new Error(`the checkpoint's weight "${key}" has shape [${w.shape.join(', ')}] but the model needs [${variable.shape.join(', ')}]`);
+      }
+      const t = tf.tensor(w.data, w.shape);
+      variable.assign(t);
+      t.dispose();
+    }
+  } catch (e) {
+    model.dispose();
+    throw e;
   }
   const step = typeof c.config.step === 'number' ? c.config.step : 0;
-  let restoredTrainer: Trainer | undefined;
-  if (trainer) {
-    restoredTrainer = new Trainer(model, { ...trainer, optimizer: config.optimizer });
-    if (c.optimizer && c.optimizer.name === config.optimizer) {
-      const prefix = prefixOf(model);
-      const named = [
-        { name: 'iter', tensor: tf.scalar(c.optimizer.step, 'int32') },
-        ...c.optimizer.slots.map((s) => ({ name: prefix + s.name, tensor: tf.tensor(s.data, s.shape) })),
-      ];
-      await restoredTrainer.optimizer.setWeights(named);
-      tf.dispose(named.map((n) => n.tensor));
-    }
+  return { model, codec, config, step, metrics: { train: c.metrics.train.slice(), val: c.metrics.val.slice() }, bestValLoss: c.bestValLoss };
+}
+
+/**
+ * Loads a checkpoint's optimizer state into `trainer` (whose model was restored from the same
+ * checkpoint). tfjs optimizers take their slots by position, so the slots must come grouped by
+ * kind (e.g. all Adam first moments, then all second moments) in the model's parameter order;
+ * anything else is refused rather than put on the wrong weights. Returns why not, or null.
+ */
+export async function restoreOptimizer(trainer: Trainer, c: Checkpoint): Promise<string | null> {
+  const o = c.optimizer;
+  if (!o) return 'the checkpoint has no optimizer state';
+  if (o.name !== trainer.options.optimizer) return `the checkpoint's optimizer is ${o.name}, not ${trainer.options.optimizer}`;
+  const keys = trainer.model.named.map((n) => n.key);
+  const shapes = new Map(trainer.model.named.map((n) => [n.key, n.variable.shape.join('×')]));
+  if (o.slots.length % keys.length !== 0) return 'its optimizer slots do not match the model';
+  for (let i = 0; i < o.slots.length; i++) {
+    const slot = o.slots[i];
+    const key = keys[i % keys.length];
+    if (!slot.name.startsWith(`${key}/`) || slot.shape.join('×') !== shapes.get(key)) return `optimizer slot ${i} ("${slot.name}") does not match weight "${key}"`;
   }
-  return { model, codec, config, trainer: restoredTrainer, step, metrics: { train: c.metrics.train.slice(), val: c.metrics.val.slice() }, bestValLoss: c.bestValLoss };
+  const prefix = prefixOf(trainer.model);
+  const named = [
+    { name: 'iter', tensor: tf.scalar(o.step, 'int32') },
+    ...o.slots.map((s) => ({ name: prefix + s.name, tensor: tf.tensor(s.data, s.shape) })),
+  ];
+  await trainer.optimizer.setWeights(named);
+  tf.dispose(named.map((n) => n.tensor));
+  return null;
+}
+
+/** Copies one trainer's optimizer state into another over the same model (e.g. a parallel one). */
+export async function copyOptimizerState(from: Trainer, to: Trainer): Promise<void> {
+  const weights = await from.optimizer.getWeights();
+  await to.optimizer.setWeights(weights);
+  // getWeights makes a fresh iteration-count scalar each time.
+  tf.dispose(weights.filter((w) => w.name === 'iter').map((w) => w.tensor));
 }

@@ -46,6 +46,8 @@ export interface WindowGradients {
 }
 
 export interface TrainerOptions {
+  /** Distinguishes the dropout masks of data-parallel shards (0 for a single trainer). */
+  shard?: number;
   optimizer: OptimizerName;
   learningRate: number;
   /** 0 turns clipping off. */
@@ -82,7 +84,7 @@ export class Trainer {
     const layers = this.model.shape.layers;
     const aux: LayerAux[] = Array.from({ length: layers }, (_, l) => ({ wantLastStep: withGradByLag && l === layers - 1 }));
     const vars = this.model.variables;
-    const seed = ++this.steps;
+    const seed = ++this.steps * 64 + (this.options.shard ?? 0);
     const { value, grads } = tf.variableGrads(() => {
       const loss = this.model.windowLoss(window.x, window.y, this.options.batch, this.state, aux, seed);
       return scale === 1 ? loss : (tf.mul(loss, scale) as tf.Scalar);

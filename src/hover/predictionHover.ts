@@ -27,10 +27,13 @@ export class PredictionHoverProvider implements vscode.HoverProvider {
     // Hovering the second half of a surrogate pair means the whole code point.
     if (start > 0 && isLowSurrogate(line.charCodeAt(start)) && isHighSurrogate(line.charCodeAt(start - 1))) start -= 1;
     const offset = document.offsetAt(new vscode.Position(position.line, start));
-    const text = document.getText();
-    if (offset >= text.length) return undefined;
-    const hoveredLength = isHighSurrogate(text.charCodeAt(offset)) && isLowSurrogate(text.charCodeAt(offset + 1)) ? 2 : 1;
-    const end = offset + hoveredLength;
+    // Only the text around the position: the document itself may be megabytes.
+    const base = Math.max(0, offset - CONTEXT_UNITS);
+    const text = document.getText(new vscode.Range(document.positionAt(base), document.positionAt(offset + 4)));
+    const at = offset - base;
+    if (at >= text.length) return undefined;
+    const hoveredLength = isHighSurrogate(text.charCodeAt(at)) && isLowSurrogate(text.charCodeAt(at + 1)) ? 2 : 1;
+    const end = at + hoveredLength;
     let from = Math.max(0, end - CONTEXT_UNITS);
     if (from > 0 && isLowSurrogate(text.charCodeAt(from))) from += 1;
     const context = text.slice(from, end);
@@ -42,8 +45,8 @@ export class PredictionHoverProvider implements vscode.HoverProvider {
       return undefined;
     }
     if (token.isCancellationRequested) return undefined;
-    const range = new vscode.Range(document.positionAt(offset), document.positionAt(end));
-    return new vscode.Hover(renderPrediction(text.slice(offset, end), result), range);
+    const range = new vscode.Range(document.positionAt(offset), document.positionAt(offset + hoveredLength));
+    return new vscode.Hover(renderPrediction(text.slice(at, end), result), range);
   }
 }
 

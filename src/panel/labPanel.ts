@@ -10,7 +10,6 @@ export const PANEL_VIEW_TYPE = 'lstmLab.panel';
 export class LabPanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private readonly disposables: vscode.Disposable[] = [];
-  private panelDisposables: vscode.Disposable[] = [];
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -52,6 +51,11 @@ export class LabPanel implements vscode.Disposable {
   }
 
   private attach(panel: vscode.WebviewPanel): void {
+    // One panel at a time: a restored panel that arrives after a new one was opened is closed.
+    if (this.panel && this.panel !== panel) {
+      panel.dispose();
+      return;
+    }
     this.panel = panel;
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'icon.png');
     panel.webview.options = { enableScripts: true, localResourceRoots: this.roots() };
@@ -63,15 +67,19 @@ export class LabPanel implements vscode.Disposable {
       styleUris: [uri('dist', 'uPlot.min.css'), uri('media', 'panel.css')],
       title: 'LSTM Lab',
     });
-    this.panelDisposables.push(
+    // Redraw from a snapshot when the panel becomes visible again, not on every focus change.
+    let wasVisible = panel.visible;
+    const subscriptions: vscode.Disposable[] = [
       panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
-      panel.onDidChangeViewState(() => { if (panel.visible) this.sendSnapshot(); }),
-      panel.onDidDispose(() => {
-        this.panel = undefined;
-        vscode.Disposable.from(...this.panelDisposables).dispose();
-        this.panelDisposables = [];
+      panel.onDidChangeViewState(() => {
+        if (panel.visible && !wasVisible) this.sendSnapshot();
+        wasVisible = panel.visible;
       }),
-    );
+    ];
+    subscriptions.push(panel.onDidDispose(() => {
+      if (this.panel === panel) this.panel = undefined;
+      vscode.Disposable.from(...subscriptions).dispose();
+    }));
   }
 
   private receive(raw: unknown): void {

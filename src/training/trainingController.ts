@@ -32,6 +32,7 @@ interface ActiveRun {
 export class TrainingController implements vscode.Disposable {
   private active: ActiveRun | undefined;
   private trained: vscode.Uri | undefined;
+  private trainedTokens: 'char' | 'word' = 'char';
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
@@ -56,6 +57,11 @@ export class TrainingController implements vscode.Disposable {
   /** The document the current model was trained on. */
   get trainedUri(): vscode.Uri | undefined {
     return this.trained;
+  }
+
+  /** Whether the current model reads characters (hover predictions are per character). */
+  get trainedOnCharacters(): boolean {
+    return this.trainedTokens === 'char';
   }
 
   predict(context: string, next: string | null, topK: number): Promise<PredictResult> {
@@ -109,6 +115,7 @@ export class TrainingController implements vscode.Disposable {
       this.log.info(`Run ${runId}: vocabulary ${accepted.vocabSize}, ${accepted.parameters.toLocaleString('en')} parameters, ` +
         `${accepted.trainTokens.toLocaleString('en')} training + ${accepted.valTokens.toLocaleString('en')} validation tokens, backend ${accepted.backend}`);
       this.trained = doc.uri;
+      this.trainedTokens = cfg.train.tokens;
       this.panel.post(this.state.beginRun({
         runId, fileName, startedAt: Date.now(), cell: cfg.train.cell, layers: cfg.train.layers, hiddenSize: cfg.train.hiddenSize, seqLength: accepted.seqLength,
         batchSize: accepted.batchSize, learningRate: cfg.train.learningRate, vocabSize: accepted.vocabSize,
@@ -149,6 +156,7 @@ export class TrainingController implements vscode.Disposable {
     if (this.active?.runId === run.runId) {
       // The worker did not answer: end it so that the next run starts clean.
       await this.worker.terminate();
+      this.trained = undefined;
       this.endRun(run.runId, 'failed', 'The engine did not stop in time and was restarted.');
     }
   }
@@ -217,6 +225,8 @@ export class TrainingController implements vscode.Disposable {
 
   private onWorkerCrash(description: string): void {
     this.log.error(description);
+    // The model died with the worker: hovers have nothing to ask until the next run.
+    this.trained = undefined;
     const run = this.active;
     if (!run) return;
     void vscode.window.showErrorMessage(`LSTM Lab: ${description}. The run on ${run.fileName} is marked failed; you can start a new one.`);

@@ -20,6 +20,8 @@ const FLUSH_MS = 150;
 export const PREDICT_CONTEXT = 256;
 /** Most tokens one trace or surprisal request covers. */
 export const MAX_INSPECT_TOKENS = 20_000;
+/** Most values one trace may hold (tokens × units × traced names × layers): 64 MB of floats. */
+export const MAX_TRACE_VALUES = 16_000_000;
 
 interface TrainedModel {
   runId: string;
@@ -75,9 +77,17 @@ export class EngineService {
 
   private async train(req: TrainRequest): Promise<TrainAccepted> {
     if (this.running) throw new Error('a training run is already in progress');
-    const backend = await this.backendName();
-    const run = prepareRun(req.text, req.config);
+    // Claimed before the first await, so that a stop or a second train sent meanwhile sees it.
     this.running = { runId: req.runId, stop: false };
+    let backend: string;
+    let run: ReturnType<typeof prepareRun>;
+    try {
+      backend = await this.backendName();
+      run = prepareRun(req.text, req.config);
+    } catch (e) {
+      this.running = undefined;
+      throw e;
+    }
     const accepted: TrainAccepted = {
       runId: req.runId, batchSize: run.batch, seqLength: run.steps, notes: run.notes,
       vocabSize: run.codec.vocab.size, trainTokens: run.train.length, valTokens: run.val.length,
@@ -106,10 +116,12 @@ export class EngineService {
     this.latest = { runId, model: run.model, codec: run.codec };
     if (previous && previous.model !== run.model) previous.model.dispose();
     let trainer: Trainer | undefined;
+    let lastStep = 0;
     try {
       trainer = await startTrainer(run, req.config, this.shards);
       const { trainer: _, ...summary } = await trainLoop(run, req.config, {
         onStep: (s) => {
+          lastStep = s.step;
           pending.push({ step: s.step, loss: s.loss, gradNorm: s.gradNorm });
           charsPerSec = s.charsPerSec;
           elapsedMs = s.elapsedMs;
@@ -125,7 +137,7 @@ export class EngineService {
       this.post({ type: 'done', runId, ...summary });
     } catch (e) {
       flush();
-      this.post({ type: 'done', runId, reason: 'failed', steps: 0, trainLoss: null, valLoss: null, charsPerSec: 0, message: errorMessage(e) });
+      this.post({ type: 'done', runId, reason: 'failed', steps: lastStep, trainLoss: null, valLoss: null, charsPerSec: 0, message: errorMessage(e) });
     } finally {
       // Also ends any shard workers of a data-parallel run.
       trainer?.dispose();
@@ -164,6 +176,9 @@ export class EngineService {
 
   private trace(req: TraceRequest): TraceResult {
     const { latest, tokens, offsets, ids } = this.tokenized(req.text);
+    const { shape, cell } = latest.model;
+    const values = ids.length * shape.hiddenSize * shape.layers * (cell.gateNames.length + 2);
+    if (values > MAX_TRACE_VALUES) throw new Error(`a trace of ${ids.length} tokens would hold ${values} values (at most ${MAX_TRACE_VALUES}); inspect a shorter span`);
     const layers = ids.length > 0 ? traceSpan(latest.model, ids) : [];
     const gates = latest.model.cell.sigmoidGates;
     return {

@@ -20,9 +20,12 @@ export class ParallelTrainer extends Trainer {
   private readonly losses: Float64Array;
   private readonly control: Int32Array;
   private expected = 0;
+  /** The last error a shard reported (messages arrive between steps). */
+  private lastShardError: string | undefined;
 
   private constructor(model: SequenceModel, options: TrainerOptions, private readonly fullBatch: number, private readonly ranges: [number, number][], private readonly workers: Worker[], private readonly layout: SharedLayout) {
     super(model, { ...options, batch: ranges[0][1] - ranges[0][0] });
+    for (const w of workers) w.on('message', (m: FromShard) => { if (m.type === 'error') this.lastShardError = m.message; });
     this.weights = new Float32Array(layout.weights);
     this.grads = new Float32Array(layout.grads);
     this.losses = new Float64Array(layout.losses);
@@ -68,7 +71,12 @@ export class ParallelTrainer extends Trainer {
     });
     const [from, to] = this.ranges[0];
     const own = this.gradients({ x: sliceStreams(window.x, B, from, to), y: sliceStreams(window.y, B, from, to), resetState: window.resetState }, withGradByLag, (to - from) / B);
-    this.waitForShards();
+    try {
+      this.waitForShards();
+    } catch (e) {
+      tf.dispose([own.loss, ...own.grads, ...own.finals.flatMap((f) => (f.c ? [f.h, f.c] : [f.h]))]);
+      throw e;
+    }
     // Sum the shards' gradients into this thread's, parameter by parameter.
     const total = totalSize(this.layout);
     let offset = 0;
@@ -104,7 +112,9 @@ export class ParallelTrainer extends Trainer {
       if (Date.now() > deadline) throw new Error('a data-parallel shard worker stopped answering');
       Atomics.wait(this.control, DONE, done, 1000);
     }
-    if (Atomics.load(this.control, FAILED) !== 0) throw new Error('a data-parallel shard worker failed to compute its gradients');
+    if (Atomics.load(this.control, FAILED) !== 0) {
+      throw new Error(`a data-parallel shard worker failed to compute its gradients${this.lastShardError ? `: ${this.lastShardError}` : ''}`);
+    }
   }
 
   override dispose(): void {

@@ -18,7 +18,7 @@ async function init(m: ShardInit): Promise<void> {
   await initBackend('wasm', m.wasmDir);
   const model = SequenceModel.create(m.shape, 0);
   // Never applies a step: the coordinator owns the optimizer.
-  const trainer = new Trainer(model, { optimizer: 'sgd', learningRate: 0, clipNorm: 0, batch: m.batch });
+  const trainer = new Trainer(model, { optimizer: 'sgd', learningRate: 0, clipNorm: 0, batch: m.batch, shard: m.index });
   const total = totalSize(m.layout);
   shard = {
     init: m, model, trainer,

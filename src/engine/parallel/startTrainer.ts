@@ -2,6 +2,7 @@
 import type { PreparedRun } from '../run';
 import { Trainer } from '../trainer';
 import type { TrainConfig } from '../../protocol/workerProtocol';
+import { copyOptimizerState } from '../snapshot';
 import { ParallelTrainer } from './parallelTrainer';
 
 export interface ShardSetup {
@@ -20,7 +21,7 @@ export async function startTrainer(run: PreparedRun, config: TrainConfig, shards
   if (parts <= 1) return resumed ?? new Trainer(run.model, options);
   const trainer = await ParallelTrainer.create(run.model, options, parts, shards.shardScript, shards.wasmDir);
   if (resumed) {
-    await trainer.optimizer.setWeights(await resumed.optimizer.getWeights());
+    await copyOptimizerState(resumed, trainer);
     resumed.dispose();
   }
   return trainer;
