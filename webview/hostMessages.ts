@@ -52,8 +52,14 @@ export function parseSnapshot(value: unknown): PanelSnapshot | null {
     charsPerSec: nonNegative(value.charsPerSec),
     sample: optionalString(value.sample),
     gradFlow: parseGradFlow(value.gradFlow),
+    gradHistory: Array.isArray(value.gradHistory)
+      ? value.gradHistory.slice(-MAX_HISTORY).map(parseGradFlow).filter((g): g is GradFlow => g !== null)
+      : [],
   };
 }
+
+/** Most gradient-flow measurements a snapshot brings (the host keeps fewer). */
+const MAX_HISTORY = 1000;
 
 /** Longest window the panel draws (BPTT lengths are at most 512). */
 const MAX_LAGS = 512;

@@ -8,6 +8,7 @@ import { observeThemeChanges } from './chartTheme';
 import { frameTask, trailingThrottle } from './frame';
 import { parseHostMessage } from './hostMessages';
 import { GradFlowChart } from './gradFlowChart';
+import { GradHeatmap } from './gradHeatmap';
 import { LossChart } from './lossChart';
 import { PanelModel } from './panelModel';
 import { PanelView } from './view';
@@ -22,6 +23,7 @@ const model = new PanelModel();
 const view = new PanelView();
 const chart = new LossChart(view.chartContainer);
 const gradChart = new GradFlowChart(view.gradContainer);
+const gradHeatmap = new GradHeatmap(view.gradHeatmap, view.gradHeatmapCaption);
 
 let drawnSeries = -1;
 let drawnGrad = -1;
@@ -34,6 +36,7 @@ const render = frameTask(() => {
   if (drawnGrad !== model.gradVersion) {
     drawnGrad = model.gradVersion;
     gradChart.set(model.state.gradFlow);
+    gradHeatmap.set(model.state.gradHistory);
   }
 });
 const save = trailingThrottle(() => vscode.setState(model.toPersisted()), SAVE_INTERVAL_MS);

@@ -13,6 +13,8 @@ export interface PanelState extends PanelSnapshot {
 }
 
 const PERSISTED_VERSION = 1;
+/** Gradient-flow measurements the heatmap keeps (the oldest go first). */
+const MAX_GRAD_HISTORY = 400;
 
 export class PanelModel {
   state: PanelState = { ...emptySnapshot(), sampleStep: null };
@@ -46,6 +48,8 @@ export class PanelModel {
         return true;
       case 'gradFlow':
         this.state.gradFlow = message.gradFlow;
+        this.state.gradHistory.push(message.gradFlow);
+        if (this.state.gradHistory.length > MAX_GRAD_HISTORY) this.state.gradHistory.splice(0, this.state.gradHistory.length - MAX_GRAD_HISTORY);
         this.gradVersion++;
         return true;
     }
@@ -68,7 +72,7 @@ export class PanelModel {
   }
 
   private replace(snapshot: PanelSnapshot, sampleStep: number | null): void {
-    this.state = { ...snapshot, train: [...snapshot.train], val: [...snapshot.val], sampleStep };
+    this.state = { ...snapshot, train: [...snapshot.train], val: [...snapshot.val], gradHistory: [...(snapshot.gradHistory ?? [])], sampleStep };
     this.seriesVersion++;
     this.gradVersion++;
   }

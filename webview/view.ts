@@ -17,6 +17,8 @@ const STATUS_LABELS: Record<RunStatus, string> = {
 export class PanelView {
   readonly chartContainer = byId('loss-chart');
   readonly gradContainer = byId('grad-chart');
+  readonly gradHeatmap = byId('grad-heatmap');
+  readonly gradHeatmapCaption = byId('grad-heatmap-caption');
   private readonly gradPlaceholder = byId('grad-placeholder');
   private readonly gradStep = byId('grad-step');
   private readonly runFile = byId('run-file');

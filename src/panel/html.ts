@@ -97,6 +97,13 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
             <div id="grad-chart" class="loss-chart grad-chart" data-lags="0" role="img" aria-label="Gradient norm by lag, relative to the last time step"></div>
             <p id="grad-placeholder" class="chart-placeholder">Waiting for the first gradient measurement…</p>
           </div>
+          <h3 class="subhead">Over training</h3>
+          <div class="heatmap-row">
+            <span class="heatmap-axis">lag 0<br>↓<br>lag T−1</span>
+            <div id="grad-heatmap" class="heatmap" data-columns="0" data-lags="0" role="img" aria-label="Gradient norm by lag over training steps, relative to lag 0"></div>
+            <span class="heatmap-scale"><span class="scale-bar"></span><span>1</span><span>10⁻⁸</span></span>
+          </div>
+          <p id="grad-heatmap-caption" class="muted heatmap-caption"></p>
         </section>
         <section class="card sample-card" aria-labelledby="sample-title">
           <div class="card-head">

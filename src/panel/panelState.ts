@@ -7,12 +7,14 @@ import { emptySnapshot, type GradFlow, type HostToWebview, type LossPoint, type 
 
 /** Beyond this many points the oldest half is thinned to every other point. */
 const MAX_POINTS = 20_000;
+/** Gradient-flow measurements kept for the heatmap over training. */
+export const MAX_GRAD_HISTORY = 400;
 
 export class PanelState {
   private state: PanelSnapshot = emptySnapshot();
 
   snapshot(): PanelSnapshot {
-    return { ...this.state, train: this.state.train.slice(), val: this.state.val.slice() };
+    return { ...this.state, train: this.state.train.slice(), val: this.state.val.slice(), gradHistory: this.state.gradHistory.slice() };
   }
 
   get runId(): string | null {
@@ -48,6 +50,8 @@ export class PanelState {
   setGradFlow(runId: string, gradFlow: GradFlow): HostToWebview | null {
     if (runId !== this.runId) return null;
     this.state.gradFlow = gradFlow;
+    this.state.gradHistory.push(gradFlow);
+    if (this.state.gradHistory.length > MAX_GRAD_HISTORY) this.state.gradHistory = thin(this.state.gradHistory);
     return { type: 'gradFlow', runId, gradFlow };
   }
 
@@ -59,7 +63,7 @@ export class PanelState {
   }
 }
 
-function thin(points: LossPoint[]): LossPoint[] {
+function thin<T>(points: T[]): T[] {
   const half = Math.floor(points.length / 2);
   return points.slice(0, half).filter((_, i) => i % 2 === 0).concat(points.slice(half));
 }

@@ -50,6 +50,8 @@ export interface PanelSnapshot {
   sample: string | null;
   /** The latest gradient-flow measurement. */
   gradFlow: GradFlow | null;
+  /** Gradient-flow measurements over training, oldest first (thinned when long). */
+  gradHistory: GradFlow[];
 }
 
 export type HostToWebview =
@@ -78,5 +80,5 @@ export function parseWebviewMessage(value: unknown): { ok: true; message: Webvie
 }
 
 export function emptySnapshot(): PanelSnapshot {
-  return { run: null, status: null, statusMessage: null, train: [], val: [], charsPerSec: 0, sample: null, gradFlow: null };
+  return { run: null, status: null, statusMessage: null, train: [], val: [], charsPerSec: 0, sample: null, gradFlow: null, gradHistory: [] };
 }

@@ -29,13 +29,13 @@ export function lossCurve(from, count, every = 1, offset = 0) {
   return points;
 }
 
-export function snapshot({ run = runInfo(), train = lossCurve(0, 300), val = lossCurve(0, 15, 20, 0.15), status = 'running', statusMessage = null, charsPerSec = 25_812, sample = 'Shall I compare thee to a summer’s day?\nThou art more lovely and more temperate:', gradFlow = null } = {}) {
-  return { type: 'snapshot', state: { run, status, statusMessage, train, val, charsPerSec, sample, gradFlow } };
+export function snapshot({ run = runInfo(), train = lossCurve(0, 300), val = lossCurve(0, 15, 20, 0.15), status = 'running', statusMessage = null, charsPerSec = 25_812, sample = 'Shall I compare thee to a summer’s day?\nThou art more lovely and more temperate:', gradFlow = null, gradHistory = gradFlow ? [gradFlow] : [] } = {}) {
+  return { type: 'snapshot', state: { run, status, statusMessage, train, val, charsPerSec, sample, gradFlow, gradHistory } };
 }
 
 export const EMPTY_SNAPSHOT = {
   type: 'snapshot',
-  state: { run: null, status: null, statusMessage: null, train: [], val: [], charsPerSec: 0, sample: null, gradFlow: null },
+  state: { run: null, status: null, statusMessage: null, train: [], val: [], charsPerSec: 0, sample: null, gradFlow: null, gradHistory: [] },
 };
 
 /** A gradient-flow measurement shaped like a trained LSTM's: h fades over the window, c holds longer. */
@@ -47,4 +47,13 @@ export function gradFlowFixture(step = 590, lags = 64) {
     c: k.map((i) => 0.03 * (0.97 ** i)),
     clipped: false,
   };
+}
+
+/** Measurements over training in which the hidden state's gradient reaches further as the model learns. */
+export function gradHistoryFixture(count = 60, lags = 64) {
+  return Array.from({ length: count }, (_, n) => {
+    const rate = 0.55 + 0.35 * (n / (count - 1));
+    const k = Array.from({ length: lags }, (_, i) => i);
+    return { step: 10 * (n + 1), h: k.map((i) => rate ** i), c: k.map((i) => (rate + 0.05) ** i), clipped: n % 17 === 5 };
+  });
 }

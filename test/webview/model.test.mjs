@@ -7,7 +7,7 @@ import { importTs } from './harness.mjs';
 let m;
 
 before(async () => {
-  m = await importTs(['webview/hostMessages.ts', 'webview/panelModel.ts', 'webview/lossSeries.ts', 'webview/format.ts']);
+  m = await importTs(['webview/hostMessages.ts', 'webview/panelModel.ts', 'webview/lossSeries.ts', 'webview/format.ts', 'webview/colormap.ts']);
 });
 
 test('alignLoss puts both series on one step axis with nulls where a series has no point', () => {
@@ -79,4 +79,28 @@ test('formatting: losses in nats and bits/char, counts, learning rates, file nam
   assert.equal(m.formatLearningRate(0.0001), '1e-4');
   assert.equal(m.baseName('C:\\data\\a.txt'), 'a.txt');
   assert.equal(m.baseName('/home/u/b.md'), 'b.md');
+});
+
+test('gradient shades: 1 at lag 0, 0 at 1e-8 or below, linear in decades; the colour map runs dark to light', () => {
+  assert.equal(m.gradShade(1), 1);
+  assert.equal(m.gradShade(3), 1, 'an exploding gradient is clamped at the top');
+  assert.equal(m.gradShade(1e-4), 0.5);
+  assert.equal(m.gradShade(1e-12), 0);
+  assert.equal(m.gradShade(0), 0);
+  assert.equal(m.gradShade(Number.NaN), 0);
+  assert.deepEqual(m.sequentialColor(0), [68, 1, 84]);
+  assert.deepEqual(m.sequentialColor(1), [253, 231, 37]);
+  const lum = ([r, g, b]) => 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  for (let i = 0; i < 10; i++) assert.ok(lum(m.sequentialColor((i + 1) / 10)) > lum(m.sequentialColor(i / 10)), `lightness rises at ${i / 10}`);
+});
+
+test('a snapshot carries the gradient-flow history; new measurements append to it', () => {
+  const model = new m.PanelModel();
+  const g = (step, clipped = false) => ({ step, h: [1, 0.5], c: [], clipped });
+  model.apply({ type: 'snapshot', state: { ...snapshot().state, gradHistory: [g(10), g(20)] } });
+  assert.equal(model.state.gradHistory.length, 2);
+  model.apply({ type: 'gradFlow', runId: 'run-1', gradFlow: g(30, true) });
+  assert.deepEqual(model.state.gradHistory.map((x) => x.step), [10, 20, 30]);
+  assert.equal(model.state.gradFlow.step, 30);
+  assert.equal(m.parseSnapshot({ ...snapshot().state, gradHistory: [g(1), { step: 'x' }, 7] }).gradHistory.length, 1, 'bad entries are dropped');
 });

@@ -271,3 +271,31 @@ test('gradient flow: a vanishing h and a steadier c on a log scale, with the ste
   assert.ok(h.meanYRight > c.meanYRight + 20, `h below c at long lags: ${h.meanYRight} vs ${c.meanYRight}`);
   await assertClean(page, problems);
 });
+
+test('gradient flow over training: one column per measurement, lighter where the gradient reaches further, clipping marked', async () => {
+  const { page, problems } = await openPanel(browser.context, server, { theme: 'light' });
+  await send(page, snapshot());
+  // The decay per step slows as training goes on: later columns stay lighter deeper down.
+  for (let n = 0; n < 12; n++) {
+    const rate = 0.5 + 0.04 * n;
+    await send(page, { type: 'gradFlow', runId: 'run-1', gradFlow: { step: 10 * (n + 1), h: Array.from({ length: 64 }, (_, k) => rate ** k), c: [], clipped: n === 3 } });
+  }
+  await page.locator('#grad-heatmap[data-columns="12"][data-lags="64"]').waitFor({ timeout: 5_000 });
+  assert.match(await text(page, '#grad-heatmap-caption'), /steps 10–120 · 12 measurements · red ticks: clipped/);
+  const px = await page.evaluate(() => {
+    const shown = document.querySelector('#grad-heatmap canvas');
+    // Read a copy, so Chromium's readback advice is about our canvas, not the panel's.
+    const canvas = document.createElement('canvas');
+    canvas.width = shown.width;
+    canvas.height = shown.height;
+    const ctx = canvas.getContext('2d', { willReadFrequently: true });
+    ctx.drawImage(shown, 0, 0);
+    const at = (fx, fy) => Array.from(ctx.getImageData(Math.floor(canvas.width * fx), Math.floor(canvas.height * fy), 1, 1).data);
+    return { early: at(0.02, 0.5), late: at(0.98, 0.5), top: at(0.5, 0.02), clip: at((3.5 / 12), 0.001), noClip: at((5.5 / 12), 0.001) };
+  });
+  const lum = ([r, g, b]) => 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  assert.ok(lum(px.late) > lum(px.early) + 40, `later measurements are lighter at lag 32: ${px.early} → ${px.late}`);
+  assert.deepEqual(px.clip.slice(0, 3), [230, 60, 60], 'the clipped measurement is marked');
+  assert.notDeepEqual(px.noClip.slice(0, 3), [230, 60, 60]);
+  await assertClean(page, problems);
+});

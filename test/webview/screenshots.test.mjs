@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { gradFlowFixture, lossCurve, snapshot } from './fixtures.mjs';
+import { gradFlowFixture, gradHistoryFixture, lossCurve, snapshot } from './fixtures.mjs';
 import { colourOnChart, launchBrowser, nextFrames, openPanel, RESULTS, requireBuild, send, startPanelServer, waitForPoints } from './harness.mjs';
 import { THEMES } from './themes.mjs';
 
@@ -53,7 +53,7 @@ for (const theme of ['light', 'dark', 'hc']) {
   test(`panel reads well in the ${theme} theme (test-results/panel-${theme}.png)`, async () => {
     const { page, problems } = await openPanel(browser.context, server, { theme });
     await send(page,
-      snapshot({ train: lossCurve(0, 600), val: lossCurve(0, 24, 25, 0.12), charsPerSec: 25_812, sample: SAMPLE, gradFlow: gradFlowFixture() }),
+      snapshot({ train: lossCurve(0, 600), val: lossCurve(0, 24, 25, 0.12), charsPerSec: 25_812, sample: SAMPLE, gradFlow: gradFlowFixture(), gradHistory: gradHistoryFixture() }),
       { type: 'sample', runId: 'run-1', step: 575, text: SAMPLE },
     );
     await waitForPoints(page, 600, 24);

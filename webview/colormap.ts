@@ -1,0 +1,29 @@
+/**
+ * A perceptually ordered sequential colour map (dark blue → teal → yellow) for heatmaps. It keeps
+ * its order on light, dark and high-contrast backgrounds because lightness rises monotonically.
+ */
+const STOPS: readonly [number, number, number][] = [
+  [68, 1, 84],
+  [59, 82, 139],
+  [33, 145, 140],
+  [94, 201, 98],
+  [253, 231, 37],
+];
+
+/** RGB for t in [0, 1] (clamped), interpolated linearly between the stops. */
+export function sequentialColor(t: number): [number, number, number] {
+  const x = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * (STOPS.length - 1);
+  const i = Math.min(STOPS.length - 2, Math.floor(x));
+  const f = x - i;
+  const [a, b] = [STOPS[i], STOPS[i + 1]];
+  return [0, 1, 2].map((c) => Math.round(a[c] + (b[c] - a[c]) * f)) as [number, number, number];
+}
+
+/** Decades below the lag-0 norm that the gradient heatmap spans: 1 (top) down to 1e-8. */
+export const GRAD_DECADES = 8;
+
+/** Position on the colour map of a norm relative to lag 0: 1 → 1.0, 1e-8 or less → 0. */
+export function gradShade(relative: number): number {
+  if (!(relative > 0)) return 0;
+  return Math.max(0, 1 + Math.min(0, Math.log10(relative)) / GRAD_DECADES);
+}
