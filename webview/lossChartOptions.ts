@@ -1,8 +1,15 @@
 import type uPlot from 'uplot';
 import type { ChartTheme } from './chartTheme';
+import type { LossViewOptions } from './lossTransform';
 
-/** uPlot options for the loss chart: x = optimizer step, y = cross-entropy in nats. */
-export function lossChartOptions(theme: ChartTheme, width: number, height: number, onDraw: () => void): uPlot.Options {
+/** The colour at 35% opacity, from the rgb()/rgba() string the theme resolves to. */
+function faint(color: string): string {
+  const m = /^rgba?\((\d+),\s*(\d+),\s*(\d+)/.exec(color);
+  return m ? `rgba(${m[1]}, ${m[2]}, ${m[3]}, 0.35)` : color;
+}
+
+/** uPlot options for the loss chart: x = optimizer step, y = cross-entropy in nats or bits. */
+export function lossChartOptions(theme: ChartTheme, view: LossViewOptions, width: number, height: number, onDraw: () => void): uPlot.Options {
   // Sizes are in CSS px and fit the 11px axis font; uPlot's defaults leave wide empty margins.
   const axis = (label: string, size: number): uPlot.Axis => ({
     label,
@@ -18,7 +25,7 @@ export function lossChartOptions(theme: ChartTheme, width: number, height: numbe
   return {
     width,
     height,
-    scales: { x: { time: false } },
+    scales: { x: { time: false }, y: view.logY ? { distr: 3, log: 10 } : {} },
     // Just enough room above and right for the outermost tick labels.
     padding: [10, 14, 0, 0],
     // The panel draws its own legend in HTML, where theme colours and fonts apply directly.
@@ -27,10 +34,12 @@ export function lossChartOptions(theme: ChartTheme, width: number, height: numbe
     cursor: { drag: { x: false, y: false } },
     series: [
       {},
-      lossSeries('train', theme.train, theme.lineWidth),
+      // With smoothing on, the raw training loss stays behind the average as a faint line.
+      view.smoothing > 0 ? { ...lossSeries('train', faint(theme.train), 1), points: { show: false } } : lossSeries('train', theme.train, theme.lineWidth),
+      { ...lossSeries('train (smoothed)', theme.train, theme.lineWidth), points: { show: false } },
       lossSeries('val', theme.val, theme.lineWidth),
     ],
-    axes: [axis('step', 28), axis('loss (nats)', 40)],
+    axes: [axis('step', 28), axis(view.bits ? 'loss (bits/token)' : 'loss (nats)', 40)],
     hooks: { draw: [onDraw] },
   };
 }

@@ -4,12 +4,15 @@
  */
 // Only the components the panel uses, to keep the bundle small.
 import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import { observeThemeChanges } from './chartTheme';
 import { frameTask, trailingThrottle } from './frame';
 import { parseHostMessage } from './hostMessages';
 import { GradFlowChart } from './gradFlowChart';
 import { GradHeatmap } from './gradHeatmap';
 import { LossChart } from './lossChart';
+import { parseLossView } from './lossTransform';
+import type { LossViewOptions } from './lossTransform';
 import { PanelModel } from './panelModel';
 import { PanelView } from './view';
 import { connectToHost } from './vscodeApi';
@@ -39,10 +42,21 @@ const render = frameTask(() => {
     gradHeatmap.set(model.state.gradHistory);
   }
 });
-const save = trailingThrottle(() => vscode.setState(model.toPersisted()), SAVE_INTERVAL_MS);
+// The chart's view options are the user's, kept beside the model's state.
+let lossViewOptions: LossViewOptions;
+const persist = () => vscode.setState({ ...(model.toPersisted() as object), lossView: lossViewOptions });
+const save = trailingThrottle(persist, SAVE_INTERVAL_MS);
 
 // Draw the last known state at once; the host's snapshot, answering `ready`, replaces it.
-model.restore(vscode.getState());
+const saved = vscode.getState();
+model.restore(saved);
+lossViewOptions = parseLossView((saved as { lossView?: unknown } | undefined)?.lossView);
+chart.setView(lossViewOptions);
+view.bindLossControls(lossViewOptions, (next) => {
+  lossViewOptions = next;
+  chart.setView(next);
+  save();
+});
 render();
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {

@@ -4,6 +4,7 @@
  */
 import type { LossPoint, RunInfo, RunStatus } from '../src/protocol/webviewProtocol';
 import { baseName, formatCount, formatInteger, formatLearningRate, formatLoss } from './format';
+import type { LossViewOptions } from './lossTransform';
 import type { PanelState } from './panelModel';
 
 const STATUS_LABELS: Record<RunStatus, string> = {
@@ -39,6 +40,28 @@ export class PanelView {
   private readonly sample = byId('sample');
   // Undefined until the first render, so that render always fills the header once.
   private shownRun: RunInfo | null | undefined;
+
+  private readonly lossBits = byId('loss-bits') as HTMLElement & { checked: boolean };
+  private readonly lossLog = byId('loss-log') as HTMLElement & { checked: boolean };
+  private readonly lossSmoothing = byId('loss-smoothing') as HTMLInputElement;
+  private readonly lossSmoothingValue = byId('loss-smoothing-value');
+
+  /** Shows `view` in the loss chart's controls and reports the user's changes. */
+  bindLossControls(view: LossViewOptions, onChange: (view: LossViewOptions) => void): void {
+    this.lossBits.checked = view.bits;
+    this.lossLog.checked = view.logY;
+    this.lossSmoothing.value = String(view.smoothing);
+    setText(this.lossSmoothingValue, view.smoothing.toFixed(2));
+    const read = (): LossViewOptions => ({ bits: this.lossBits.checked, logY: this.lossLog.checked, smoothing: Number(this.lossSmoothing.value) });
+    const changed = () => {
+      const next = read();
+      setText(this.lossSmoothingValue, next.smoothing.toFixed(2));
+      onChange(next);
+    };
+    this.lossBits.addEventListener('change', changed);
+    this.lossLog.addEventListener('change', changed);
+    this.lossSmoothing.addEventListener('input', changed);
+  }
 
   onStop(handler: () => void): void {
     onEnabledClick(this.stopButton, handler);

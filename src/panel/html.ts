@@ -77,6 +77,11 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
               <li class="legend-train">train</li>
               <li class="legend-val">validation</li>
             </ul>
+            <div class="chart-controls">
+              <vscode-checkbox id="loss-bits">bits</vscode-checkbox>
+              <vscode-checkbox id="loss-log">log y</vscode-checkbox>
+              <label class="smoothing">smoothing <input id="loss-smoothing" type="range" min="0" max="0.99" step="0.01" value="0.6"><output id="loss-smoothing-value">0.60</output></label>
+            </div>
           </div>
           <div class="chart-frame">
             <div id="loss-chart" class="loss-chart" data-train-points="0" data-val-points="0" role="img" aria-label="Training and validation loss in nats by step"></div>

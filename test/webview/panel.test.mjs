@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { EMPTY_SNAPSHOT, lossCurve, runInfo, snapshot } from './fixtures.mjs';
-import { colourOnChart, launchBrowser, openPanel, requireBuild, send, startPanelServer, switchTheme, waitForPoints } from './harness.mjs';
+import { colourOnChart, launchBrowser, nextFrames, openPanel, requireBuild, send, startPanelServer, switchTheme, waitForPoints } from './harness.mjs';
 import { THEMES } from './themes.mjs';
 
 let server;
@@ -297,5 +297,61 @@ test('gradient flow over training: one column per measurement, lighter where the
   assert.ok(lum(px.late) > lum(px.early) + 40, `later measurements are lighter at lag 32: ${px.early} → ${px.late}`);
   assert.deepEqual(px.clip.slice(0, 3), [230, 60, 60], 'the clipped measurement is marked');
   assert.notDeepEqual(px.noClip.slice(0, 3), [230, 60, 60]);
+  await assertClean(page, problems);
+});
+
+test('loss controls: bits, log y and smoothing redraw the chart, and are kept in the saved state', async () => {
+  const { page, problems } = await openPanel(browser.context, server, { theme: 'dark' });
+  await send(page, snapshot({ train: lossCurve(0, 300), val: lossCurve(0, 15, 20, 0.15) }));
+  await waitForPoints(page, 300, 15);
+  const chart = page.locator('#loss-chart');
+  assert.equal(await chart.getAttribute('data-units'), 'nats');
+  /** Mean jump of the full-colour train line between neighbouring columns: the wiggle. */
+  const wiggle = () => page.evaluate((hex) => {
+    const shown = document.querySelector('#loss-chart canvas');
+    const c = document.createElement('canvas');
+    c.width = shown.width; c.height = shown.height;
+    const ctx = c.getContext('2d', { willReadFrequently: true });
+    ctx.drawImage(shown, 0, 0);
+    const px = ctx.getImageData(0, 0, c.width, c.height).data;
+    const t = [1, 3, 5].map((i) => Number.parseInt(hex.slice(i, i + 2), 16));
+    const ys = [];
+    for (let x = 0; x < c.width; x++) {
+      let sum = 0, n = 0;
+      for (let y = 0; y < c.height; y++) {
+        const i = (y * c.width + x) * 4;
+        if (px[i + 3] > 200 && Math.abs(px[i] - t[0]) < 12 && Math.abs(px[i + 1] - t[1]) < 12 && Math.abs(px[i + 2] - t[2]) < 12) { sum += y; n++; }
+      }
+      if (n > 0) ys.push(sum / n);
+    }
+    let jump = 0;
+    for (let i = 1; i < ys.length; i++) jump += Math.abs(ys[i] - ys[i - 1]);
+    return { columns: ys.length, jump: jump / Math.max(1, ys.length - 1) };
+  }, THEMES.dark.vars['--vscode-charts-blue']);
+
+  await page.locator('#loss-smoothing').fill('0');
+  await page.locator('#loss-chart[data-smoothing="0"]').waitFor();
+  await nextFrames(page);
+  const raw = await wiggle();
+  await page.locator('#loss-smoothing').fill('0.95');
+  await page.locator('#loss-chart[data-smoothing="0.95"]').waitFor();
+  await nextFrames(page);
+  const smooth = await wiggle();
+  assert.equal(await text(page, '#loss-smoothing-value'), '0.95');
+  assert.ok(raw.columns > 100 && smooth.columns > 100, `${JSON.stringify(raw)} ${JSON.stringify(smooth)}`);
+  assert.ok(smooth.jump < raw.jump * 0.7, `smoothing calms the line: ${raw.jump.toFixed(2)} → ${smooth.jump.toFixed(2)} px`);
+
+  await page.locator('#loss-bits').click();
+  await page.locator('#loss-chart[data-units="bits"]').waitFor();
+  await nextFrames(page);
+  assert.equal(await chart.getAttribute('data-train-points'), '300');
+  // And from the keyboard, for a user tabbing to it.
+  await page.locator('#loss-log').focus();
+  await page.keyboard.press('Space');
+  await page.locator('#loss-chart[data-log-y="true"]').waitFor();
+  assert.equal(await chart.getAttribute('data-train-points'), '300', 'the chart still draws every point');
+  await page.waitForTimeout(1200); // the saved state is written at most once a second
+  const state = await page.evaluate(() => window.__test.state);
+  assert.deepEqual(state.lossView, { bits: true, logY: true, smoothing: 0.95 });
   await assertClean(page, problems);
 });
