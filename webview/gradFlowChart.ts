@@ -10,14 +10,20 @@ const FLOOR = 1e-30;
 
 type Aligned = [number[], (number | null)[], (number | null)[]];
 
-/** Lag k on x, each norm relative to its lag-0 value on a log y axis (null where it cannot be drawn). */
-export function relativeByLag(g: GradFlow): Aligned {
+/**
+ * Lag k on x; each norm relative to its lag-0 value (or as it is) on a log y axis, null where it
+ * cannot be drawn.
+ */
+export function byLag(g: GradFlow, relative = true): Aligned {
   const lags = g.h.map((_, k) => k);
-  const rel = (xs: number[]) => {
-    const base = xs[0];
-    return lags.map((k) => (k < xs.length && base > 0 && xs[k] / base >= FLOOR && Number.isFinite(xs[k] / base) ? xs[k] / base : null));
+  const scaled = (xs: number[]) => {
+    const base = relative ? xs[0] : 1;
+    return lags.map((k) => {
+      const v = k < xs.length && base > 0 ? xs[k] / base : NaN;
+      return Number.isFinite(v) && v >= FLOOR ? v : null;
+    });
   };
-  return [lags, rel(g.h), g.c.length > 0 ? rel(g.c) : lags.map(() => null)];
+  return [lags, scaled(g.h), g.c.length > 0 ? scaled(g.c) : lags.map(() => null)];
 }
 
 /**
@@ -27,6 +33,8 @@ export function relativeByLag(g: GradFlow): Aligned {
 export class GradFlowChart {
   private plot: uPlot | undefined;
   private data: Aligned = [[], [], []];
+  private latest: GradFlow | null = null;
+  private relative = true;
   private theme: ChartTheme;
   private readonly resizeObserver: ResizeObserver;
 
@@ -36,8 +44,18 @@ export class GradFlowChart {
     this.resizeObserver.observe(container);
   }
 
+  /** Relative to lag 0 (the vanishing picture) or absolute norms; rebuilds the axis label. */
+  setRelative(relative: boolean): void {
+    this.relative = relative;
+    this.container.dataset.relative = String(relative);
+    this.plot?.destroy();
+    this.plot = undefined;
+    this.set(this.latest);
+  }
+
   set(g: GradFlow | null): void {
-    this.data = g ? relativeByLag(g) : [[], [], []];
+    this.latest = g;
+    this.data = g ? byLag(g, this.relative) : [[], [], []];
     if (this.plot) this.plot.setData(this.data);
     else this.fit();
     if (!this.plot) this.container.dataset.lags = '0';
@@ -75,7 +93,7 @@ export class GradFlowChart {
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: false }, y: { distr: 3, log: 10 } },
       series: [{}, series('h', t.train), series('c', t.val)],
-      axes: [axis('lag k (steps back)', 28), axis('relative norm', 48, (_u, splits) => splits.map((v) => (v == null ? '' : v >= 0.01 ? String(+v.toPrecision(2)) : v.toExponential(0))))],
+      axes: [axis('lag k (steps back)', 28), axis(this.relative ? 'relative norm' : 'gradient norm', 48, (_u, splits) => splits.map((v) => (v == null ? '' : v >= 0.01 ? String(+v.toPrecision(2)) : v.toExponential(0))))],
       hooks: { draw: [() => { this.container.dataset.lags = String(this.data[0].length); }] },
     };
   }

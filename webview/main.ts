@@ -57,6 +57,7 @@ view.bindLossControls(lossViewOptions, (next) => {
   chart.setView(next);
   save();
 });
+view.bindGradControls(true, (relative) => gradChart.setRelative(relative));
 render();
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {

@@ -46,6 +46,14 @@ export class PanelView {
   private readonly lossSmoothing = byId('loss-smoothing') as HTMLInputElement;
   private readonly lossSmoothingValue = byId('loss-smoothing-value');
 
+  private readonly gradRelative = byId('grad-relative') as HTMLElement & { checked: boolean };
+
+  /** Reports the gradient chart's relative/absolute switch. */
+  bindGradControls(relative: boolean, onChange: (relative: boolean) => void): void {
+    this.gradRelative.checked = relative;
+    this.gradRelative.addEventListener('change', () => onChange(this.gradRelative.checked));
+  }
+
   /** Shows `view` in the loss chart's controls and reports the user's changes. */
   bindLossControls(view: LossViewOptions, onChange: (view: LossViewOptions) => void): void {
     this.lossBits.checked = view.bits;

@@ -96,8 +96,11 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
               <li class="legend-val">cell c</li>
             </ul>
             <span id="grad-step" class="muted"></span>
+            <div class="chart-controls">
+              <vscode-checkbox id="grad-relative" checked>relative to lag 0</vscode-checkbox>
+            </div>
           </div>
-          <p class="chart-note">How much of the last step's loss reaches the state <em>k</em> steps back, relative to <em>k</em> = 0 (log scale). A steep fall is a vanishing gradient; a rise, an exploding one.</p>
+          <p class="chart-note">How much of the last step's loss reaches the state <em>k</em> steps back (log scale), relative to <em>k</em> = 0 or as the norm itself. A steep fall is a vanishing gradient; a rise, an exploding one.</p>
           <div class="chart-frame chart-frame-small">
             <div id="grad-chart" class="loss-chart grad-chart" data-lags="0" role="img" aria-label="Gradient norm by lag, relative to the last time step"></div>
             <p id="grad-placeholder" class="chart-placeholder">Waiting for the first gradient measurement…</p>

@@ -269,6 +269,13 @@ test('gradient flow: a vanishing h and a steadier c on a log scale, with the ste
   }
   // Relative to lag 0 both start at 1; h ends far lower (0.5^63) than c (0.97^63).
   assert.ok(h.meanYRight > c.meanYRight + 20, `h below c at long lags: ${h.meanYRight} vs ${c.meanYRight}`);
+  // As absolute norms, c (3 at lag 0) starts above h (2 at lag 0).
+  await page.locator('#grad-relative').click();
+  await page.locator('#grad-chart[data-relative="false"][data-lags="64"]').waitFor({ timeout: 5_000 });
+  await nextFrames(page);
+  const hAbs = await colourOnChart(page, THEMES.dark.vars['--vscode-charts-blue'], 12, '#grad-chart canvas');
+  const cAbs = await colourOnChart(page, THEMES.dark.vars['--vscode-charts-orange'], 12, '#grad-chart canvas');
+  assert.ok(cAbs.meanYLeft < hAbs.meanYLeft, `absolute: c above h at short lags: ${cAbs.meanYLeft} vs ${hAbs.meanYLeft}`);
   await assertClean(page, problems);
 });
 
