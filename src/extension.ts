@@ -31,6 +31,7 @@ export function activate(context: vscode.ExtensionContext): LabApi {
   const panel = new LabPanel(context.extensionUri, state, log, (message) => {
     if (message.type === 'stop') void controller?.stop();
     else if (message.type === 'train') void controller?.train(controller.lastDocument());
+    else if (message.type === 'sample') void controller?.sampleNow(message.temperature);
   });
   controller = new TrainingController(worker, config, state, panel, status, log);
   const hover = new PredictionHoverProvider({

@@ -69,6 +69,7 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
 });
 view.onStop(() => vscode.postMessage({ type: 'stop' }));
 view.onTrain(() => vscode.postMessage({ type: 'train' }));
+view.onSample((temperature) => vscode.postMessage({ type: 'sample', temperature }));
 observeThemeChanges(frameTask(() => { chart.refreshTheme(); gradChart.refreshTheme(); }));
 
 vscode.postMessage({ type: 'ready' });

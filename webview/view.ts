@@ -48,6 +48,16 @@ export class PanelView {
 
   private readonly gradRelative = byId('grad-relative') as HTMLElement & { checked: boolean };
 
+  private readonly sampleTemperature = byId('sample-temperature') as HTMLInputElement;
+  private readonly sampleTemperatureValue = byId('sample-temperature-value');
+  private readonly sampleButton = byId('sample-button');
+
+  /** Reports a request for a sample at the chosen temperature. */
+  onSample(handler: (temperature: number) => void): void {
+    this.sampleTemperature.addEventListener('input', () => setText(this.sampleTemperatureValue, Number(this.sampleTemperature.value).toFixed(2)));
+    onEnabledClick(this.sampleButton, () => handler(Number(this.sampleTemperature.value)));
+  }
+
   /** Reports the gradient chart's relative/absolute switch. */
   bindGradControls(relative: boolean, onChange: (relative: boolean) => void): void {
     this.gradRelative.checked = relative;
@@ -85,6 +95,8 @@ export class PanelView {
     this.runView.hidden = run === null;
     this.stopButton.toggleAttribute('disabled', status !== 'running');
     this.trainButton.toggleAttribute('disabled', status === 'running');
+    // A sample needs a model: any run that has taken a step.
+    this.sampleButton.toggleAttribute('disabled', state.train.length === 0);
     if (run !== this.shownRun) this.renderRun(run);
     if (run === null) return;
 

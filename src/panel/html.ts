@@ -117,6 +117,10 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
           <div class="card-head">
             <h2 id="sample-title">Sample</h2>
             <span id="sample-step" class="muted"></span>
+            <div class="chart-controls">
+              <label class="smoothing">temperature <input id="sample-temperature" type="range" min="0.1" max="2" step="0.05" value="0.8"><output id="sample-temperature-value">0.80</output></label>
+              <vscode-button id="sample-button" secondary>Sample</vscode-button>
+            </div>
           </div>
           <pre id="sample" class="sample"></pre>
         </section>

@@ -64,15 +64,28 @@ export type HostToWebview =
 export type WebviewToHost =
   | { type: 'ready' }
   | { type: 'stop' }
-  | { type: 'train' };
+  | { type: 'train' }
+  | { type: 'sample'; temperature: number };
 
 const NO_PAYLOAD = new Set(['ready', 'stop', 'train']);
+
+/** Sampling temperatures the panel may ask for. */
+export const TEMPERATURE_RANGE = { min: 0.1, max: 2 } as const;
 
 /** Returns the message if it is well-formed, otherwise a reason why not. */
 export function parseWebviewMessage(value: unknown): { ok: true; message: WebviewToHost } | { ok: false; reason: string } {
   if (!isObject(value)) return { ok: false, reason: 'not an object' };
   const type = value.type;
   if (typeof type !== 'string') return { ok: false, reason: 'missing type' };
+  if (type === 'sample') {
+    const extra = Object.keys(value).filter((k) => k !== 'type' && k !== 'temperature');
+    if (extra.length > 0) return { ok: false, reason: `unexpected fields: ${extra.slice(0, 5).join(', ')}` };
+    const t = value.temperature;
+    if (typeof t !== 'number' || !Number.isFinite(t) || t < TEMPERATURE_RANGE.min || t > TEMPERATURE_RANGE.max) {
+      return { ok: false, reason: `temperature must be a number from ${TEMPERATURE_RANGE.min} to ${TEMPERATURE_RANGE.max}` };
+    }
+    return { ok: true, message: { type: 'sample', temperature: t } };
+  }
   if (!NO_PAYLOAD.has(type)) return { ok: false, reason: `unknown type ${JSON.stringify(type).slice(0, 40)}` };
   const extra = Object.keys(value).filter((k) => k !== 'type');
   if (extra.length > 0) return { ok: false, reason: `unexpected fields: ${extra.slice(0, 5).join(', ')}` };

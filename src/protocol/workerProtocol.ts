@@ -80,7 +80,22 @@ export interface SurprisalRequest {
   text: string;
 }
 
-export type HostToWorker = TrainRequest | StopRequest | PredictRequest | TraceRequest | SurprisalRequest;
+/** A sample from the current model. */
+export interface SampleRequest {
+  type: 'sample';
+  id: number;
+  /** Tokens to generate. */
+  length: number;
+  temperature: number;
+  seed: number;
+}
+
+export interface SampleResult {
+  runId: string;
+  text: string;
+}
+
+export type HostToWorker = TrainRequest | StopRequest | PredictRequest | TraceRequest | SurprisalRequest | SampleRequest;
 
 export interface TraceResult {
   runId: string;

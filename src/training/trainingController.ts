@@ -139,6 +139,19 @@ export class TrainingController implements vscode.Disposable {
     return runId;
   }
 
+  /** A sample from the current model at `temperature`, shown in the panel. */
+  async sampleNow(temperature: number): Promise<void> {
+    const runId = this.state.runId;
+    if (!runId || !this.trained) return;
+    try {
+      const r = await this.worker.sample({ length: this.trainedTokens === 'word' ? 60 : 240, temperature, seed: Date.now() % 2 ** 31 });
+      const step = this.active?.runId === r.runId ? this.active.lastStep : this.state.snapshot().train.at(-1)?.step ?? 0;
+      this.panel.post(this.state.setSample(r.runId, step, r.text));
+    } catch (e) {
+      this.log.warn(`Sampling failed: ${errorMessage(e)}`);
+    }
+  }
+
   /** Asks the engine to stop; resolves when the run has ended (or after a few seconds). */
   async stop(): Promise<void> {
     const run = this.active;

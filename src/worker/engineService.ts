@@ -3,7 +3,7 @@
  * Kept free of worker_threads so that tests can drive it directly.
  */
 import type { Codec } from '../engine/codec';
-import { nextDistribution, saturation, surprisal, topK, traceSpan } from '../engine/infer';
+import { nextDistribution, sampleIds, saturation, surprisal, topK, traceSpan } from '../engine/infer';
 import type { SequenceModel } from '../engine/model';
 import { startTrainer, type ShardSetup } from '../engine/parallel/startTrainer';
 import { prepareRun, trainLoop } from '../engine/run';
@@ -11,7 +11,7 @@ import type { Trainer } from '../engine/trainer';
 import { UNKNOWN_ID } from '../engine/tokens';
 import { errorMessage, type Reply } from '../protocol/messages';
 import type {
-  HostToWorker, PredictRequest, PredictResult, StepPoint, SurprisalRequest, SurprisalResult, TraceRequest, TraceResult, TrainAccepted, TrainRequest, WorkerToHost,
+  HostToWorker, PredictRequest, PredictResult, SampleRequest, SampleResult, StepPoint, SurprisalRequest, SurprisalResult, TraceRequest, TraceResult, TrainAccepted, TrainRequest, WorkerToHost,
 } from '../protocol/workerProtocol';
 
 /** How often step points are flushed to the host. */
@@ -57,6 +57,9 @@ export class EngineService {
           break;
         case 'surprisal':
           this.reply(message.id, this.surprisal(message));
+          break;
+        case 'sample':
+          this.reply(message.id, this.sample(message));
           break;
         default:
           throw new Error(`unknown request ${JSON.stringify((message as { type?: unknown }).type)}`);
@@ -191,5 +194,13 @@ export class EngineService {
   private surprisal(req: SurprisalRequest): SurprisalResult {
     const { latest, tokens, offsets, ids } = this.tokenized(req.text);
     return { runId: latest.runId, tokens, offsets, bits: surprisal(latest.model, ids) };
+  }
+
+  private sample(req: SampleRequest): SampleResult {
+    const latest = this.trained();
+    const length = Math.min(Math.max(Math.floor(req.length), 1), 2000);
+    const temperature = Math.min(Math.max(req.temperature, 0.05), 5);
+    const ids = sampleIds(latest.model, latest.codec.vocab, { length, temperature, seed: req.seed });
+    return { runId: latest.runId, text: latest.codec.decode(ids) };
   }
 }

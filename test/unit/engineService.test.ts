@@ -66,6 +66,10 @@ test('predict: top-k distribution and the probability of what actually follows',
   assert.equal(r.top[0].token, 'a');
   assert.ok(r.actual && r.actual.known && r.actual.p > 0.5, JSON.stringify(r.actual));
   assert.ok(Math.abs(r.actual!.surprisalBits + Math.log2(r.actual!.p)) < 1e-9);
+  await h.service.handle({ type: 'sample', id: 5, length: 40, temperature: 0.5, seed: 7 });
+  const sampled = h.replyTo(5)!.result as { runId: string; text: string };
+  assert.equal([...sampled.text].length, 40);
+  assert.ok([...sampled.text].every((ch) => text.includes(ch)), 'samples only characters of the training text');
   await h.service.handle({ type: 'predict', id: 4, context: 'the 😀', next: '🎉', topK: 3 });
   const unk = h.replyTo(4)!.result as PredictResult;
   assert.equal(unk.actual!.known, false);

@@ -8,7 +8,10 @@ import { DEFAULT_TRAIN_CONFIG } from '../../src/engine/defaults';
 test('webview messages: known ones pass, anything else is rejected with a reason', () => {
   assert.deepEqual(parseWebviewMessage({ type: 'stop' }), { ok: true, message: { type: 'stop' } });
   assert.equal(parseWebviewMessage({ type: 'ready' }).ok, true);
-  for (const bad of [null, 42, 'stop', [], {}, { type: 7 }, { type: 'eval' }, { type: 'stop', code: 'x' }]) {
+  assert.deepEqual(parseWebviewMessage({ type: 'sample', temperature: 0.8 }), { ok: true, message: { type: 'sample', temperature: 0.8 } });
+  for (const bad of [null, 42, 'stop', [], {}, { type: 7 }, { type: 'eval' }, { type: 'stop', code: 'x' },
+    { type: 'sample' }, { type: 'sample', temperature: '1' }, { type: 'sample', temperature: 0 }, { type: 'sample', temperature: 1e9 },
+    { type: 'sample', temperature: Number.NaN }, { type: 'sample', temperature: 1, length: 1e9 }]) {
     const r = parseWebviewMessage(bad);
     assert.equal(r.ok, false, JSON.stringify(bad));
     assert.ok(!r.ok && r.reason.length > 0);

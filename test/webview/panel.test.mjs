@@ -362,3 +362,16 @@ test('loss controls: bits, log y and smoothing redraw the chart, and are kept in
   assert.deepEqual(state.lossView, { bits: true, logY: true, smoothing: 0.95 });
   await assertClean(page, problems);
 });
+
+test('the Sample button asks the host for a sample at the chosen temperature', async () => {
+  const { page, problems } = await openPanel(browser.context, server);
+  await send(page, snapshot({ train: [] , val: [] }));
+  await page.locator('#sample-button[disabled]').waitFor();
+  await send(page, snapshot());
+  await page.locator('#sample-button:not([disabled])').waitFor();
+  await page.locator('#sample-temperature').fill('1.25');
+  assert.equal(await text(page, '#sample-temperature-value'), '1.25');
+  await page.locator('#sample-button').click();
+  assert.deepEqual((await posted(page)).slice(1), [{ type: 'sample', temperature: 1.25 }]);
+  await assertClean(page, problems);
+});
