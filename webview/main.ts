@@ -70,6 +70,7 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
 view.onStop(() => vscode.postMessage({ type: 'stop' }));
 view.onTrain(() => vscode.postMessage({ type: 'train' }));
 view.onSample((temperature) => vscode.postMessage({ type: 'sample', temperature }));
+view.onExport((format) => vscode.postMessage({ type: 'export', format }));
 observeThemeChanges(frameTask(() => { chart.refreshTheme(); gradChart.refreshTheme(); }));
 
 vscode.postMessage({ type: 'ready' });

@@ -52,6 +52,14 @@ export class PanelView {
   private readonly sampleTemperatureValue = byId('sample-temperature-value');
   private readonly sampleButton = byId('sample-button');
 
+  private readonly exportCsv = byId('export-csv');
+  private readonly exportJson = byId('export-json');
+
+  onExport(handler: (format: 'csv' | 'json') => void): void {
+    onEnabledClick(this.exportCsv, () => handler('csv'));
+    onEnabledClick(this.exportJson, () => handler('json'));
+  }
+
   /** Reports a request for a sample at the chosen temperature. */
   onSample(handler: (temperature: number) => void): void {
     this.sampleTemperature.addEventListener('input', () => setText(this.sampleTemperatureValue, Number(this.sampleTemperature.value).toFixed(2)));
@@ -97,6 +105,8 @@ export class PanelView {
     this.trainButton.toggleAttribute('disabled', status === 'running');
     // A sample needs a model: any run that has taken a step.
     this.sampleButton.toggleAttribute('disabled', state.train.length === 0);
+    this.exportCsv.toggleAttribute('disabled', state.train.length + state.val.length === 0);
+    this.exportJson.toggleAttribute('disabled', state.train.length + state.val.length === 0);
     if (run !== this.shownRun) this.renderRun(run);
     if (run === null) return;
 

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { Log } from '../log';
 import { parseWebviewMessage, type HostToWebview, type WebviewToHost } from '../protocol/webviewProtocol';
+import { exportMetrics, type ExportFormat } from './exportMetrics';
 import { makeNonce, renderPanelHtml } from './html';
 import type { PanelState } from './panelState';
 
@@ -89,7 +90,29 @@ export class LabPanel implements vscode.Disposable {
       return;
     }
     if (parsed.message.type === 'ready') this.sendSnapshot();
+    else if (parsed.message.type === 'export') void this.export(parsed.message.format);
     else this.onCommand(parsed.message);
+  }
+
+  /** Saves the loss series (and, as JSON, the gradient-flow measurements) where the user says. */
+  private async export(format: ExportFormat): Promise<void> {
+    const snapshot = this.state.snapshot();
+    if (!snapshot.run) return;
+    const base = snapshot.run.fileName.replace(/\.[^.]*$/, '') || 'run';
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const name = `${base}-${snapshot.run.cell}-metrics.${format}`;
+    const target = await vscode.window.showSaveDialog({
+      defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined,
+      filters: format === 'csv' ? { 'CSV': ['csv'] } : { 'JSON': ['json'] },
+      title: 'Export LSTM Lab metrics',
+    });
+    if (!target) return;
+    try {
+      await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(exportMetrics(snapshot, format)));
+      this.log.info(`Exported metrics to ${target.toString()}`);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`LSTM Lab could not write ${target.fsPath}: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   private sendSnapshot(): void {

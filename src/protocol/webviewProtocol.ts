@@ -65,7 +65,8 @@ export type WebviewToHost =
   | { type: 'ready' }
   | { type: 'stop' }
   | { type: 'train' }
-  | { type: 'sample'; temperature: number };
+  | { type: 'sample'; temperature: number }
+  | { type: 'export'; format: 'csv' | 'json' };
 
 const NO_PAYLOAD = new Set(['ready', 'stop', 'train']);
 
@@ -85,6 +86,12 @@ export function parseWebviewMessage(value: unknown): { ok: true; message: Webvie
       return { ok: false, reason: `temperature must be a number from ${TEMPERATURE_RANGE.min} to ${TEMPERATURE_RANGE.max}` };
     }
     return { ok: true, message: { type: 'sample', temperature: t } };
+  }
+  if (type === 'export') {
+    const extra = Object.keys(value).filter((k) => k !== 'type' && k !== 'format');
+    if (extra.length > 0) return { ok: false, reason: `unexpected fields: ${extra.slice(0, 5).join(', ')}` };
+    if (value.format !== 'csv' && value.format !== 'json') return { ok: false, reason: 'format must be csv or json' };
+    return { ok: true, message: { type: 'export', format: value.format } };
   }
   if (!NO_PAYLOAD.has(type)) return { ok: false, reason: `unknown type ${JSON.stringify(type).slice(0, 40)}` };
   const extra = Object.keys(value).filter((k) => k !== 'type');

@@ -363,7 +363,7 @@ test('loss controls: bits, log y and smoothing redraw the chart, and are kept in
   await assertClean(page, problems);
 });
 
-test('the Sample button asks the host for a sample at the chosen temperature', async () => {
+test('the Sample and export buttons ask the host for a sample at the chosen temperature and for the metrics', async () => {
   const { page, problems } = await openPanel(browser.context, server);
   await send(page, snapshot({ train: [] , val: [] }));
   await page.locator('#sample-button[disabled]').waitFor();
@@ -372,6 +372,8 @@ test('the Sample button asks the host for a sample at the chosen temperature', a
   await page.locator('#sample-temperature').fill('1.25');
   assert.equal(await text(page, '#sample-temperature-value'), '1.25');
   await page.locator('#sample-button').click();
-  assert.deepEqual((await posted(page)).slice(1), [{ type: 'sample', temperature: 1.25 }]);
+  await page.locator('#export-csv').click();
+  await page.locator('#export-json').click();
+  assert.deepEqual((await posted(page)).slice(1), [{ type: 'sample', temperature: 1.25 }, { type: 'export', format: 'csv' }, { type: 'export', format: 'json' }]);
   await assertClean(page, problems);
 });
