@@ -8,6 +8,7 @@ import { LabPanel } from './panel/labPanel';
 import { PanelState } from './panel/panelState';
 import type { PanelSnapshot } from './protocol/webviewProtocol';
 import { TrainingStatusBar } from './statusBar';
+import { TraceFollower } from './training/traceFollower';
 import { TrainingController, type TrainOptions } from './training/trainingController';
 import { EngineWorker } from './worker/engineWorker';
 
@@ -40,8 +41,15 @@ export function activate(context: vscode.ExtensionContext): LabApi {
     topK: () => config.value.hover.topK,
     predict: (ctx, next, k) => controller.predict(ctx, next, k),
   });
+  const follower = new TraceFollower({
+    trainedUri: () => controller.trainedUri,
+    isTraining: () => controller.isTraining,
+    current: () => (panel.isVisible && state.runId ? { runId: state.runId, step: state.lastStep } : null),
+    trace: (text) => worker.trace(text),
+    show: (runId, trace) => panel.post(state.setTrace(runId, trace)),
+  }, log);
   context.subscriptions.push(
-    log, config, status, panel, controller, worker,
+    log, config, status, panel, controller, worker, follower,
     vscode.languages.registerHoverProvider({ pattern: '**' }, hover),
     ...registerCommands({
       [CommandId.Train]: (arg?: unknown) => controller.train(undefined, trainOptions(arg)),

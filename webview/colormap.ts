@@ -27,3 +27,20 @@ export function gradShade(relative: number): number {
   if (!(relative > 0)) return 0;
   return Math.max(0, 1 + Math.min(0, Math.log10(relative)) / GRAD_DECADES);
 }
+
+const DIVERGING: readonly [number, number, number][] = [
+  [33, 102, 172],
+  [146, 197, 222],
+  [247, 247, 247],
+  [244, 165, 130],
+  [178, 24, 43],
+];
+
+/** Blue (−1) through near-white (0) to red (+1), for signed values such as c, h and candidates. */
+export function divergingColor(v: number): [number, number, number] {
+  const x = (Math.min(1, Math.max(-1, Number.isFinite(v) ? v : 0)) + 1) / 2 * (DIVERGING.length - 1);
+  const i = Math.min(DIVERGING.length - 2, Math.floor(x));
+  const f = x - i;
+  const [a, b] = [DIVERGING[i], DIVERGING[i + 1]];
+  return [0, 1, 2].map((c) => Math.round(a[c] + (b[c] - a[c]) * f)) as [number, number, number];
+}

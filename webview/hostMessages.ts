@@ -3,7 +3,7 @@
  * must not break the panel: unknown types are ignored and bad points are dropped.
  */
 import { isObject } from '../src/protocol/messages';
-import type { GradFlow, HostToWebview, LossPoint, PanelSnapshot, RunInfo, RunStatus } from '../src/protocol/webviewProtocol';
+import type { GradFlow, HostToWebview, LossPoint, PanelSnapshot, RunInfo, RunStatus, TraceView } from '../src/protocol/webviewProtocol';
 
 const STATUSES: ReadonlySet<string> = new Set<RunStatus>(['running', 'completed', 'stopped', 'diverged', 'failed']);
 
@@ -30,6 +30,11 @@ export function parseHostMessage(data: unknown): HostToWebview | null {
     case 'status':
       if (typeof data.runId !== 'string' || !isStatus(data.status)) return null;
       return { type: 'status', runId: data.runId, status: data.status, message: optionalString(data.message) };
+    case 'trace': {
+      const trace = parseTrace(data.trace);
+      if (typeof data.runId !== 'string' || !trace) return null;
+      return { type: 'trace', runId: data.runId, trace };
+    }
     case 'gradFlow': {
       const gradFlow = parseGradFlow(data.gradFlow);
       if (typeof data.runId !== 'string' || !gradFlow) return null;
@@ -52,10 +57,34 @@ export function parseSnapshot(value: unknown): PanelSnapshot | null {
     charsPerSec: nonNegative(value.charsPerSec),
     sample: optionalString(value.sample),
     gradFlow: parseGradFlow(value.gradFlow),
+    trace: parseTrace(value.trace),
     gradHistory: Array.isArray(value.gradHistory)
       ? value.gradHistory.slice(-MAX_HISTORY).map(parseGradFlow).filter((g): g is GradFlow => g !== null)
       : [],
   };
+}
+
+/** Largest trace the panel draws: tokens × units per name. */
+const MAX_TRACE_CELLS = 2_000_000;
+
+function parseTrace(value: unknown): TraceView | null {
+  if (!isObject(value) || !isFiniteNumber(value.step) || !Array.isArray(value.tokens) || !Array.isArray(value.offsets) || !Array.isArray(value.layers)) return null;
+  const tokens = value.tokens.filter((t): t is string => typeof t === 'string');
+  if (tokens.length !== value.tokens.length || value.offsets.length !== tokens.length) return null;
+  const layers: TraceView['layers'] = [];
+  for (const l of value.layers) {
+    if (!isObject(l) || !isFiniteNumber(l.units) || l.units < 1 || !isObject(l.values)) return null;
+    const units = l.units;
+    if (units * tokens.length > MAX_TRACE_CELLS) return null;
+    const values: Record<string, number[]> = {};
+    for (const [name, v] of Object.entries(l.values)) {
+      if (!Array.isArray(v) || v.length !== units * tokens.length || !v.every((x) => typeof x === 'number')) return null;
+      values[name] = v as number[];
+    }
+    layers.push({ units, values });
+  }
+  const gates = Array.isArray(value.gates) ? value.gates.filter((g): g is string => typeof g === 'string') : [];
+  return { step: value.step, tokens, offsets: value.offsets as number[], layers, gates };
 }
 
 /** Most gradient-flow measurements a snapshot brings (the host keeps fewer). */

@@ -5,10 +5,13 @@
 // Only the components the panel uses, to keep the bundle small.
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import { observeThemeChanges } from './chartTheme';
 import { frameTask, trailingThrottle } from './frame';
 import { parseHostMessage } from './hostMessages';
 import { GradFlowChart } from './gradFlowChart';
+import { GateHeatmap, type HeatmapChoice } from './gateHeatmap';
 import { GradHeatmap } from './gradHeatmap';
 import { LossChart } from './lossChart';
 import { parseLossView } from './lossTransform';
@@ -30,11 +33,29 @@ const gradHeatmap = new GradHeatmap(view.gradHeatmap, view.gradHeatmapCaption);
 
 let drawnSeries = -1;
 let drawnGrad = -1;
+let drawnTrace = -1;
+const gates = new GateHeatmap(view.gatesHeatmap, view.gatesTooltip, view.gatesLegend);
+let gateChoice: HeatmapChoice = { layer: 0, name: 'forget' };
+
+/** Keeps the user's choice where the new trace has it; otherwise the first gate, or h. */
+function fitChoice(layers: number, names: readonly string[], c: HeatmapChoice): HeatmapChoice {
+  const layer = c.layer < layers ? c.layer : 0;
+  const name = names.includes(c.name) ? c.name : names.find((n) => n !== 'c' && n !== 'h') ?? 'h';
+  return { layer, name };
+}
 const render = frameTask(() => {
   view.render(model.state);
   if (drawnSeries !== model.seriesVersion) {
     drawnSeries = model.seriesVersion;
     chart.setSeries(model.state.train, model.state.val);
+  }
+  if (drawnTrace !== model.traceVersion) {
+    drawnTrace = model.traceVersion;
+    const trace = model.state.trace ?? null;
+    const { layers, names } = GateHeatmap.choices(trace);
+    if (names.length > 0) gateChoice = fitChoice(layers, names, gateChoice);
+    view.setGateChoices(layers, names, gateChoice, trace?.step ?? null);
+    gates.set(trace, gateChoice);
   }
   if (drawnGrad !== model.gradVersion) {
     drawnGrad = model.gradVersion;
@@ -58,6 +79,10 @@ view.bindLossControls(lossViewOptions, (next) => {
   save();
 });
 view.bindGradControls(true, (relative) => gradChart.setRelative(relative));
+view.onGateChoice((choice) => {
+  gateChoice = choice;
+  gates.set(model.state.trace ?? null, choice);
+});
 render();
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {

@@ -22,6 +22,8 @@ export class PanelModel {
   seriesVersion = 0;
   /** Bumped whenever the gradient-flow measurement changes. */
   gradVersion = 0;
+  /** Bumped whenever the gate/state trace changes. */
+  traceVersion = 0;
 
   /** Applies one host message; returns false when it changed nothing (e.g. it was for another run). */
   apply(message: HostToWebview): boolean {
@@ -46,6 +48,10 @@ export class PanelModel {
         this.state.status = message.status;
         this.state.statusMessage = message.message;
         return true;
+      case 'trace':
+        this.state.trace = message.trace;
+        this.traceVersion++;
+        return true;
       case 'gradFlow':
         this.state.gradFlow = message.gradFlow;
         this.state.gradHistory.push(message.gradFlow);
@@ -57,7 +63,8 @@ export class PanelModel {
 
   /** The state to hand to `vscode.setState`, so a re-shown panel can draw before the host answers. */
   toPersisted(): unknown {
-    const { sampleStep, ...snapshot } = this.state;
+    // Traces are large and follow the cursor: the host sends a fresh one.
+    const { sampleStep, ...snapshot } = { ...this.state, trace: null };
     return { version: PERSISTED_VERSION, snapshot, sampleStep };
   }
 
@@ -72,9 +79,10 @@ export class PanelModel {
   }
 
   private replace(snapshot: PanelSnapshot, sampleStep: number | null): void {
-    this.state = { ...snapshot, train: [...snapshot.train], val: [...snapshot.val], gradHistory: [...(snapshot.gradHistory ?? [])], sampleStep };
+    this.state = { ...snapshot, train: [...snapshot.train], val: [...snapshot.val], gradHistory: [...(snapshot.gradHistory ?? [])], trace: snapshot.trace ?? null, sampleStep };
     this.seriesVersion++;
     this.gradVersion++;
+    this.traceVersion++;
   }
 }
 

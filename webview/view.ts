@@ -4,6 +4,7 @@
  */
 import type { LossPoint, RunInfo, RunStatus } from '../src/protocol/webviewProtocol';
 import { baseName, formatCount, formatInteger, formatLearningRate, formatLoss } from './format';
+import type { HeatmapChoice } from './gateHeatmap';
 import type { LossViewOptions } from './lossTransform';
 import type { PanelState } from './panelModel';
 
@@ -47,6 +48,35 @@ export class PanelView {
   private readonly lossSmoothingValue = byId('loss-smoothing-value');
 
   private readonly gradRelative = byId('grad-relative') as HTMLElement & { checked: boolean };
+  readonly gatesHeatmap = byId('gates-heatmap');
+  readonly gatesTooltip = byId('gates-tooltip');
+  readonly gatesLegend = byId('gates-legend');
+  private readonly gatesPlaceholder = byId('gates-placeholder');
+  private readonly gatesStep = byId('gates-step');
+  private readonly gatesLayer = byId('gates-layer') as HTMLElement & { value: string };
+  private readonly gatesName = byId('gates-name') as HTMLElement & { value: string };
+  private shownChoices = '';
+
+  /** Fills the layer and name selectors (only when the choices change) and shows `choice`. */
+  setGateChoices(layers: number, names: readonly string[], choice: HeatmapChoice, step: number | null): void {
+    this.gatesPlaceholder.hidden = names.length > 0;
+    setText(this.gatesStep, step !== null && names.length > 0 ? `model at step ${formatInteger(step)}` : '');
+    const key = `${layers}|${names.join(',')}`;
+    if (key !== this.shownChoices) {
+      this.shownChoices = key;
+      this.gatesLayer.replaceChildren(...Array.from({ length: layers }, (_, l) => option(String(l), `layer ${l + 1}`)));
+      this.gatesName.replaceChildren(...names.map((n) => option(n, n)));
+      this.gatesLayer.hidden = layers <= 1;
+    }
+    this.gatesLayer.value = String(choice.layer);
+    this.gatesName.value = choice.name;
+  }
+
+  onGateChoice(handler: (choice: HeatmapChoice) => void): void {
+    const changed = () => handler({ layer: Number(this.gatesLayer.value) || 0, name: this.gatesName.value });
+    this.gatesLayer.addEventListener('change', changed);
+    this.gatesName.addEventListener('change', changed);
+  }
 
   private readonly sampleTemperature = byId('sample-temperature') as HTMLInputElement;
   private readonly sampleTemperatureValue = byId('sample-temperature-value');
@@ -157,6 +187,13 @@ export class PanelView {
       return item;
     }));
   }
+}
+
+function option(value: string, label: string): HTMLElement {
+  const o = document.createElement('vscode-option');
+  o.setAttribute('value', value);
+  o.textContent = label;
+  return o;
 }
 
 function byId(id: string): HTMLElement {

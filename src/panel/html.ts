@@ -115,6 +115,22 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
           </div>
           <p id="grad-heatmap-caption" class="muted heatmap-caption"></p>
         </section>
+        <section class="card chart-card" aria-labelledby="gates-title">
+          <div class="card-head">
+            <h2 id="gates-title">Gates and states</h2>
+            <span id="gates-step" class="muted"></span>
+            <div class="chart-controls">
+              <vscode-single-select id="gates-layer" aria-label="Layer"></vscode-single-select>
+              <vscode-single-select id="gates-name" aria-label="Gate or state"></vscode-single-select>
+            </div>
+          </div>
+          <p class="chart-note">Each unit (row) over the text around the cursor in the trained file (columns); select text to inspect it instead.</p>
+          <div id="gates-heatmap" class="gates-heatmap" data-tokens="0" data-units="0" role="img" aria-label="Activations of the chosen gate or state, units by tokens">
+            <p id="gates-placeholder" class="chart-placeholder">Move the cursor in the trained file to see its gates.</p>
+            <div id="gates-tooltip" class="heatmap-tooltip" hidden></div>
+          </div>
+          <p id="gates-legend" class="muted heatmap-caption"></p>
+        </section>
         <section class="card sample-card" aria-labelledby="sample-title">
           <div class="card-head">
             <h2 id="sample-title">Sample</h2>

@@ -27,6 +27,11 @@ export class LabPanel implements vscode.Disposable {
     return this.panel !== undefined;
   }
 
+  /** True when the panel is on screen (a hidden panel should cost nothing). */
+  get isVisible(): boolean {
+    return this.panel?.visible ?? false;
+  }
+
   show(preserveFocus = true): void {
     if (this.panel) {
       this.panel.reveal(undefined, preserveFocus);

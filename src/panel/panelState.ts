@@ -3,7 +3,7 @@
  * redrawn from a snapshot. No `vscode` import.
  */
 import type { StepPoint } from '../protocol/workerProtocol';
-import { emptySnapshot, type GradFlow, type HostToWebview, type LossPoint, type PanelSnapshot, type RunInfo, type RunStatus } from '../protocol/webviewProtocol';
+import { emptySnapshot, type GradFlow, type HostToWebview, type TraceView, type LossPoint, type PanelSnapshot, type RunInfo, type RunStatus } from '../protocol/webviewProtocol';
 
 /** Beyond this many points the oldest half is thinned to every other point. */
 const MAX_POINTS = 20_000;
@@ -19,6 +19,11 @@ export class PanelState {
 
   get runId(): string | null {
     return this.state.run?.runId ?? null;
+  }
+
+  /** The latest training step shown, 0 before the first. */
+  get lastStep(): number {
+    return this.state.train[this.state.train.length - 1]?.step ?? 0;
   }
 
   beginRun(run: RunInfo): HostToWebview {
@@ -53,6 +58,12 @@ export class PanelState {
     this.state.gradHistory.push(gradFlow);
     if (this.state.gradHistory.length > MAX_GRAD_HISTORY) this.state.gradHistory = thin(this.state.gradHistory);
     return { type: 'gradFlow', runId, gradFlow };
+  }
+
+  setTrace(runId: string, trace: TraceView): HostToWebview | null {
+    if (runId !== this.runId) return null;
+    this.state.trace = trace;
+    return { type: 'trace', runId, trace };
   }
 
   setStatus(runId: string, status: RunStatus, message: string | null): HostToWebview | null {

@@ -37,6 +37,20 @@ export interface GradFlow {
   clipped: boolean;
 }
 
+/** Gate and state activations over a span of the trained text, for the heatmaps. */
+export interface TraceView {
+  /** Training step of the model that produced it. */
+  step: number;
+  /** The tokens of the span, in order. */
+  tokens: string[];
+  /** UTF-16 offset of each token in the document. */
+  offsets: number[];
+  /** Per layer: [tokens × units] row-major values by name (gates, then c and h). */
+  layers: { units: number; values: Record<string, number[]> }[];
+  /** Names that are gates in (0, 1); the others are signed. */
+  gates: string[];
+}
+
 export type RunStatus = 'running' | 'completed' | 'stopped' | 'diverged' | 'failed';
 
 /** Full panel state: sent on (re)open so the panel can redraw from nothing. */
@@ -52,6 +66,8 @@ export interface PanelSnapshot {
   gradFlow: GradFlow | null;
   /** Gradient-flow measurements over training, oldest first (thinned when long). */
   gradHistory: GradFlow[];
+  /** Activations around the cursor in the trained document. */
+  trace: TraceView | null;
 }
 
 export type HostToWebview =
@@ -59,7 +75,8 @@ export type HostToWebview =
   | { type: 'metrics'; runId: string; train: LossPoint[]; val: LossPoint[]; charsPerSec: number }
   | { type: 'sample'; runId: string; step: number; text: string }
   | { type: 'status'; runId: string; status: RunStatus; message: string | null }
-  | { type: 'gradFlow'; runId: string; gradFlow: GradFlow };
+  | { type: 'gradFlow'; runId: string; gradFlow: GradFlow }
+  | { type: 'trace'; runId: string; trace: TraceView };
 
 export type WebviewToHost =
   | { type: 'ready' }
@@ -100,5 +117,5 @@ export function parseWebviewMessage(value: unknown): { ok: true; message: Webvie
 }
 
 export function emptySnapshot(): PanelSnapshot {
-  return { run: null, status: null, statusMessage: null, train: [], val: [], charsPerSec: 0, sample: null, gradFlow: null, gradHistory: [] };
+  return { run: null, status: null, statusMessage: null, train: [], val: [], charsPerSec: 0, sample: null, gradFlow: null, gradHistory: [], trace: null };
 }

@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { isReply, RequestTracker } from '../protocol/messages';
-import type { HostToWorker, PredictRequest, PredictResult, SampleRequest, SampleResult, TrainAccepted, TrainRequest, WorkerToHost } from '../protocol/workerProtocol';
+import type { HostToWorker, PredictRequest, PredictResult, SampleRequest, SampleResult, TraceResult, TrainAccepted, TrainRequest, WorkerToHost } from '../protocol/workerProtocol';
 
 type Distribute<T> = T extends unknown ? Omit<T, 'id'> : never;
 export type WorkerRequest = Distribute<HostToWorker>;
@@ -40,6 +40,10 @@ export class EngineWorker extends EventEmitter<EngineWorkerEvents> {
 
   predict(request: Omit<PredictRequest, 'id' | 'type'>, timeoutMs = 5_000): Promise<PredictResult> {
     return this.request<PredictResult>({ type: 'predict', ...request }, timeoutMs);
+  }
+
+  trace(text: string): Promise<TraceResult> {
+    return this.request<TraceResult>({ type: 'trace', text }, 30_000);
   }
 
   sample(request: Omit<SampleRequest, 'id' | 'type'>): Promise<SampleResult> {

@@ -32,6 +32,23 @@ suite('LSTM Lab: train on a file', () => {
       assert.ok(flow.h.every((x) => Number.isFinite(x) && x >= 0) && flow.h[0] > 0);
       assert.equal(lab.api.panelOpen(), true, 'the panel opened beside the editor');
 
+      // The panel's gate heatmap follows the cursor in the trained file.
+      const cursor = editor.document.positionAt(editor.document.getText().indexOf('All:', 900) + 2);
+      editor.selection = new vscode.Selection(cursor, cursor);
+      const at = editor.document.offsetAt(cursor);
+      const trace = await waitFor('a gate trace around the cursor', () => {
+        const t = lab.api.snapshot().trace;
+        return t && t.offsets[0] <= at && t.offsets[t.offsets.length - 1] >= at ? t : undefined;
+      }, 20_000);
+      assert.ok(trace.tokens.length >= 60, `${trace.tokens.length} tokens traced`);
+      assert.equal(trace.layers.length, 1);
+      assert.deepEqual(Object.keys(trace.layers[0].values).sort(), ['c', 'candidate', 'forget', 'h', 'input', 'output']);
+      assert.equal(trace.layers[0].values.forget.length, trace.tokens.length * 32);
+      trace.tokens.forEach((t, i) => {
+        const at = editor.document.positionAt(trace.offsets[i]);
+        assert.equal(editor.document.getText(new vscode.Range(at, editor.document.positionAt(trace.offsets[i] + t.length))), t, `token ${i} maps back to the document`);
+      });
+
       const pos = editor.document.positionAt(editor.document.getText().indexOf('Citizen') + 3);
       const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, pos);
       const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
@@ -61,7 +78,7 @@ suite('LSTM Lab: train on a file', () => {
 
   test('a second training while one runs stops the first when asked to', async () => {
     await openFixture('prose.txt');
-    const first = await vscode.commands.executeCommand<string>('lstmLab.train');
+    const first = await vscode.commands.executeCommand<string>('lstmLab.train', { ifRunning: 'stop' });
     await waitFor('first steps', () => lab.api.snapshot().train.length > 2);
     await openFixture('abc.txt');
     const second = await vscode.commands.executeCommand<string>('lstmLab.train', { ifRunning: 'stop' });
@@ -76,7 +93,7 @@ suite('LSTM Lab: train on a file', () => {
 
   test('closing the panel mid-run and reopening it keeps the data', async () => {
     await openFixture('prose.txt');
-    await vscode.commands.executeCommand('lstmLab.train');
+    await vscode.commands.executeCommand('lstmLab.train', { ifRunning: 'stop' });
     await waitFor('steps', () => lab.api.snapshot().train.length > 5);
     await vscode.commands.executeCommand('lstmLab.showPanel');
     await waitFor('panel focus', () => lab.api.panelOpen());

@@ -30,12 +30,12 @@ export function lossCurve(from, count, every = 1, offset = 0) {
 }
 
 export function snapshot({ run = runInfo(), train = lossCurve(0, 300), val = lossCurve(0, 15, 20, 0.15), status = 'running', statusMessage = null, charsPerSec = 25_812, sample = 'Shall I compare thee to a summer’s day?\nThou art more lovely and more temperate:', gradFlow = null, gradHistory = gradFlow ? [gradFlow] : [] } = {}) {
-  return { type: 'snapshot', state: { run, status, statusMessage, train, val, charsPerSec, sample, gradFlow, gradHistory } };
+  return { type: 'snapshot', state: { run, status, statusMessage, train, val, charsPerSec, sample, gradFlow, gradHistory, trace: null } };
 }
 
 export const EMPTY_SNAPSHOT = {
   type: 'snapshot',
-  state: { run: null, status: null, statusMessage: null, train: [], val: [], charsPerSec: 0, sample: null, gradFlow: null, gradHistory: [] },
+  state: { run: null, status: null, statusMessage: null, train: [], val: [], charsPerSec: 0, sample: null, gradFlow: null, gradHistory: [], trace: null },
 };
 
 /** A gradient-flow measurement shaped like a trained LSTM's: h fades over the window, c holds longer. */
@@ -56,4 +56,25 @@ export function gradHistoryFixture(count = 60, lags = 64) {
     const k = Array.from({ length: lags }, (_, i) => i);
     return { step: 10 * (n + 1), h: k.map((i) => rate ** i), c: k.map((i) => (rate + 0.05) ** i), clipped: n % 17 === 5 };
   });
+}
+
+/** A trace over "the cat sat" for a 2-layer LSTM with 8 units: the forget gate rises along the text, h alternates in sign by unit. */
+export function traceFixture() {
+  const tokens = [...'the cat sat'];
+  const units = 8;
+  const layer = (shift) => {
+    const values = {};
+    for (const name of ['input', 'forget', 'output', 'candidate', 'c', 'h']) {
+      values[name] = [];
+      for (let t = 0; t < tokens.length; t++) {
+        for (let u = 0; u < units; u++) {
+          if (name === 'forget') values[name].push(0.05 + 0.9 * (t / (tokens.length - 1)));
+          else if (name === 'h' || name === 'c' || name === 'candidate') values[name].push((u % 2 === 0 ? 1 : -1) * 0.8 * (shift + 1) / 2);
+          else values[name].push(0.5);
+        }
+      }
+    }
+    return { units, values };
+  };
+  return { step: 120, tokens, offsets: tokens.map((_, i) => 100 + i), layers: [layer(0), layer(1)], gates: ['input', 'forget', 'output'] };
 }

@@ -1,7 +1,7 @@
 // The panel in a real browser: what it draws and says for each host message, and what it posts.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { EMPTY_SNAPSHOT, lossCurve, runInfo, snapshot } from './fixtures.mjs';
+import { EMPTY_SNAPSHOT, lossCurve, runInfo, snapshot, traceFixture } from './fixtures.mjs';
 import { colourOnChart, launchBrowser, nextFrames, openPanel, requireBuild, send, startPanelServer, switchTheme, waitForPoints } from './harness.mjs';
 import { THEMES } from './themes.mjs';
 
@@ -375,5 +375,45 @@ test('the Sample and export buttons ask the host for a sample at the chosen temp
   await page.locator('#export-csv').click();
   await page.locator('#export-json').click();
   assert.deepEqual((await posted(page)).slice(1), [{ type: 'sample', temperature: 1.25 }, { type: 'export', format: 'csv' }, { type: 'export', format: 'json' }]);
+  await assertClean(page, problems);
+});
+
+test('gates and states: units × tokens heatmap, gate and layer choice, tooltip, token labels', async () => {
+  const { page, problems } = await openPanel(browser.context, server, { theme: 'dark' });
+  await send(page, snapshot());
+  assert.equal(await page.locator('#gates-placeholder').isVisible(), true);
+  await send(page, { type: 'trace', runId: 'run-1', trace: { ...traceFixture(), tokens: ['x'] } }); // malformed: ignored
+  await send(page, { type: 'trace', runId: 'run-1', trace: traceFixture() });
+  const heatmap = page.locator('#gates-heatmap[data-tokens="11"][data-units="8"]');
+  await heatmap.waitFor({ timeout: 5_000 });
+  assert.equal(await page.locator('#gates-heatmap').getAttribute('data-name'), 'forget', 'the forget gate is shown first');
+  assert.equal(await page.locator('#gates-placeholder').isVisible(), false);
+  assert.equal(await text(page, '#gates-step'), 'model at step 120');
+  const pixel = (fx, fy) => page.evaluate(([x, y]) => {
+    const shown = document.querySelector('#gates-heatmap .gate-canvas');
+    const c = document.createElement('canvas');
+    c.width = shown.width; c.height = shown.height;
+    const ctx = c.getContext('2d', { willReadFrequently: true });
+    ctx.drawImage(shown, 0, 0);
+    return Array.from(ctx.getImageData(Math.floor(c.width * x), Math.floor(c.height * y), 1, 1).data.slice(0, 3));
+  }, [fx, fy]);
+  const lum = ([r, g, b]) => 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  // The forget gate rises along the text: the last token's column is lighter than the first's.
+  assert.ok(lum(await pixel(0.97, 0.5)) > lum(await pixel(0.03, 0.5)) + 80);
+  // h alternates in sign by unit: rows 0 and 1 are red and blue.
+  await page.locator('#gates-name').evaluate((el) => { el.value = 'h'; el.dispatchEvent(new Event('change')); });
+  await page.locator('#gates-heatmap[data-name="h"]').waitFor();
+  const [r0, , b0] = await pixel(0.5, 0.5 / 8);
+  const [r1, , b1] = await pixel(0.5, 1.5 / 8);
+  assert.ok(r0 > b0 + 50 && b1 > r1 + 50, `unit 0 red (${r0},${b0}), unit 1 blue (${r1},${b1})`);
+  assert.match(await text(page, '#gates-legend'), /blue.*red/);
+  await page.locator('#gates-layer').evaluate((el) => { el.value = '1'; el.dispatchEvent(new Event('change')); });
+  await page.locator('#gates-heatmap[data-layer="1"]').waitFor();
+  await page.locator('#gates-heatmap .gate-canvas').scrollIntoViewIfNeeded();
+  const box = await page.locator('#gates-heatmap .gate-canvas').boundingBox();
+  await page.mouse.move(box.x + box.width * (4.5 / 11), box.y + box.height * (2.5 / 8));
+  const tip = await page.locator('#gates-tooltip').evaluate((el) => ({ text: el.textContent, hidden: el.hidden }));
+  assert.equal(tip.hidden, false, JSON.stringify(tip));
+  assert.match(tip.text, /^unit 2 · "c" · h = 0\.800$/);
   await assertClean(page, problems);
 });

@@ -1,0 +1,126 @@
+/**
+ * Gates and states over the text around the cursor: units (rows) × tokens (columns) for one
+ * layer and one name (a gate, the candidate, c or h). Gates use the sequential map over [0, 1];
+ * signed values a diverging map, symmetric around 0 and scaled to the largest magnitude shown.
+ */
+import type { TraceView } from '../src/protocol/webviewProtocol';
+import { divergingColor, sequentialColor } from './colormap';
+import { frameTask } from './frame';
+
+export interface HeatmapChoice {
+  layer: number;
+  name: string;
+}
+
+/** How a token is shown under its column. */
+export function tokenLabel(token: string): string {
+  if (token === '\n') return '↵';
+  if (token === '\t') return '⇥';
+  if (token === ' ') return '·';
+  return token.length > 3 ? `${token.slice(0, 3)}…` : token;
+}
+
+export class GateHeatmap {
+  private readonly canvas = document.createElement('canvas');
+  private readonly labels = document.createElement('canvas');
+  private trace: TraceView | null = null;
+  private choice: HeatmapChoice = { layer: 0, name: 'h' };
+  private scale = 1;
+
+  constructor(private readonly container: HTMLElement, private readonly tooltip: HTMLElement, private readonly legend: HTMLElement) {
+    this.canvas.className = 'gate-canvas';
+    this.labels.className = 'token-canvas';
+    container.append(this.canvas, this.labels);
+    new ResizeObserver(frameTask(() => this.draw())).observe(container);
+    this.canvas.addEventListener('mousemove', (e) => this.hover(e));
+    this.canvas.addEventListener('mouseleave', () => { this.tooltip.hidden = true; });
+  }
+
+  /** The names of a layer in display order, and how many layers there are. */
+  static choices(trace: TraceView | null): { layers: number; names: string[] } {
+    if (!trace || trace.layers.length === 0) return { layers: 0, names: [] };
+    return { layers: trace.layers.length, names: Object.keys(trace.layers[0].values) };
+  }
+
+  set(trace: TraceView | null, choice: HeatmapChoice): void {
+    this.trace = trace;
+    this.choice = choice;
+    this.draw();
+  }
+
+  private values(): { units: number; tokens: number; data: number[]; gate: boolean } | null {
+    const t = this.trace;
+    const layer = t?.layers[this.choice.layer];
+    const data = layer?.values[this.choice.name];
+    if (!t || !layer || !data || t.tokens.length === 0) return null;
+    return { units: layer.units, tokens: t.tokens.length, data, gate: t.gates.includes(this.choice.name) };
+  }
+
+  private draw(): void {
+    const v = this.values();
+    this.container.dataset.tokens = String(v?.tokens ?? 0);
+    this.container.dataset.units = String(v?.units ?? 0);
+    this.container.dataset.name = this.choice.name;
+    this.container.dataset.layer = String(this.choice.layer);
+    if (!v) {
+      this.canvas.width = 0;
+      this.labels.width = 0;
+      this.legend.textContent = '';
+      return;
+    }
+    this.scale = v.gate ? 1 : Math.max(1e-6, ...v.data.map(Math.abs));
+    // Image: one pixel per (token, unit), tokens across, units down.
+    const image = new ImageData(v.tokens, v.units);
+    for (let t = 0; t < v.tokens; t++) {
+      for (let u = 0; u < v.units; u++) {
+        const x = v.data[t * v.units + u];
+        const [r, g, b] = v.gate ? sequentialColor(x) : divergingColor(x / this.scale);
+        const i = (u * v.tokens + t) * 4;
+        image.data[i] = r; image.data[i + 1] = g; image.data[i + 2] = b; image.data[i + 3] = 255;
+      }
+    }
+    const source = document.createElement('canvas');
+    source.width = v.tokens;
+    source.height = v.units;
+    source.getContext('2d')!.putImageData(image, 0, 0);
+    const width = Math.max(1, Math.floor(this.container.clientWidth));
+    const height = Math.max(1, Math.floor(this.canvas.clientHeight));
+    this.canvas.width = width;
+    this.canvas.height = height;
+    const ctx = this.canvas.getContext('2d')!;
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(source, 0, 0, width, height);
+    this.drawLabels(width, v.tokens);
+    this.legend.textContent = v.gate ? 'colour: 0 (dark) → 1 (light)' : `colour: −${this.scale.toPrecision(2)} (blue) → 0 → +${this.scale.toPrecision(2)} (red)`;
+  }
+
+  private drawLabels(width: number, tokens: number): void {
+    const t = this.trace!;
+    const height = 16;
+    this.labels.width = width;
+    this.labels.height = height;
+    const ctx = this.labels.getContext('2d')!;
+    const style = getComputedStyle(this.container);
+    ctx.font = `11px ${style.getPropertyValue('--vscode-editor-font-family') || 'monospace'}`;
+    ctx.fillStyle = style.color;
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'top';
+    const column = width / tokens;
+    // Label every token when there is room, otherwise every k-th.
+    const every = Math.max(1, Math.ceil(9 / column));
+    for (let i = 0; i < tokens; i += every) ctx.fillText(tokenLabel(t.tokens[i]), (i + 0.5) * column, 2);
+  }
+
+  private hover(e: MouseEvent): void {
+    const v = this.values();
+    if (!v) return;
+    const rect = this.canvas.getBoundingClientRect();
+    const token = Math.min(v.tokens - 1, Math.floor(((e.clientX - rect.left) / rect.width) * v.tokens));
+    const unit = Math.min(v.units - 1, Math.floor(((e.clientY - rect.top) / rect.height) * v.units));
+    const value = v.data[token * v.units + unit];
+    this.tooltip.textContent = `unit ${unit} · ${JSON.stringify(this.trace!.tokens[token])} · ${this.choice.name} = ${value.toFixed(3)}`;
+    this.tooltip.hidden = false;
+    this.tooltip.style.left = `${e.clientX - this.container.getBoundingClientRect().left + 12}px`;
+    this.tooltip.style.top = `${e.clientY - this.container.getBoundingClientRect().top + 12}px`;
+  }
+}
