@@ -10,13 +10,20 @@ const STOPS: readonly [number, number, number][] = [
   [253, 231, 37],
 ];
 
-/** RGB for t in [0, 1] (clamped), interpolated linearly between the stops. */
-export function sequentialColor(t: number): [number, number, number] {
-  const x = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * (STOPS.length - 1);
-  const i = Math.min(STOPS.length - 2, Math.floor(x));
+type Rgb = [number, number, number];
+
+/** The colour at t ∈ [0, 1] (clamped; non-finite reads as 0) along evenly spaced stops. */
+function interpolate(stops: readonly Rgb[], t: number): Rgb {
+  const x = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * (stops.length - 1);
+  const i = Math.min(stops.length - 2, Math.floor(x));
   const f = x - i;
-  const [a, b] = [STOPS[i], STOPS[i + 1]];
-  return [0, 1, 2].map((c) => Math.round(a[c] + (b[c] - a[c]) * f)) as [number, number, number];
+  const [a, b] = [stops[i], stops[i + 1]];
+  return [0, 1, 2].map((c) => Math.round(a[c] + (b[c] - a[c]) * f)) as Rgb;
+}
+
+/** RGB for t in [0, 1] (clamped), interpolated linearly between the stops. */
+export function sequentialColor(t: number): Rgb {
+  return interpolate(STOPS, t);
 }
 
 /** Decades below the lag-0 norm that the gradient heatmap spans: 1 (top) down to 1e-8. */
@@ -37,10 +44,24 @@ const DIVERGING: readonly [number, number, number][] = [
 ];
 
 /** Blue (−1) through near-white (0) to red (+1), for signed values such as c, h and candidates. */
-export function divergingColor(v: number): [number, number, number] {
-  const x = (Math.min(1, Math.max(-1, Number.isFinite(v) ? v : 0)) + 1) / 2 * (DIVERGING.length - 1);
-  const i = Math.min(DIVERGING.length - 2, Math.floor(x));
-  const f = x - i;
-  const [a, b] = [DIVERGING[i], DIVERGING[i + 1]];
-  return [0, 1, 2].map((c) => Math.round(a[c] + (b[c] - a[c]) * f)) as [number, number, number];
+export function divergingColor(v: number): Rgb {
+  return interpolate(DIVERGING, ((Number.isFinite(v) ? v : 0) + 1) / 2);
 }
+
+/**
+ * 256 colours of a map as packed RGBA words (ImageData byte order on little-endian machines, which
+ * every browser that runs VS Code is), for painting hundreds of thousands of cells quickly.
+ */
+export function packedTable(color: (t: number) => Rgb): Uint32Array {
+  const table = new Uint32Array(256);
+  const bytes = new Uint8Array(table.buffer);
+  for (let i = 0; i < 256; i++) {
+    const [r, g, b] = color(i / 255);
+    bytes.set([r, g, b, 255], i * 4);
+  }
+  return table;
+}
+
+export const SEQUENTIAL_TABLE = packedTable(sequentialColor);
+/** Index 0 is −1, 255 is +1. */
+export const DIVERGING_TABLE = packedTable((t) => divergingColor(t * 2 - 1));

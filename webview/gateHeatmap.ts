@@ -4,8 +4,9 @@
  * signed values a diverging map, symmetric around 0 and scaled to the largest magnitude shown.
  */
 import type { TraceView } from '../src/protocol/webviewProtocol';
-import { divergingColor, sequentialColor } from './colormap';
+import { DIVERGING_TABLE, SEQUENTIAL_TABLE } from './colormap';
 import { frameTask } from './frame';
+import { paintCells } from './pixels';
 
 export interface HeatmapChoice {
   layer: number;
@@ -26,6 +27,8 @@ export class GateHeatmap {
   private trace: TraceView | null = null;
   private choice: HeatmapChoice = { layer: 0, name: 'h' };
   private scale = 1;
+  /** Reused between redraws of the same size, to spare the garbage collector. */
+  private image: ImageData | undefined;
 
   constructor(private readonly container: HTMLElement, private readonly tooltip: HTMLElement, private readonly legend: HTMLElement) {
     this.canvas.className = 'gate-canvas';
@@ -68,28 +71,24 @@ export class GateHeatmap {
       this.legend.textContent = '';
       return;
     }
-    this.scale = v.gate ? 1 : Math.max(1e-6, ...v.data.map(Math.abs));
-    // Image: one pixel per (token, unit), tokens across, units down.
-    const image = new ImageData(v.tokens, v.units);
-    for (let t = 0; t < v.tokens; t++) {
-      for (let u = 0; u < v.units; u++) {
-        const x = v.data[t * v.units + u];
-        const [r, g, b] = v.gate ? sequentialColor(x) : divergingColor(x / this.scale);
-        const i = (u * v.tokens + t) * 4;
-        image.data[i] = r; image.data[i + 1] = g; image.data[i + 2] = b; image.data[i + 3] = 255;
+    this.scale = v.gate ? 1 : largestMagnitude(v.data);
+    // Image: one pixel per (token, unit), tokens across, units down, coloured through a table.
+    if (this.image?.width !== v.tokens || this.image.height !== v.units) this.image = new ImageData(v.tokens, v.units);
+    const image = this.image;
+    const cells = new Uint32Array(image.data.buffer);
+    const table = v.gate ? SEQUENTIAL_TABLE : DIVERGING_TABLE;
+    // Gates map [0, 1] onto the table; signed values map [−scale, +scale].
+    const a = v.gate ? 255 : 127.5 / this.scale;
+    const b = v.gate ? 0 : 127.5;
+    const { data, units, tokens } = v;
+    for (let t = 0; t < tokens; t++) {
+      for (let u = 0; u < units; u++) {
+        const k = a * data[t * units + u] + b;
+        cells[u * tokens + t] = table[k >= 255 ? 255 : k > 0 ? Math.round(k) : 0];
       }
     }
-    const source = document.createElement('canvas');
-    source.width = v.tokens;
-    source.height = v.units;
-    source.getContext('2d')!.putImageData(image, 0, 0);
     const width = Math.max(1, Math.floor(this.container.clientWidth));
-    const height = Math.max(1, Math.floor(this.canvas.clientHeight));
-    this.canvas.width = width;
-    this.canvas.height = height;
-    const ctx = this.canvas.getContext('2d')!;
-    ctx.imageSmoothingEnabled = false;
-    ctx.drawImage(source, 0, 0, width, height);
+    paintCells(this.canvas, image, width, Math.max(1, Math.floor(this.canvas.clientHeight)));
     this.drawLabels(width, v.tokens);
     this.legend.textContent = v.gate ? 'colour: 0 (dark) → 1 (light)' : `colour: −${this.scale.toPrecision(2)} (blue) → 0 → +${this.scale.toPrecision(2)} (red)`;
   }
@@ -123,4 +122,11 @@ export class GateHeatmap {
     this.tooltip.style.left = `${e.clientX - this.container.getBoundingClientRect().left + 12}px`;
     this.tooltip.style.top = `${e.clientY - this.container.getBoundingClientRect().top + 12}px`;
   }
+}
+
+/** max |x| (at least 1e-6), by a loop: spreading a large array into Math.max overflows the stack. */
+function largestMagnitude(xs: readonly number[]): number {
+  let m = 1e-6;
+  for (const x of xs) if (Math.abs(x) > m) m = Math.abs(x);
+  return m;
 }

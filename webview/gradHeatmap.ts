@@ -6,6 +6,7 @@
 import type { GradFlow } from '../src/protocol/webviewProtocol';
 import { gradShade, sequentialColor } from './colormap';
 import { frameTask } from './frame';
+import { paintCells } from './pixels';
 
 export class GradHeatmap {
   private readonly canvas: HTMLCanvasElement;
@@ -47,17 +48,6 @@ export class GradHeatmap {
         px[i] = 230; px[i + 1] = 60; px[i + 2] = 60; px[i + 3] = 255;
       }
     });
-    const source = document.createElement('canvas');
-    source.width = columns;
-    source.height = lags + 1;
-    source.getContext('2d')!.putImageData(image, 0, 0);
-    const width = Math.max(1, Math.floor(this.container.clientWidth));
-    const height = Math.max(1, Math.floor(this.container.clientHeight));
-    this.canvas.width = width;
-    this.canvas.height = height;
-    const ctx = this.canvas.getContext('2d')!;
-    ctx.imageSmoothingEnabled = false;
-    ctx.clearRect(0, 0, width, height);
-    ctx.drawImage(source, 0, 0, width, height);
+    paintCells(this.canvas, image, Math.max(1, Math.floor(this.container.clientWidth)), Math.max(1, Math.floor(this.container.clientHeight)));
   }
 }
