@@ -33,6 +33,7 @@ export function activate(context: vscode.ExtensionContext): LabApi {
     if (message.type === 'stop') void controller?.stop();
     else if (message.type === 'train') void controller?.train(controller.lastDocument());
     else if (message.type === 'sample') void controller?.sampleNow(message.temperature);
+    else if (message.type === 'reveal') void controller?.reveal(message.offset);
   });
   controller = new TrainingController(worker, config, state, panel, status, log);
   const hover = new PredictionHoverProvider({

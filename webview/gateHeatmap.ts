@@ -8,9 +8,33 @@ import { DIVERGING_TABLE, SEQUENTIAL_TABLE } from './colormap';
 import { frameTask } from './frame';
 import { paintCells } from './pixels';
 
+export type UnitOrder = 'unit' | 'mean' | 'variance' | 'saturation';
+
 export interface HeatmapChoice {
   layer: number;
   name: string;
+  /** How the rows are ordered: by unit index, or descending by a statistic over the tokens. */
+  order?: UnitOrder;
+}
+
+/**
+ * Row order for the units: their index order, or descending mean, variance, or saturation (the
+ * fraction of tokens below 0.1 or above 0.9). `data` is [tokens × units].
+ */
+export function unitOrder(data: readonly number[], units: number, tokens: number, order: UnitOrder): number[] {
+  const index = Array.from({ length: units }, (_, u) => u);
+  if (order === 'unit' || tokens === 0) return index;
+  const score = index.map((u) => {
+    let sum = 0, sq = 0, sat = 0;
+    for (let t = 0; t < tokens; t++) {
+      const x = data[t * units + u];
+      sum += x; sq += x * x;
+      if (x < 0.1 || x > 0.9) sat++;
+    }
+    const mean = sum / tokens;
+    return order === 'mean' ? mean : order === 'variance' ? sq / tokens - mean * mean : sat / tokens;
+  });
+  return index.sort((a, b) => score[b] - score[a] || a - b);
 }
 
 /** How a token is shown under its column. */
@@ -27,16 +51,26 @@ export class GateHeatmap {
   private trace: TraceView | null = null;
   private choice: HeatmapChoice = { layer: 0, name: 'h' };
   private scale = 1;
+  /** rows[r] is the unit drawn in row r. */
+  private rows: number[] = [];
   /** Reused between redraws of the same size, to spare the garbage collector. */
   private image: ImageData | undefined;
 
-  constructor(private readonly container: HTMLElement, private readonly tooltip: HTMLElement, private readonly legend: HTMLElement) {
+  constructor(private readonly container: HTMLElement, private readonly tooltip: HTMLElement, private readonly legend: HTMLElement, onReveal: (offset: number) => void) {
     this.canvas.className = 'gate-canvas';
     this.labels.className = 'token-canvas';
     container.append(this.canvas, this.labels);
     new ResizeObserver(frameTask(() => this.draw())).observe(container);
     this.canvas.addEventListener('mousemove', (e) => this.hover(e));
     this.canvas.addEventListener('mouseleave', () => { this.tooltip.hidden = true; });
+    // Clicking a token's column shows that position in the editor.
+    this.canvas.addEventListener('click', (e) => {
+      const t = this.trace;
+      if (!t || t.tokens.length === 0) return;
+      const rect = this.canvas.getBoundingClientRect();
+      const token = Math.min(t.tokens.length - 1, Math.floor(((e.clientX - rect.left) / rect.width) * t.tokens.length));
+      onReveal(t.offsets[token]);
+    });
   }
 
   /** The names of a layer in display order, and how many layers there are. */
@@ -65,6 +99,7 @@ export class GateHeatmap {
     this.container.dataset.units = String(v?.units ?? 0);
     this.container.dataset.name = this.choice.name;
     this.container.dataset.layer = String(this.choice.layer);
+    this.container.dataset.order = this.choice.order ?? 'unit';
     if (!v) {
       this.canvas.width = 0;
       this.labels.width = 0;
@@ -81,10 +116,11 @@ export class GateHeatmap {
     const a = v.gate ? 255 : 127.5 / this.scale;
     const b = v.gate ? 0 : 127.5;
     const { data, units, tokens } = v;
+    this.rows = unitOrder(data, units, tokens, this.choice.order ?? 'unit');
     for (let t = 0; t < tokens; t++) {
-      for (let u = 0; u < units; u++) {
-        const k = a * data[t * units + u] + b;
-        cells[u * tokens + t] = table[k >= 255 ? 255 : k > 0 ? Math.round(k) : 0];
+      for (let row = 0; row < units; row++) {
+        const k = a * data[t * units + this.rows[row]] + b;
+        cells[row * tokens + t] = table[k >= 255 ? 255 : k > 0 ? Math.round(k) : 0];
       }
     }
     const width = Math.max(1, Math.floor(this.container.clientWidth));
@@ -115,12 +151,16 @@ export class GateHeatmap {
     if (!v) return;
     const rect = this.canvas.getBoundingClientRect();
     const token = Math.min(v.tokens - 1, Math.floor(((e.clientX - rect.left) / rect.width) * v.tokens));
-    const unit = Math.min(v.units - 1, Math.floor(((e.clientY - rect.top) / rect.height) * v.units));
+    const unit = this.rows[Math.min(v.units - 1, Math.floor(((e.clientY - rect.top) / rect.height) * v.units))] ?? 0;
     const value = v.data[token * v.units + unit];
     this.tooltip.textContent = `unit ${unit} · ${JSON.stringify(this.trace!.tokens[token])} · ${this.choice.name} = ${value.toFixed(3)}`;
     this.tooltip.hidden = false;
-    this.tooltip.style.left = `${e.clientX - this.container.getBoundingClientRect().left + 12}px`;
-    this.tooltip.style.top = `${e.clientY - this.container.getBoundingClientRect().top + 12}px`;
+    // Beside the pointer, flipped to its left near the right edge so it stays inside the panel.
+    const box = this.container.getBoundingClientRect();
+    const x = e.clientX - box.left;
+    const left = x + 12 + this.tooltip.offsetWidth > box.width ? x - 12 - this.tooltip.offsetWidth : x + 12;
+    this.tooltip.style.left = `${Math.max(0, left)}px`;
+    this.tooltip.style.top = `${e.clientY - box.top + 12}px`;
   }
 }
 

@@ -34,14 +34,14 @@ const gradHeatmap = new GradHeatmap(view.gradHeatmap, view.gradHeatmapCaption);
 let drawnSeries = -1;
 let drawnGrad = -1;
 let drawnTrace = -1;
-const gates = new GateHeatmap(view.gatesHeatmap, view.gatesTooltip, view.gatesLegend);
+const gates = new GateHeatmap(view.gatesHeatmap, view.gatesTooltip, view.gatesLegend, (offset) => vscode.postMessage({ type: 'reveal', offset }));
 let gateChoice: HeatmapChoice = { layer: 0, name: 'forget' };
 
 /** Keeps the user's choice where the new trace has it; otherwise the first gate, or h. */
 function fitChoice(layers: number, names: readonly string[], c: HeatmapChoice): HeatmapChoice {
   const layer = c.layer < layers ? c.layer : 0;
   const name = names.includes(c.name) ? c.name : names.find((n) => n !== 'c' && n !== 'h') ?? 'h';
-  return { layer, name };
+  return { layer, name, order: c.order };
 }
 const render = frameTask(() => {
   view.render(model.state);

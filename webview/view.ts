@@ -4,7 +4,7 @@
  */
 import type { LossPoint, RunInfo, RunStatus } from '../src/protocol/webviewProtocol';
 import { baseName, formatCount, formatInteger, formatLearningRate, formatLoss } from './format';
-import type { HeatmapChoice } from './gateHeatmap';
+import type { HeatmapChoice, UnitOrder } from './gateHeatmap';
 import type { LossViewOptions } from './lossTransform';
 import type { PanelState } from './panelModel';
 
@@ -55,6 +55,7 @@ export class PanelView {
   private readonly gatesStep = byId('gates-step');
   private readonly gatesLayer = byId('gates-layer') as HTMLElement & { value: string };
   private readonly gatesName = byId('gates-name') as HTMLElement & { value: string };
+  private readonly gatesOrder = byId('gates-order') as HTMLElement & { value: string };
   private shownChoices = '';
 
   /** Fills the layer and name selectors (only when the choices change) and shows `choice`. */
@@ -73,9 +74,11 @@ export class PanelView {
   }
 
   onGateChoice(handler: (choice: HeatmapChoice) => void): void {
-    const changed = () => handler({ layer: Number(this.gatesLayer.value) || 0, name: this.gatesName.value });
+    const order = (): UnitOrder => (['mean', 'variance', 'saturation'].includes(this.gatesOrder.value) ? this.gatesOrder.value as UnitOrder : 'unit');
+    const changed = () => handler({ layer: Number(this.gatesLayer.value) || 0, name: this.gatesName.value, order: order() });
     this.gatesLayer.addEventListener('change', changed);
     this.gatesName.addEventListener('change', changed);
+    this.gatesOrder.addEventListener('change', changed);
   }
 
   private readonly sampleTemperature = byId('sample-temperature') as HTMLInputElement;

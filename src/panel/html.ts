@@ -122,9 +122,15 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
             <div class="chart-controls">
               <vscode-single-select id="gates-layer" aria-label="Layer"></vscode-single-select>
               <vscode-single-select id="gates-name" aria-label="Gate or state"></vscode-single-select>
+              <vscode-single-select id="gates-order" aria-label="Order of the units">
+                <vscode-option value="unit">by unit</vscode-option>
+                <vscode-option value="mean">by mean</vscode-option>
+                <vscode-option value="variance">by variance</vscode-option>
+                <vscode-option value="saturation">by saturation</vscode-option>
+              </vscode-single-select>
             </div>
           </div>
-          <p class="chart-note">Each unit (row) over the text around the cursor in the trained file (columns); select text to inspect it instead.</p>
+          <p class="chart-note">Each unit (row) over the text around the cursor in the trained file (columns); select text to inspect it instead, click a column to go to that token.</p>
           <div id="gates-heatmap" class="gates-heatmap" data-tokens="0" data-units="0" role="img" aria-label="Activations of the chosen gate or state, units by tokens">
             <p id="gates-placeholder" class="chart-placeholder">Move the cursor in the trained file to see its gates.</p>
             <div id="gates-tooltip" class="heatmap-tooltip" hidden></div>

@@ -83,7 +83,8 @@ export type WebviewToHost =
   | { type: 'stop' }
   | { type: 'train' }
   | { type: 'sample'; temperature: number }
-  | { type: 'export'; format: 'csv' | 'json' };
+  | { type: 'export'; format: 'csv' | 'json' }
+  | { type: 'reveal'; offset: number };
 
 const NO_PAYLOAD = new Set(['ready', 'stop', 'train']);
 
@@ -103,6 +104,13 @@ export function parseWebviewMessage(value: unknown): { ok: true; message: Webvie
       return { ok: false, reason: `temperature must be a number from ${TEMPERATURE_RANGE.min} to ${TEMPERATURE_RANGE.max}` };
     }
     return { ok: true, message: { type: 'sample', temperature: t } };
+  }
+  if (type === 'reveal') {
+    const extra = Object.keys(value).filter((k) => k !== 'type' && k !== 'offset');
+    if (extra.length > 0) return { ok: false, reason: `unexpected fields: ${extra.slice(0, 5).join(', ')}` };
+    const o = value.offset;
+    if (typeof o !== 'number' || !Number.isInteger(o) || o < 0 || o > 1e9) return { ok: false, reason: 'offset must be a whole number ≥ 0' };
+    return { ok: true, message: { type: 'reveal', offset: o } };
   }
   if (type === 'export') {
     const extra = Object.keys(value).filter((k) => k !== 'type' && k !== 'format');

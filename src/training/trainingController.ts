@@ -139,6 +139,19 @@ export class TrainingController implements vscode.Disposable {
     return runId;
   }
 
+  /** Shows the character at `offset` of the trained document in its editor. */
+  async reveal(offset: number): Promise<void> {
+    const uri = this.trained;
+    if (!uri) return;
+    const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    if (!document || offset > document.getText().length) return;
+    const at = document.positionAt(offset);
+    const editor = await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.One, preserveFocus: false });
+    // A cursor, not a selection: the heatmap then centres on it instead of tracing one character.
+    editor.selection = new vscode.Selection(at, at);
+    editor.revealRange(new vscode.Range(at, at), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  }
+
   /** A sample from the current model at `temperature`, shown in the panel. */
   async sampleNow(temperature: number): Promise<void> {
     const runId = this.state.runId;

@@ -11,10 +11,12 @@ test('webview messages: known ones pass, anything else is rejected with a reason
   assert.equal(parseWebviewMessage({ type: 'ready' }).ok, true);
   assert.deepEqual(parseWebviewMessage({ type: 'sample', temperature: 0.8 }), { ok: true, message: { type: 'sample', temperature: 0.8 } });
   assert.deepEqual(parseWebviewMessage({ type: 'export', format: 'json' }), { ok: true, message: { type: 'export', format: 'json' } });
+  assert.deepEqual(parseWebviewMessage({ type: 'reveal', offset: 42 }), { ok: true, message: { type: 'reveal', offset: 42 } });
   for (const bad of [null, 42, 'stop', [], {}, { type: 7 }, { type: 'eval' }, { type: 'stop', code: 'x' },
     { type: 'sample' }, { type: 'sample', temperature: '1' }, { type: 'sample', temperature: 0 }, { type: 'sample', temperature: 1e9 },
     { type: 'sample', temperature: Number.NaN }, { type: 'sample', temperature: 1, length: 1e9 },
-    { type: 'export' }, { type: 'export', format: 'xlsx' }, { type: 'export', format: 'csv', path: '/etc/passwd' }]) {
+    { type: 'export' }, { type: 'export', format: 'xlsx' }, { type: 'export', format: 'csv', path: '/etc/passwd' },
+    { type: 'reveal' }, { type: 'reveal', offset: -1 }, { type: 'reveal', offset: 2.5 }, { type: 'reveal', offset: '3' }]) {
     const r = parseWebviewMessage(bad);
     assert.equal(r.ok, false, JSON.stringify(bad));
     assert.ok(!r.ok && r.reason.length > 0);

@@ -7,7 +7,7 @@ import { importTs } from './harness.mjs';
 let m;
 
 before(async () => {
-  m = await importTs(['webview/hostMessages.ts', 'webview/panelModel.ts', 'webview/lossSeries.ts', 'webview/format.ts', 'webview/colormap.ts']);
+  m = await importTs(['webview/hostMessages.ts', 'webview/panelModel.ts', 'webview/lossSeries.ts', 'webview/format.ts', 'webview/colormap.ts', 'webview/gateHeatmap.ts']);
 });
 
 test('alignLoss puts both series on one step axis with nulls where a series has no point', () => {
@@ -103,4 +103,15 @@ test('a snapshot carries the gradient-flow history; new measurements append to i
   assert.deepEqual(model.state.gradHistory.map((x) => x.step), [10, 20, 30]);
   assert.equal(model.state.gradFlow.step, 30);
   assert.equal(m.parseSnapshot({ ...snapshot().state, gradHistory: [g(1), { step: 'x' }, 7] }).gradHistory.length, 1, 'bad entries are dropped');
+});
+
+test('unit order: by index, or descending mean, variance or saturation over the tokens', () => {
+  // 3 tokens × 3 units, [token × unit]: unit 0 steady at 0.5, unit 1 saturated high, unit 2 swinging.
+  const data = [0.5, 0.95, 0.0, 0.5, 0.97, 1.0, 0.5, 0.99, 0.0];
+  assert.deepEqual(m.unitOrder(data, 3, 3, 'unit'), [0, 1, 2]);
+  assert.deepEqual(m.unitOrder(data, 3, 3, 'mean'), [1, 0, 2]);
+  assert.deepEqual(m.unitOrder(data, 3, 3, 'variance'), [2, 1, 0]);
+  assert.deepEqual(m.unitOrder(data, 3, 3, 'saturation'), [1, 2, 0]);
+  assert.equal(m.tokenLabel('\n'), '↵');
+  assert.equal(m.tokenLabel(' '), '·');
 });

@@ -415,5 +415,14 @@ test('gates and states: units × tokens heatmap, gate and layer choice, tooltip,
   const tip = await page.locator('#gates-tooltip').evaluate((el) => ({ text: el.textContent, hidden: el.hidden }));
   assert.equal(tip.hidden, false, JSON.stringify(tip));
   assert.match(tip.text, /^unit 2 · "c" · h = 0\.800$/);
+  // Clicking a column asks the host to show that token in the editor.
+  await page.mouse.click(box.x + box.width * (8.5 / 11), box.y + box.height / 2);
+  assert.deepEqual((await posted(page)).at(-1), { type: 'reveal', offset: 108 });
+  // Ordered by mean, the positive units (even ones, red) come first.
+  await page.locator('#gates-order').evaluate((el) => { el.value = 'mean'; el.dispatchEvent(new Event('change')); });
+  await page.locator('#gates-heatmap[data-order="mean"]').waitFor();
+  const top = await pixel(0.5, 1.5 / 8);
+  const bottom = await pixel(0.5, 6.5 / 8);
+  assert.ok(top[0] > top[2] + 50 && bottom[2] > bottom[0] + 50, `red rows above blue rows: ${top} / ${bottom}`);
   await assertClean(page, problems);
 });
