@@ -21,7 +21,7 @@ export interface HeatmapChoice {
  * Row order for the units: their index order, or descending mean, variance, or saturation (the
  * fraction of tokens below 0.1 or above 0.9). `data` is [tokens × units].
  */
-export function unitOrder(data: readonly number[], units: number, tokens: number, order: UnitOrder): number[] {
+export function unitOrder(data: readonly number[], units: number, tokens: number, order: UnitOrder, gate = true): number[] {
   const index = Array.from({ length: units }, (_, u) => u);
   if (order === 'unit' || tokens === 0) return index;
   const score = index.map((u) => {
@@ -29,7 +29,8 @@ export function unitOrder(data: readonly number[], units: number, tokens: number
     for (let t = 0; t < tokens; t++) {
       const x = data[t * units + u];
       sum += x; sq += x * x;
-      if (x < 0.1 || x > 0.9) sat++;
+      // A gate saturates towards 0 or 1; a signed value (tanh) towards ±1.
+      if (gate ? x < 0.1 || x > 0.9 : Math.abs(x) > 0.9) sat++;
     }
     const mean = sum / tokens;
     return order === 'mean' ? mean : order === 'variance' ? sq / tokens - mean * mean : sat / tokens;
@@ -116,11 +117,12 @@ export class GateHeatmap {
     const a = v.gate ? 255 : 127.5 / this.scale;
     const b = v.gate ? 0 : 127.5;
     const { data, units, tokens } = v;
-    this.rows = unitOrder(data, units, tokens, this.choice.order ?? 'unit');
+    this.rows = unitOrder(data, units, tokens, this.choice.order ?? 'unit', v.gate);
     for (let t = 0; t < tokens; t++) {
       for (let row = 0; row < units; row++) {
         const k = a * data[t * units + this.rows[row]] + b;
-        cells[row * tokens + t] = table[k >= 255 ? 255 : k > 0 ? Math.round(k) : 0];
+        // Missing values (a diverged model) stay transparent rather than posing as extremes.
+        cells[row * tokens + t] = Number.isNaN(k) ? 0 : table[k >= 255 ? 255 : k > 0 ? Math.round(k) : 0];
       }
     }
     const width = Math.max(1, Math.floor(this.container.clientWidth));
@@ -167,6 +169,6 @@ export class GateHeatmap {
 /** max |x| (at least 1e-6), by a loop: spreading a large array into Math.max overflows the stack. */
 function largestMagnitude(xs: readonly number[]): number {
   let m = 1e-6;
-  for (const x of xs) if (Math.abs(x) > m) m = Math.abs(x);
+  for (const x of xs) if (Number.isFinite(x) && Math.abs(x) > m) m = Math.abs(x);
   return m;
 }

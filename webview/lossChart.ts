@@ -52,6 +52,8 @@ export class LossChart {
     this.container.dataset.smoothing = String(view.smoothing);
     this.plot?.destroy();
     this.plot = undefined;
+    // The counts come back when the new chart has drawn.
+    this.markDrawn(0, 0);
     this.fit();
   }
 

@@ -73,9 +73,11 @@ const saved = vscode.getState();
 model.restore(saved);
 lossViewOptions = parseLossView((saved as { lossView?: unknown } | undefined)?.lossView);
 chart.setView(lossViewOptions);
+// Slider drags fire many input events: rebuild the chart once per frame at most.
+const applyLossView = frameTask(() => chart.setView(lossViewOptions));
 view.bindLossControls(lossViewOptions, (next) => {
   lossViewOptions = next;
-  chart.setView(next);
+  applyLossView();
   save();
 });
 view.bindGradControls(true, (relative) => gradChart.setRelative(relative));

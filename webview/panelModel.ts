@@ -2,7 +2,7 @@
  * What the panel shows, updated from host messages. Rendering is separate and batched per frame,
  * so `apply` only does array appends and field writes, however many messages arrive.
  */
-import { emptySnapshot } from '../src/protocol/webviewProtocol';
+import { emptySnapshot, MAX_GRAD_HISTORY, thinned } from '../src/protocol/webviewProtocol';
 import type { HostToWebview, LossPoint, PanelSnapshot } from '../src/protocol/webviewProtocol';
 import { isObject } from '../src/protocol/messages';
 import { parseSnapshot } from './hostMessages';
@@ -13,8 +13,6 @@ export interface PanelState extends PanelSnapshot {
 }
 
 const PERSISTED_VERSION = 1;
-/** Gradient-flow measurements the heatmap keeps (the oldest go first). */
-const MAX_GRAD_HISTORY = 400;
 
 export class PanelModel {
   state: PanelState = { ...emptySnapshot(), sampleStep: null };
@@ -55,7 +53,8 @@ export class PanelModel {
       case 'gradFlow':
         this.state.gradFlow = message.gradFlow;
         this.state.gradHistory.push(message.gradFlow);
-        if (this.state.gradHistory.length > MAX_GRAD_HISTORY) this.state.gradHistory.splice(0, this.state.gradHistory.length - MAX_GRAD_HISTORY);
+        // Thinned as the host thins it, so a snapshot shows the same history.
+        this.state.gradHistory = thinned(this.state.gradHistory, MAX_GRAD_HISTORY);
         this.gradVersion++;
         return true;
     }

@@ -3,12 +3,10 @@
  * redrawn from a snapshot. No `vscode` import.
  */
 import type { StepPoint } from '../protocol/workerProtocol';
-import { emptySnapshot, type GradFlow, type HostToWebview, type TraceView, type LossPoint, type PanelSnapshot, type RunInfo, type RunStatus } from '../protocol/webviewProtocol';
+import { emptySnapshot, MAX_GRAD_HISTORY, thinned, type GradFlow, type HostToWebview, type TraceView, type LossPoint, type PanelSnapshot, type RunInfo, type RunStatus } from '../protocol/webviewProtocol';
 
 /** Beyond this many points the oldest half is thinned to every other point. */
 const MAX_POINTS = 20_000;
-/** Gradient-flow measurements kept for the heatmap over training. */
-export const MAX_GRAD_HISTORY = 400;
 
 export class PanelState {
   private state: PanelSnapshot = emptySnapshot();
@@ -36,7 +34,7 @@ export class PanelState {
     const train: LossPoint[] = points.map((p) => ({ step: p.step, loss: p.loss }));
     this.state.train.push(...train);
     this.state.charsPerSec = charsPerSec;
-    if (this.state.train.length > MAX_POINTS) this.state.train = thin(this.state.train);
+    this.state.train = thinned(this.state.train, MAX_POINTS);
     return { type: 'metrics', runId, train, val: [], charsPerSec };
   }
 
@@ -56,7 +54,7 @@ export class PanelState {
     if (runId !== this.runId) return null;
     this.state.gradFlow = gradFlow;
     this.state.gradHistory.push(gradFlow);
-    if (this.state.gradHistory.length > MAX_GRAD_HISTORY) this.state.gradHistory = thin(this.state.gradHistory);
+    this.state.gradHistory = thinned(this.state.gradHistory, MAX_GRAD_HISTORY);
     return { type: 'gradFlow', runId, gradFlow };
   }
 
@@ -74,7 +72,3 @@ export class PanelState {
   }
 }
 
-function thin<T>(points: T[]): T[] {
-  const half = Math.floor(points.length / 2);
-  return points.slice(0, half).filter((_, i) => i % 2 === 0).concat(points.slice(half));
-}

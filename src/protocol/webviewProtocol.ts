@@ -127,3 +127,13 @@ export function parseWebviewMessage(value: unknown): { ok: true; message: Webvie
 export function emptySnapshot(): PanelSnapshot {
   return { run: null, status: null, statusMessage: null, train: [], val: [], charsPerSec: 0, sample: null, gradFlow: null, gradHistory: [], trace: null };
 }
+
+/** Gradient-flow measurements kept for the heatmap over training, on both sides. */
+export const MAX_GRAD_HISTORY = 400;
+
+/** Beyond `max` entries, the oldest half is thinned to every other entry: long runs keep their start. */
+export function thinned<T>(items: T[], max: number): T[] {
+  if (items.length <= max) return items;
+  const half = Math.floor(items.length / 2);
+  return items.slice(0, half).filter((_, i) => i % 2 === 0).concat(items.slice(half));
+}

@@ -15,6 +15,8 @@ const AROUND = 48;
 const MAX_SPAN = 240;
 const DEBOUNCE_MS = 250;
 const REFRESH_MS = 3000;
+/** Most numbers one trace sends to the panel (tokens × units × names × layers). */
+const MAX_VALUES = 1_500_000;
 
 export interface TraceSource {
   trainedUri(): vscode.Uri | undefined;
@@ -41,6 +43,8 @@ export class TraceFollower implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private inFlight = false;
+  /** A request came in while a trace was being computed: run again when it is done. */
+  private pending = false;
   private lastRange: { uri: string; range: vscode.Range } | undefined;
   private lastProblem = '';
 
@@ -76,7 +80,11 @@ export class TraceFollower implements vscode.Disposable {
 
   private async run(): Promise<void> {
     const current = this.source.current();
-    if (this.inFlight || !current) return;
+    if (!current) return;
+    if (this.inFlight) {
+      this.pending = true;
+      return;
+    }
     const t = this.target();
     if (!t) return;
     this.lastRange = { uri: t.document.uri.toString(), range: t.range };
@@ -87,6 +95,11 @@ export class TraceFollower implements vscode.Disposable {
     try {
       const r = await this.source.trace(text);
       if (r.runId !== current.runId) return;
+      const values = r.layers.reduce((n, l) => n + Object.keys(l.values).length * l.units * r.tokens.length, 0);
+      if (values > MAX_VALUES) {
+        this.note(`Trace of ${r.tokens.length} tokens has ${values} values, more than the panel takes (${MAX_VALUES}); select less text.`);
+        return;
+      }
       this.source.show(current.runId, {
         step: current.step,
         tokens: r.tokens,
@@ -96,12 +109,20 @@ export class TraceFollower implements vscode.Disposable {
       });
     } catch (e) {
       // No model yet, or the engine is restarting: the next move or refresh tries again.
-      const problem = errorMessage(e);
-      if (problem !== this.lastProblem) this.log.info(`Trace skipped: ${problem}`);
-      this.lastProblem = problem;
+      this.note(`Trace skipped: ${errorMessage(e)}`);
     } finally {
       this.inFlight = false;
+      if (this.pending) {
+        this.pending = false;
+        this.schedule();
+      }
     }
+  }
+
+  /** Logs a problem once, not on every cursor move. */
+  private note(problem: string): void {
+    if (problem !== this.lastProblem) this.log.info(problem);
+    this.lastProblem = problem;
   }
 
   dispose(): void {

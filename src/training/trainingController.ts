@@ -33,6 +33,7 @@ export class TrainingController implements vscode.Disposable {
   private active: ActiveRun | undefined;
   private trained: vscode.Uri | undefined;
   private trainedTokens: 'char' | 'word' = 'char';
+  private sampling = false;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
@@ -144,9 +145,12 @@ export class TrainingController implements vscode.Disposable {
     const uri = this.trained;
     if (!uri) return;
     const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-    if (!document || offset > document.getText().length) return;
+    if (!document) return;
     const at = document.positionAt(offset);
-    const editor = await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.One, preserveFocus: false });
+    // positionAt clamps: an offset past the end is not a position of this document any more.
+    if (document.offsetAt(at) !== offset) return;
+    const shown = vscode.window.visibleTextEditors.find((e) => e.document === document);
+    const editor = await vscode.window.showTextDocument(document, { viewColumn: shown?.viewColumn ?? vscode.ViewColumn.One, preserveFocus: false });
     // A cursor, not a selection: the heatmap then centres on it instead of tracing one character.
     editor.selection = new vscode.Selection(at, at);
     editor.revealRange(new vscode.Range(at, at), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
@@ -155,13 +159,16 @@ export class TrainingController implements vscode.Disposable {
   /** A sample from the current model at `temperature`, shown in the panel. */
   async sampleNow(temperature: number): Promise<void> {
     const runId = this.state.runId;
-    if (!runId || !this.trained) return;
+    // One sample at a time: each holds up training in the engine.
+    if (!runId || !this.trained || this.sampling) return;
+    this.sampling = true;
     try {
       const r = await this.worker.sample({ length: this.trainedTokens === 'word' ? 60 : 240, temperature, seed: Date.now() % 2 ** 31 });
-      const step = this.active?.runId === r.runId ? this.active.lastStep : this.state.snapshot().train.at(-1)?.step ?? 0;
-      this.panel.post(this.state.setSample(r.runId, step, r.text));
+      this.panel.post(this.state.setSample(r.runId, this.state.lastStep, r.text));
     } catch (e) {
       this.log.warn(`Sampling failed: ${errorMessage(e)}`);
+    } finally {
+      this.sampling = false;
     }
   }
 

@@ -7,7 +7,7 @@ import { importTs } from './harness.mjs';
 let m;
 
 before(async () => {
-  m = await importTs(['webview/hostMessages.ts', 'webview/panelModel.ts', 'webview/lossSeries.ts', 'webview/format.ts', 'webview/colormap.ts', 'webview/gateHeatmap.ts']);
+  m = await importTs(['webview/hostMessages.ts', 'webview/panelModel.ts', 'webview/lossSeries.ts', 'webview/format.ts', 'webview/colormap.ts', 'webview/gateHeatmap.ts', 'webview/lossTransform.ts']);
 });
 
 test('alignLoss puts both series on one step axis with nulls where a series has no point', () => {
@@ -112,6 +112,22 @@ test('unit order: by index, or descending mean, variance or saturation over the 
   assert.deepEqual(m.unitOrder(data, 3, 3, 'mean'), [1, 0, 2]);
   assert.deepEqual(m.unitOrder(data, 3, 3, 'variance'), [2, 1, 0]);
   assert.deepEqual(m.unitOrder(data, 3, 3, 'saturation'), [1, 2, 0]);
+  // Signed values saturate towards ±1: a steady −0.95 unit is the most saturated.
+  assert.deepEqual(m.unitOrder([-0.95, 0.2, -0.95, -0.3], 2, 2, 'saturation', false), [0, 1]);
+  assert.deepEqual(m.unitOrder([-0.95, 0.2, -0.95, -0.3], 2, 2, 'saturation', true), [0, 1]);
+  assert.deepEqual(m.unitOrder([0.5, -0.95, 0.5, -0.95], 2, 2, 'saturation', false), [1, 0]);
   assert.equal(m.tokenLabel('\n'), '↵');
   assert.equal(m.tokenLabel(' '), '·');
+});
+
+test('loss view: bits divide by ln 2; smoothing is a debiased moving average that starts at the first value', () => {
+  const aligned = [[1, 2, 3], [2, null, 4], [null, 3, null]];
+  const plain = m.lossView(aligned, { bits: false, logY: false, smoothing: 0 });
+  assert.deepEqual(plain, [[1, 2, 3], [2, null, 4], [null, null, null], [null, 3, null]]);
+  const bits = m.lossView(aligned, { bits: true, logY: false, smoothing: 0.5 });
+  assert.ok(Math.abs(bits[1][0] - 2 / Math.LN2) < 1e-12);
+  assert.ok(Math.abs(bits[2][0] - 2 / Math.LN2) < 1e-12, 'the first smoothed value is the first value, not pulled to 0');
+  // Second train value 4: avg = 0.5·(0.5·2) + 0.5·4 = 2.5, weight = 0.75 → 3.333…
+  assert.ok(Math.abs(bits[2][2] - (10 / 3) / Math.LN2) < 1e-12, String(bits[2][2]));
+  assert.deepEqual(m.parseLossView({ bits: true, logY: 'yes', smoothing: 2 }), { bits: true, logY: false, smoothing: 0.6 });
 });
