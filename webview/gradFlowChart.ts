@@ -1,10 +1,7 @@
-import uPlot from 'uplot';
+import type uPlot from 'uplot';
 import type { GradFlow } from '../src/protocol/webviewProtocol';
-import { readChartTheme, sameTheme } from './chartTheme';
-import type { ChartTheme } from './chartTheme';
-import { frameTask } from './frame';
+import { ThemedPlot } from './themedPlot';
 
-const MIN_SIZE = 40;
 /** Norms below this (relative to lag 0) are off the log scale. */
 const FLOOR = 1e-30;
 
@@ -30,55 +27,31 @@ export function byLag(g: GradFlow, relative = true): Aligned {
  * Gradient flow through time: how much of the last step's loss reaches h (and c) k steps back.
  * After every draw the container's `data-lags` says how many lags are on screen.
  */
-export class GradFlowChart {
-  private plot: uPlot | undefined;
-  private data: Aligned = [[], [], []];
+export class GradFlowChart extends ThemedPlot {
+  private shown: Aligned = [[], [], []];
   private latest: GradFlow | null = null;
   private relative = true;
-  private theme: ChartTheme;
-  private readonly resizeObserver: ResizeObserver;
-
-  constructor(private readonly container: HTMLElement) {
-    this.theme = readChartTheme(container);
-    this.resizeObserver = new ResizeObserver(frameTask(() => this.fit()));
-    this.resizeObserver.observe(container);
-  }
 
   /** Relative to lag 0 (the vanishing picture) or absolute norms; rebuilds the axis label. */
   setRelative(relative: boolean): void {
     this.relative = relative;
     this.container.dataset.relative = String(relative);
-    this.plot?.destroy();
-    this.plot = undefined;
-    this.set(this.latest);
+    this.shown = this.latest ? byLag(this.latest, relative) : [[], [], []];
+    this.rebuild();
+    if (!this.plot) this.container.dataset.lags = '0';
   }
 
   set(g: GradFlow | null): void {
     this.latest = g;
-    this.data = g ? byLag(g, this.relative) : [[], [], []];
-    if (this.plot) this.plot.setData(this.data);
-    else this.fit();
-    if (!this.plot) this.container.dataset.lags = '0';
+    this.shown = g ? byLag(g, this.relative) : [[], [], []];
+    if (!this.update()) this.container.dataset.lags = '0';
   }
 
-  refreshTheme(): void {
-    const next = readChartTheme(this.container);
-    if (sameTheme(next, this.theme)) return;
-    this.theme = next;
-    this.plot?.destroy();
-    this.plot = undefined;
-    this.fit();
+  protected data(): Aligned {
+    return this.shown;
   }
 
-  private fit(): void {
-    const width = Math.floor(this.container.clientWidth);
-    const height = Math.floor(this.container.clientHeight);
-    if (width < MIN_SIZE || height < MIN_SIZE) return;
-    if (!this.plot) this.plot = new uPlot(this.options(width, height), this.data, this.container);
-    else if (width !== this.plot.width || height !== this.plot.height) this.plot.setSize({ width, height });
-  }
-
-  private options(width: number, height: number): uPlot.Options {
+  protected options(width: number, height: number): uPlot.Options {
     const t = this.theme;
     const axis = (label: string, size: number, values?: uPlot.Axis['values']): uPlot.Axis => ({
       label, size, labelSize: 16, labelGap: 0, stroke: t.axis, font: t.font, labelFont: t.font,
@@ -94,7 +67,7 @@ export class GradFlowChart {
       scales: { x: { time: false }, y: { distr: 3, log: 10 } },
       series: [{}, series('h', t.train), series('c', t.val)],
       axes: [axis('lag k (steps back)', 28), axis(this.relative ? 'relative norm' : 'gradient norm', 48, (_u, splits) => splits.map((v) => (v == null ? '' : v >= 0.01 ? String(+v.toPrecision(2)) : v.toExponential(0))))],
-      hooks: { draw: [() => { this.container.dataset.lags = String(this.data[0].length); }] },
+      hooks: { draw: [() => { this.container.dataset.lags = String(this.shown[0].length); }] },
     };
   }
 }
