@@ -8,6 +8,8 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
+// --no-clean keeps dist/ (and whatever reads it meanwhile) instead of starting from nothing.
+const clean = !watch && !process.argv.includes('--no-clean');
 const out = 'dist';
 
 const node = {
@@ -43,7 +45,7 @@ function copyAssets() {
   cpSync(require.resolve('uplot/dist/uPlot.min.css'), join(out, 'uPlot.min.css'));
 }
 
-if (!watch) rmSync(out, { recursive: true, force: true });
+if (clean) rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 copyAssets();
 if (watch) {

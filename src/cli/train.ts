@@ -9,9 +9,10 @@ import { TOKEN_MODES } from '../engine/codec';
 import { DEFAULT_TRAIN_CONFIG } from '../engine/defaults';
 import { sampleIds } from '../engine/infer';
 import { prepareRun, trainLoop, type RunHooks } from '../engine/run';
-import { captureCheckpoint, configOf, restoreOptimizer, restoreRun, type RunMetrics } from '../engine/snapshot';
+import { MODEL_DEFINING, resumeRun } from '../engine/resume';
+import { captureCheckpoint, configOf, type RunMetrics } from '../engine/snapshot';
 import { checkTrainingText } from '../engine/textCheck';
-import { OPTIMIZERS, Trainer } from '../engine/trainer';
+import { OPTIMIZERS, type Trainer } from '../engine/trainer';
 import type { TrainConfig } from '../protocol/workerProtocol';
 import { validateTrainConfig } from '../settings';
 import { choice, defined, num, peakRssMB, UsageError } from './args';
@@ -73,29 +74,25 @@ export async function train(argv: string[]): Promise<void> {
   let bestValLoss: number | null = null;
   let run: ReturnType<typeof prepareRun>;
   let startStep = 0;
-  let resumed: Awaited<ReturnType<typeof restoreRun>> | undefined;
   let resumedTrainer: Trainer | undefined;
   if (s('resume')) {
     const ckpt = await loadCheckpoint(s('resume')!);
     const saved = configOf(ckpt);
     // Flags may change how training goes on, not what the model is.
-    for (const k of ['cell', 'layers', 'hiddenSize', 'tokens'] as const) {
+    for (const k of MODEL_DEFINING) {
       if (requested[k] !== undefined && requested[k] !== saved[k]) throw new UsageError(`--resume: the checkpoint has ${k} ${saved[k]}; it cannot change to ${requested[k]}`);
     }
     const merged = validateTrainConfig({ ...saved, maxSeconds: DEFAULT_TRAIN_CONFIG.maxSeconds, maxSteps: 0, ...requested }, flagOf);
     const invalid = merged.problems.filter((p) => p.startsWith('--'));
     if (invalid.length > 0) throw new UsageError(invalid.map((p) => p.replace(/; using .*$/, '')).join('\n'));
     config = merged.config;
-    const restored = await restoreRun(ckpt, config);
-    run = prepareRun(check.text, config, restored.model, restored.codec);
-    // The optimizer state does not depend on the batch, only the carried hidden state does.
-    resumedTrainer = new Trainer(run.model, { optimizer: config.optimizer, learningRate: config.learningRate, clipNorm: config.clipNorm, batch: run.batch });
-    const why = await restoreOptimizer(resumedTrainer, ckpt);
-    if (why) say(`note: starting with a fresh optimizer: ${why}`);
-    resumed = restored;
+    const resumed = await resumeRun(ckpt, check.text, config);
+    run = resumed.run;
+    resumedTrainer = resumed.trainer;
     startStep = resumed.step;
     metrics = resumed.metrics;
     bestValLoss = resumed.bestValLoss;
+    resumed.notes.slice(run.notes.length).forEach((n) => say(`note: ${n}`));
     say(`resuming ${s('resume')} at step ${startStep}`);
   } else {
     const { config: c, problems } = validateTrainConfig({ ...DEFAULT_TRAIN_CONFIG, ...requested }, flagOf);

@@ -49,6 +49,11 @@ export interface TrainRequest {
   runId: string;
   text: string;
   config: TrainConfig;
+  /** Continue from this checkpoint (weights, optimizer state, step, metrics) instead of a fresh model. */
+  resumeFrom?: string;
+  /** Where to keep the run's checkpoint: written every `checkpointEveryMs` and when the run ends. */
+  checkpointPath?: string;
+  checkpointEveryMs?: number;
 }
 
 export interface StopRequest {
@@ -95,7 +100,38 @@ export interface SampleResult {
   text: string;
 }
 
-export type HostToWorker = TrainRequest | StopRequest | PredictRequest | TraceRequest | SurprisalRequest | SampleRequest;
+/** Writes the current model (between two steps when training) to a checkpoint file. */
+export interface SaveRequest {
+  type: 'save';
+  id: number;
+  path: string;
+}
+
+/** Makes a checkpoint's model the current one, for predictions, traces and samples. */
+export interface LoadRequest {
+  type: 'load';
+  id: number;
+  runId: string;
+  path: string;
+}
+
+export interface SaveResult {
+  runId: string;
+  step: number;
+  path: string;
+}
+
+export interface LoadResult {
+  runId: string;
+  config: TrainConfig;
+  step: number;
+  vocabSize: number;
+  train: { step: number; loss: number }[];
+  val: { step: number; loss: number }[];
+  bestValLoss: number | null;
+}
+
+export type HostToWorker = TrainRequest | StopRequest | PredictRequest | TraceRequest | SurprisalRequest | SampleRequest | SaveRequest | LoadRequest;
 
 export interface TraceResult {
   runId: string;
@@ -140,6 +176,8 @@ export interface TrainAccepted {
   valTokens: number;
   parameters: number;
   backend: string;
+  /** Steps taken before this run (non-zero when resuming). */
+  startStep: number;
 }
 
 export interface StepPoint {
@@ -201,4 +239,12 @@ export interface GradByLagEvent {
   clipped: boolean;
 }
 
-export type WorkerToHost = Reply | StepsEvent | GradByLagEvent | ValEvent | SampleEvent | DoneEvent | LogEvent;
+/** The run's checkpoint was written. */
+export interface CheckpointEvent {
+  type: 'checkpoint';
+  runId: string;
+  step: number;
+  path: string;
+}
+
+export type WorkerToHost = Reply | StepsEvent | GradByLagEvent | ValEvent | SampleEvent | DoneEvent | LogEvent | CheckpointEvent;

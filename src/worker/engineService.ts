@@ -2,16 +2,20 @@
  * The engine behind the worker door: handles one message at a time and reports through `post`.
  * Kept free of worker_threads so that tests can drive it directly.
  */
+import { loadCheckpoint, saveCheckpoint } from '../engine/checkpoint';
 import type { Codec } from '../engine/codec';
 import { nextDistribution, sampleIds, saturation, surprisal, topK, traceSpan } from '../engine/infer';
 import type { SequenceModel } from '../engine/model';
 import { startTrainer, type ShardSetup } from '../engine/parallel/startTrainer';
-import { prepareRun, trainLoop } from '../engine/run';
+import { resumeRun } from '../engine/resume';
+import { prepareRun, trainLoop, type PreparedRun } from '../engine/run';
+import { captureCheckpoint, configOf, restoreRun, type RunMetrics } from '../engine/snapshot';
 import type { Trainer } from '../engine/trainer';
 import { UNKNOWN_ID } from '../engine/tokens';
 import { errorMessage, type Reply } from '../protocol/messages';
 import type {
-  HostToWorker, PredictRequest, PredictResult, SampleRequest, SampleResult, StepPoint, SurprisalRequest, SurprisalResult, TraceRequest, TraceResult, TrainAccepted, TrainRequest, WorkerToHost,
+  HostToWorker, LoadRequest, LoadResult, PredictRequest, PredictResult, SampleRequest, SampleResult, SaveRequest, SaveResult, StepPoint, SurprisalRequest, SurprisalResult,
+  TraceRequest, TraceResult, TrainAccepted, TrainConfig, TrainRequest, WorkerToHost,
 } from '../protocol/workerProtocol';
 
 /** How often step points are flushed to the host. */
@@ -27,10 +31,36 @@ interface TrainedModel {
   runId: string;
   model: SequenceModel;
   codec: Codec;
+  config: TrainConfig;
+  progress: RunProgress;
+}
+
+/** What a run has learned so far, as a checkpoint records it. */
+interface RunProgress {
+  trainer: Trainer | undefined;
+  step: number;
+  metrics: RunMetrics;
+  bestValLoss: number | null;
+}
+
+/** A save asked for while training: done between two steps, when the weights are still. */
+interface PendingSave {
+  path: string;
+  done: (error: unknown) => void;
+}
+
+/** A resumed or fresh run, ready to train. */
+interface StartedRun {
+  run: PreparedRun;
+  trainer?: Trainer;
+  step: number;
+  metrics: RunMetrics;
+  bestValLoss: number | null;
+  notes: string[];
 }
 
 export class EngineService {
-  private running: { runId: string; stop: boolean } | undefined;
+  private running: { runId: string; stop: boolean; progress?: RunProgress; saves: PendingSave[] } | undefined;
   private latest: TrainedModel | undefined;
 
   constructor(
@@ -61,6 +91,12 @@ export class EngineService {
         case 'sample':
           this.reply(message.id, this.sample(message));
           break;
+        case 'save':
+          this.reply(message.id, await this.save(message));
+          break;
+        case 'load':
+          this.reply(message.id, await this.load(message));
+          break;
         default:
           throw new Error(`unknown request ${JSON.stringify((message as { type?: unknown }).type)}`);
       }
@@ -81,31 +117,41 @@ export class EngineService {
   private async train(req: TrainRequest): Promise<TrainAccepted> {
     if (this.running) throw new Error('a training run is already in progress');
     // Claimed before the first await, so that a stop or a second train sent meanwhile sees it.
-    this.running = { runId: req.runId, stop: false };
+    this.running = { runId: req.runId, stop: false, saves: [] };
     let backend: string;
-    let run: ReturnType<typeof prepareRun>;
+    let started: StartedRun;
     try {
       backend = await this.backendName();
-      run = prepareRun(req.text, req.config);
+      if (req.resumeFrom) {
+        started = await resumeRun(await loadCheckpoint(req.resumeFrom), req.text, req.config);
+      } else {
+        const run = prepareRun(req.text, req.config);
+        started = { run, step: 0, metrics: { train: [], val: [] }, bestValLoss: null, notes: run.notes };
+      }
     } catch (e) {
       this.running = undefined;
       throw e;
     }
+    const { run } = started;
     const accepted: TrainAccepted = {
-      runId: req.runId, batchSize: run.batch, seqLength: run.steps, notes: run.notes,
+      runId: req.runId, batchSize: run.batch, seqLength: run.steps, notes: started.notes,
       vocabSize: run.codec.vocab.size, trainTokens: run.train.length, valTokens: run.val.length,
-      parameters: run.model.parameterCount, backend,
+      parameters: run.model.parameterCount, backend, startStep: started.step,
     };
     // Train after replying, so that the host learns the run started before its first steps.
-    setImmediate(() => void this.loop(req, run));
+    setImmediate(() => void this.loop(req, started));
     return accepted;
   }
 
-  private async loop(req: TrainRequest, run: ReturnType<typeof prepareRun>): Promise<void> {
-    const runId = req.runId;
+  private async loop(req: TrainRequest, started: StartedRun): Promise<void> {
+    const { runId, config } = req;
+    const { run } = started;
     const control = this.running!;
+    const progress: RunProgress = { trainer: undefined, step: started.step, metrics: started.metrics, bestValLoss: started.bestValLoss };
+    control.progress = progress;
     let pending: StepPoint[] = [];
     let lastFlush = performance.now();
+    let lastSave = performance.now();
     let charsPerSec = 0;
     let elapsedMs = 0;
     const flush = () => {
@@ -114,38 +160,111 @@ export class EngineService {
       pending = [];
       lastFlush = performance.now();
     };
+    const autosave = async () => {
+      if (!req.checkpointPath) return;
+      lastSave = performance.now();
+      try {
+        await this.write(req.checkpointPath, run, config, progress);
+        this.post({ type: 'checkpoint', runId, step: progress.step, path: req.checkpointPath });
+      } catch (e) {
+        this.post({ type: 'log', level: 'warn', message: `Run ${runId}: the checkpoint could not be written: ${errorMessage(e)}` });
+      }
+    };
     // The model serves predictions from its first step on.
-    const previous = this.latest;
-    this.latest = { runId, model: run.model, codec: run.codec };
-    if (previous && previous.model !== run.model) previous.model.dispose();
+    this.adopt({ runId, model: run.model, codec: run.codec, config, progress });
     let trainer: Trainer | undefined;
-    let lastStep = 0;
     try {
-      trainer = await startTrainer(run, req.config, this.shards);
-      const { trainer: _, ...summary } = await trainLoop(run, req.config, {
+      trainer = await startTrainer(run, config, this.shards, started.trainer);
+      progress.trainer = trainer;
+      const { trainer: _, ...summary } = await trainLoop(run, config, {
         onStep: (s) => {
-          lastStep = s.step;
+          progress.step = s.step;
+          progress.metrics.train.push({ step: s.step, loss: s.loss });
           pending.push({ step: s.step, loss: s.loss, gradNorm: s.gradNorm });
           charsPerSec = s.charsPerSec;
           elapsedMs = s.elapsedMs;
           if (performance.now() - lastFlush >= FLUSH_MS) flush();
         },
-        onVal: (step, loss) => { flush(); this.post({ type: 'val', runId, step, loss }); },
+        onVal: (step, loss) => {
+          progress.metrics.val.push({ step, loss });
+          if (progress.bestValLoss === null || loss < progress.bestValLoss) progress.bestValLoss = loss;
+          flush();
+          this.post({ type: 'val', runId, step, loss });
+        },
         onSample: (step, text) => this.post({ type: 'sample', runId, step, text }),
         onGradByLag: (step, g, clipped) => this.post({ type: 'gradByLag', runId, step, h: g.h, c: g.c, hTotal: g.hTotal, clipped }),
         shouldStop: () => control.stop,
-        pause: () => new Promise((resolve) => setImmediate(resolve)),
-      }, { trainer });
+        pause: async () => {
+          await new Promise((resolve) => setImmediate(resolve));
+          await this.savePending(control.saves, run, config, progress);
+          if (req.checkpointEveryMs && performance.now() - lastSave >= req.checkpointEveryMs) await autosave();
+        },
+      }, { trainer, step: started.step });
       flush();
+      // A diverged run keeps its last good weights: those are worth keeping too.
+      if (summary.steps > started.step) await autosave();
       this.post({ type: 'done', runId, ...summary });
     } catch (e) {
       flush();
-      this.post({ type: 'done', runId, reason: 'failed', steps: lastStep, trainLoss: null, valLoss: null, charsPerSec: 0, message: errorMessage(e) });
+      this.post({ type: 'done', runId, reason: 'failed', steps: progress.step, trainLoss: null, valLoss: null, charsPerSec: 0, message: errorMessage(e) });
     } finally {
+      await this.savePending(control.saves, run, config, progress);
       // Also ends any shard workers of a data-parallel run.
       trainer?.dispose();
+      progress.trainer = undefined;
       this.running = undefined;
     }
+  }
+
+  /** Makes `next` the model that answers predictions, disposing the one it replaces. */
+  private adopt(next: TrainedModel): void {
+    const previous = this.latest;
+    this.latest = next;
+    if (previous && previous.model !== next.model) previous.model.dispose();
+  }
+
+  private async write(path: string, run: Pick<PreparedRun, 'model' | 'codec'>, config: TrainConfig, p: RunProgress): Promise<void> {
+    const ckpt = await captureCheckpoint({ model: run.model, codec: run.codec, config, trainer: p.trainer, step: p.step, metrics: p.metrics, bestValLoss: p.bestValLoss });
+    await saveCheckpoint(path, ckpt);
+  }
+
+  private async savePending(saves: PendingSave[], run: PreparedRun, config: TrainConfig, p: RunProgress): Promise<void> {
+    for (const s of saves.splice(0)) {
+      try {
+        await this.write(s.path, run, config, p);
+        s.done(null);
+      } catch (e) {
+        s.done(e);
+      }
+    }
+  }
+
+  private async save(req: SaveRequest): Promise<SaveResult> {
+    const running = this.running;
+    const latest = this.trained();
+    if (running?.progress && running.runId === latest.runId) {
+      const step = await new Promise<number>((resolve, reject) => {
+        running.saves.push({ path: req.path, done: (e) => (e ? reject(e) : resolve(running.progress!.step)) });
+      });
+      return { runId: latest.runId, step, path: req.path };
+    }
+    // Between runs the optimizer is gone: the checkpoint holds the weights, enough to load and sample.
+    await this.write(req.path, latest, latest.config, { ...latest.progress, trainer: undefined });
+    return { runId: latest.runId, step: latest.progress.step, path: req.path };
+  }
+
+  private async load(req: LoadRequest): Promise<LoadResult> {
+    if (this.running) throw new Error('a training run is in progress; stop it before loading a checkpoint');
+    await this.backendName();
+    const ckpt = await loadCheckpoint(req.path);
+    const config = configOf(ckpt);
+    const restored = await restoreRun(ckpt, config);
+    const progress = { trainer: undefined, step: restored.step, metrics: restored.metrics, bestValLoss: restored.bestValLoss };
+    this.adopt({ runId: req.runId, model: restored.model, codec: restored.codec, config, progress });
+    return {
+      runId: req.runId, config, step: restored.step, vocabSize: restored.codec.vocab.size,
+      train: restored.metrics.train, val: restored.metrics.val, bestValLoss: restored.bestValLoss,
+    };
   }
 
   private predict(req: PredictRequest): PredictResult {

@@ -5,7 +5,9 @@
 import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { isReply, RequestTracker } from '../protocol/messages';
-import type { HostToWorker, PredictRequest, PredictResult, SampleRequest, SampleResult, TraceResult, TrainAccepted, TrainRequest, WorkerToHost } from '../protocol/workerProtocol';
+import type {
+  HostToWorker, LoadResult, PredictRequest, PredictResult, SampleRequest, SampleResult, SaveResult, TraceResult, TrainAccepted, TrainRequest, WorkerToHost,
+} from '../protocol/workerProtocol';
 
 type Distribute<T> = T extends unknown ? Omit<T, 'id'> : never;
 export type WorkerRequest = Distribute<HostToWorker>;
@@ -48,6 +50,16 @@ export class EngineWorker extends EventEmitter<EngineWorkerEvents> {
 
   sample(request: Omit<SampleRequest, 'id' | 'type'>): Promise<SampleResult> {
     return this.request<SampleResult>({ type: 'sample', ...request }, 30_000);
+  }
+
+  /** Writes the current model to `path` (while training, between two steps). */
+  save(path: string): Promise<SaveResult> {
+    return this.request<SaveResult>({ type: 'save', path }, 60_000);
+  }
+
+  /** Makes the checkpoint at `path` the model that answers predictions, traces and samples. */
+  load(runId: string, path: string): Promise<LoadResult> {
+    return this.request<LoadResult>({ type: 'load', runId, path }, 120_000);
   }
 
   /** Ends the worker thread (a later request starts a new one). */

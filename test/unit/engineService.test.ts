@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { before, test } from 'node:test';
+import { loadCheckpoint } from '../../src/engine/checkpoint';
 import { findBundle, findWasmDir } from '../../src/engine/backend';
 import { DEFAULT_TRAIN_CONFIG } from '../../src/engine/defaults';
-import type { DoneEvent, PredictResult, StepsEvent, SurprisalResult, TraceResult, TrainAccepted, WorkerToHost } from '../../src/protocol/workerProtocol';
+import type { DoneEvent, LoadResult, PredictResult, StepsEvent, SurprisalResult, TraceResult, TrainAccepted, WorkerToHost } from '../../src/protocol/workerProtocol';
 import { EngineService } from '../../src/worker/engineService';
 import { useWasm } from './helpers/backend';
 
@@ -104,4 +108,52 @@ test('with two workers the run trains data-parallel and reports the same kind of
   const done = await h.done();
   assert.equal(done.reason, 'completed', done.message);
   assert.equal(done.steps, 6);
+});
+
+test('checkpoints: written when the run ends, saved on request mid-run, loaded for predictions, and resumed where they left off', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lstm-lab-svc-'));
+  try {
+    const auto = path.join(dir, 'auto.ckpt');
+    const h = harness();
+    await h.service.handle({ type: 'train', id: 1, runId: 'r1', text, config: { ...config, maxSteps: 0, maxSeconds: 60 }, checkpointPath: auto, checkpointEveryMs: 1e9 });
+    await new Promise((r) => setTimeout(r, 300));
+    // A save asked for mid-run happens between two steps, with the optimizer state.
+    const mid = path.join(dir, 'mid.ckpt');
+    await h.service.handle({ type: 'save', id: 2, path: mid });
+    const saved = h.replyTo(2)!.result as { step: number };
+    assert.ok(saved.step > 0, `saved at step ${saved.step}`);
+    const midCkpt = await loadCheckpoint(mid);
+    assert.equal(midCkpt.config.step, saved.step);
+    assert.ok(midCkpt.optimizer && midCkpt.optimizer.slots.length > 0);
+    assert.equal(midCkpt.metrics.train.length, saved.step);
+    await h.service.handle({ type: 'stop', id: 3 });
+    const done = await h.done();
+    assert.equal(done.reason, 'stopped');
+    const written = h.events.filter((e) => e.type === 'checkpoint');
+    assert.equal(written.length, 1, 'one checkpoint when the run ends');
+    assert.equal((await loadCheckpoint(auto)).config.step, done.steps);
+
+    // Loading makes the checkpoint's model answer, with its own run id.
+    const fresh = harness();
+    await fresh.service.handle({ type: 'load', id: 1, runId: 'loaded', path: auto });
+    const loaded = fresh.replyTo(1)!.result as LoadResult;
+    assert.equal(loaded.step, done.steps);
+    assert.equal(loaded.config.hiddenSize, 16);
+    assert.equal(loaded.train.length, done.steps);
+    await fresh.service.handle({ type: 'predict', id: 2, context: 'the cat', next: ' ', topK: 3 });
+    assert.equal((fresh.replyTo(2)!.result as PredictResult).runId, 'loaded');
+
+    // Resuming continues the step count; a change to the model's shape is refused.
+    await fresh.service.handle({ type: 'train', id: 3, runId: 'r2', text, config: { ...config, hiddenSize: 32 }, resumeFrom: auto });
+    assert.match(fresh.replyTo(3)!.error!, /hiddenSize 16.*cannot change it to 32/);
+    await fresh.service.handle({ type: 'train', id: 4, runId: 'r2', text, config: { ...config, maxSteps: 5 }, resumeFrom: auto });
+    assert.equal((fresh.replyTo(4)!.result as TrainAccepted).startStep, done.steps);
+    const resumed = await fresh.done();
+    assert.equal(resumed.reason, 'completed');
+    assert.equal(resumed.steps, done.steps + 5);
+    const firstStep = fresh.events.find((e): e is StepsEvent => e.type === 'steps')!.points[0].step;
+    assert.equal(firstStep, done.steps + 1);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
