@@ -5,6 +5,7 @@ export enum CommandId {
   Train = 'lstmLab.train',
   Stop = 'lstmLab.stop',
   ShowPanel = 'lstmLab.showPanel',
+  CompareCells = 'lstmLab.compareCells',
 }
 
 export type CommandHandlers = Record<CommandId, (...args: unknown[]) => unknown>;

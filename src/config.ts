@@ -9,6 +9,12 @@ export interface LabConfig {
   problems: string[];
   maxCharacters: number;
   hover: { enabled: boolean; topK: number };
+  /** Seconds between checkpoints of a training run. */
+  checkpointEverySeconds: number;
+  /** Runs kept per workspace. */
+  keepRuns: number;
+  /** Training budget of each cell type in a comparison, in seconds. */
+  compareSeconds: number;
 }
 
 const MAX_CHARACTERS = { fallback: 2_000_000, min: 1000, max: 50_000_000 };
@@ -26,6 +32,12 @@ export function readConfig(): LabConfig {
     maxCharacters = MAX_CHARACTERS.fallback;
   }
   const topK = c.get<unknown>('hover.topK');
+  const integer = (key: string, fallback: number, min: number, max: number): number => {
+    const v = c.get<unknown>(key);
+    if (typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max) return v;
+    if (v !== undefined) problems.push(`lstmLab.${key}: ${JSON.stringify(v)} is not a whole number in ${min}…${max}; using ${fallback}.`);
+    return fallback;
+  };
   return {
     train: config,
     problems,
@@ -34,6 +46,9 @@ export function readConfig(): LabConfig {
       enabled: c.get<unknown>('hover.enabled') !== false,
       topK: typeof topK === 'number' && Number.isInteger(topK) && topK >= 1 && topK <= 20 ? topK : 5,
     },
+    checkpointEverySeconds: integer('runs.checkpointEverySeconds', 60, 5, 3600),
+    keepRuns: integer('runs.keep', 30, 1, 500),
+    compareSeconds: integer('compare.secondsPerCell', 30, 5, 3600),
   };
 }
 
@@ -41,10 +56,15 @@ export function readConfig(): LabConfig {
 export class ConfigStore implements vscode.Disposable {
   private current = readConfig();
   private readonly listener: vscode.Disposable;
+  private readonly changed = new vscode.EventEmitter<void>();
+  /** Fires after the settings changed and were read again. */
+  readonly onDidChange = this.changed.event;
 
   constructor() {
     this.listener = vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('lstmLab')) this.current = readConfig();
+      if (!e.affectsConfiguration('lstmLab')) return;
+      this.current = readConfig();
+      this.changed.fire();
     });
   }
 
@@ -54,5 +74,6 @@ export class ConfigStore implements vscode.Disposable {
 
   dispose(): void {
     this.listener.dispose();
+    this.changed.dispose();
   }
 }

@@ -6,8 +6,11 @@ import { PredictionHoverProvider } from './hover/predictionHover';
 import { Log } from './log';
 import { LabPanel } from './panel/labPanel';
 import { PanelState } from './panel/panelState';
-import type { PanelSnapshot } from './protocol/webviewProtocol';
+import { formOf, type PanelSnapshot, type WebviewToHost } from './protocol/webviewProtocol';
+import { RunLibrary } from './runs/runLibrary';
+import { RunStore } from './runs/runStore';
 import { TrainingStatusBar } from './statusBar';
+import { compareCells, compareOptions } from './training/compareCells';
 import { TraceFollower } from './training/traceFollower';
 import { TrainingController, type TrainOptions } from './training/trainingController';
 import { EngineWorker } from './worker/engineWorker';
@@ -26,16 +29,36 @@ export function activate(context: vscode.ExtensionContext): LabApi {
   const config = new ConfigStore();
   const dist = vscode.Uri.joinPath(context.extensionUri, 'dist');
   const worker = new EngineWorker(vscode.Uri.joinPath(dist, 'worker.js').fsPath, vscode.Uri.joinPath(dist, 'wasm').fsPath);
-  const state = new PanelState();
+  const state = new PanelState(formOf(config.value.train));
   const status = new TrainingStatusBar();
-  let controller: TrainingController | undefined;
-  const panel = new LabPanel(context.extensionUri, state, log, (message) => {
-    if (message.type === 'stop') void controller?.stop();
-    else if (message.type === 'train') void controller?.train(controller.lastDocument());
-    else if (message.type === 'sample') void controller?.sampleNow(message.temperature);
-    else if (message.type === 'reveal') void controller?.reveal(message.offset);
-  });
-  controller = new TrainingController(worker, config, state, panel, status, log);
+  let onPanelCommand: (message: WebviewToHost) => void = () => undefined;
+  const panel = new LabPanel(context.extensionUri, state, log, (message) => onPanelCommand(message));
+  // Runs are kept per workspace; without a workspace, with the user's global storage.
+  const storage = context.storageUri ?? context.globalStorageUri;
+  const store = new RunStore(vscode.Uri.joinPath(storage, 'runs').fsPath, config.value.keepRuns);
+  const selectionKey = 'lstmLab.selectedRuns';
+  const library = new RunLibrary(store, state, (m) => panel.post(m), {
+    get: () => { const v = context.workspaceState.get<unknown>(selectionKey); return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []; },
+    set: (ids) => void context.workspaceState.update(selectionKey, ids),
+  }, log);
+  const controller = new TrainingController(worker, config, state, panel, status, log, library);
+  onPanelCommand = (message) => {
+    switch (message.type) {
+      case 'stop': void controller.stop(); break;
+      case 'train': void controller.train(controller.lastDocument(), { config: message.config }); break;
+      case 'sample': void controller.sampleNow(message.temperature); break;
+      case 'reveal': void controller.reveal(message.offset); break;
+      case 'resume': void controller.resume(message.runId); break;
+      case 'select': void library.select(message.runIds); break;
+      case 'deleteRun': void confirmDelete(library, message.runId); break;
+      case 'saveCheckpoint': void controller.saveCheckpoint(); break;
+      case 'loadCheckpoint': void controller.loadCheckpoint(); break;
+      case 'ready': case 'export': break;
+    }
+  };
+  // The newest run comes back after a reload: in the panel, and (lazily) for hovers.
+  void library.open().then((shown) => { if (shown) controller.adoptStored(shown); });
+  context.subscriptions.push(config.onDidChange(() => state.setForm(formOf(config.value.train))));
   const hover = new PredictionHoverProvider({
     trainedUri: () => controller.trainedUri,
     enabled: () => config.value.hover.enabled && controller.trainedOnCharacters,
@@ -46,7 +69,7 @@ export function activate(context: vscode.ExtensionContext): LabApi {
     trainedUri: () => controller.trainedUri,
     isTraining: () => controller.isTraining,
     current: () => (panel.isVisible && state.runId ? { runId: state.runId, step: state.lastStep } : null),
-    trace: (text) => worker.trace(text),
+    trace: (text) => controller.trace(text),
     show: (runId, trace) => panel.post(state.setTrace(runId, trace)),
   }, log);
   context.subscriptions.push(
@@ -56,6 +79,7 @@ export function activate(context: vscode.ExtensionContext): LabApi {
       [CommandId.Train]: (arg?: unknown) => controller.train(undefined, trainOptions(arg)),
       [CommandId.Stop]: () => controller.stop(),
       [CommandId.ShowPanel]: () => panel.show(false),
+      [CommandId.CompareCells]: (arg?: unknown) => compareCells(controller, library, config, compareOptions(arg)),
     }),
   );
   log.info(`LSTM Lab activated in ${(performance.now() - started).toFixed(1)} ms`);
@@ -65,6 +89,13 @@ export function activate(context: vscode.ExtensionContext): LabApi {
     trainedUri: () => controller.trainedUri?.toString(),
     panelOpen: () => panel.isOpen,
   };
+}
+
+async function confirmDelete(library: RunLibrary, runId: string): Promise<void> {
+  const run = library.store.list().find((s) => s.run.runId === runId)?.run;
+  if (!run) return;
+  const answer = await vscode.window.showWarningMessage(`Delete the run ${run.cell} ${run.layers}×${run.hiddenSize} on ${run.fileName}, with its metrics and checkpoint?`, { modal: true }, 'Delete');
+  if (answer === 'Delete') await library.remove(runId);
 }
 
 function trainOptions(arg: unknown): TrainOptions {

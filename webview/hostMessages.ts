@@ -3,7 +3,9 @@
  * must not break the panel: unknown types are ignored and bad points are dropped.
  */
 import { isObject } from '../src/protocol/messages';
-import type { GradFlow, HostToWebview, LossPoint, PanelSnapshot, RunInfo, RunStatus, TraceView } from '../src/protocol/webviewProtocol';
+import { DEFAULT_TRAIN_CONFIG } from '../src/engine/defaults';
+import { FORM_FIELDS, formOf, MAX_SELECTED_RUNS } from '../src/protocol/webviewProtocol';
+import type { FormConfig, GradFlow, HostToWebview, LossPoint, PanelSnapshot, RunInfo, RunOverlay, RunStatus, RunSummary, TraceView } from '../src/protocol/webviewProtocol';
 
 const STATUSES: ReadonlySet<string> = new Set<RunStatus>(['running', 'completed', 'stopped', 'diverged', 'failed']);
 
@@ -40,9 +42,63 @@ export function parseHostMessage(data: unknown): HostToWebview | null {
       if (typeof data.runId !== 'string' || !gradFlow) return null;
       return { type: 'gradFlow', runId: data.runId, gradFlow };
     }
+    case 'runs':
+      return { type: 'runs', runs: parseRuns(data.runs), selected: parseSelected(data.selected) };
+    case 'overlays':
+      return { type: 'overlays', overlays: parseOverlays(data.overlays) };
     default:
       return null;
   }
+}
+
+/** Most runs a list shows (the host keeps fewer). */
+const MAX_RUNS = 200;
+
+function parseRuns(value: unknown): RunSummary[] {
+  if (!Array.isArray(value)) return [];
+  const runs: RunSummary[] = [];
+  for (const r of value.slice(0, MAX_RUNS)) {
+    if (!isObject(r)) continue;
+    const run = parseRunInfo(r.run);
+    if (!run || !isStatus(r.status)) continue;
+    runs.push({
+      run, status: r.status, message: optionalString(r.message),
+      trainLoss: isFiniteNumber(r.trainLoss) ? r.trainLoss : null,
+      bestValLoss: isFiniteNumber(r.bestValLoss) ? r.bestValLoss : null,
+      steps: nonNegative(r.steps),
+      hasCheckpoint: r.hasCheckpoint === true,
+    });
+  }
+  return runs;
+}
+
+function parseSelected(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string').slice(0, MAX_SELECTED_RUNS) : [];
+}
+
+function parseOverlays(value: unknown): RunOverlay[] {
+  if (!Array.isArray(value)) return [];
+  const overlays: RunOverlay[] = [];
+  for (const o of value.slice(0, MAX_SELECTED_RUNS)) {
+    if (!isObject(o) || typeof o.runId !== 'string' || typeof o.label !== 'string') continue;
+    overlays.push({
+      runId: o.runId, label: o.label.slice(0, 120),
+      train: sortedByStep(parsePoints(o.train)), val: sortedByStep(parsePoints(o.val)),
+      gradFlow: parseGradFlow(o.gradFlow),
+    });
+  }
+  return overlays;
+}
+
+/** The form's starting values: known fields of the right type, defaults for the rest (the form checks ranges). */
+function parseForm(value: unknown): FormConfig {
+  const form = formOf(DEFAULT_TRAIN_CONFIG);
+  if (!isObject(value)) return form;
+  for (const k of FORM_FIELDS) {
+    const v = value[k];
+    if (typeof v === typeof form[k] && (typeof v !== 'number' || Number.isFinite(v))) (form as Record<string, unknown>)[k] = v;
+  }
+  return form;
 }
 
 /** Also used for the state saved with `vscode.setState`, which may come from an older panel. */
@@ -61,6 +117,10 @@ export function parseSnapshot(value: unknown): PanelSnapshot | null {
     gradHistory: Array.isArray(value.gradHistory)
       ? value.gradHistory.slice(-MAX_HISTORY).map(parseGradFlow).filter((g): g is GradFlow => g !== null)
       : [],
+    runs: parseRuns(value.runs),
+    selected: parseSelected(value.selected),
+    overlays: parseOverlays(value.overlays),
+    form: parseForm(value.form),
   };
 }
 

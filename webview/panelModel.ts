@@ -2,7 +2,8 @@
  * What the panel shows, updated from host messages. Rendering is separate and batched per frame,
  * so `apply` only does array appends and field writes, however many messages arrive.
  */
-import { emptySnapshot, MAX_GRAD_HISTORY, thinned } from '../src/protocol/webviewProtocol';
+import { DEFAULT_TRAIN_CONFIG } from '../src/engine/defaults';
+import { emptySnapshot, formOf, MAX_GRAD_HISTORY, thinned } from '../src/protocol/webviewProtocol';
 import type { HostToWebview, LossPoint, PanelSnapshot } from '../src/protocol/webviewProtocol';
 import { isObject } from '../src/protocol/messages';
 import { parseSnapshot } from './hostMessages';
@@ -15,18 +16,33 @@ export interface PanelState extends PanelSnapshot {
 const PERSISTED_VERSION = 1;
 
 export class PanelModel {
-  state: PanelState = { ...emptySnapshot(), sampleStep: null };
+  state: PanelState = { ...emptySnapshot(formOf(DEFAULT_TRAIN_CONFIG)), sampleStep: null };
   /** Bumped whenever the loss series change, so the chart skips frames where only text changed. */
   seriesVersion = 0;
   /** Bumped whenever the gradient-flow measurement changes. */
   gradVersion = 0;
   /** Bumped whenever the gate/state trace changes. */
   traceVersion = 0;
+  /** Bumped whenever the run list or the compared runs change. */
+  runsVersion = 0;
+  /** Bumped when a snapshot brings new starting values for the form. */
+  formVersion = 0;
 
   /** Applies one host message; returns false when it changed nothing (e.g. it was for another run). */
   apply(message: HostToWebview): boolean {
     if (message.type === 'snapshot') {
       this.replace(message.state, null);
+      return true;
+    }
+    if (message.type === 'runs') {
+      this.state.runs = message.runs;
+      this.state.selected = message.selected;
+      this.runsVersion++;
+      return true;
+    }
+    if (message.type === 'overlays') {
+      this.state.overlays = message.overlays;
+      this.runsVersion++;
       return true;
     }
     // A snapshot introduces every run; leftovers from an earlier run may still be in flight.
@@ -63,7 +79,8 @@ export class PanelModel {
   /** The state to hand to `vscode.setState`, so a re-shown panel can draw before the host answers. */
   toPersisted(): unknown {
     // Traces are large and follow the cursor: the host sends a fresh one.
-    const { sampleStep, ...snapshot } = { ...this.state, trace: null };
+    // Overlays are other runs' whole histories: the host sends them again on `ready`.
+    const { sampleStep, ...snapshot } = { ...this.state, trace: null, overlays: [] };
     return { version: PERSISTED_VERSION, snapshot, sampleStep };
   }
 
@@ -82,6 +99,8 @@ export class PanelModel {
     this.seriesVersion++;
     this.gradVersion++;
     this.traceVersion++;
+    this.runsVersion++;
+    this.formVersion++;
   }
 }
 

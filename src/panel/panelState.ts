@@ -3,16 +3,39 @@
  * redrawn from a snapshot. No `vscode` import.
  */
 import type { StepPoint } from '../protocol/workerProtocol';
-import { emptySnapshot, MAX_GRAD_HISTORY, thinned, type GradFlow, type HostToWebview, type TraceView, type LossPoint, type PanelSnapshot, type RunInfo, type RunStatus } from '../protocol/webviewProtocol';
+import {
+  emptySnapshot, MAX_GRAD_HISTORY, thinned, type FormConfig, type GradFlow, type HostToWebview, type LossPoint, type PanelSnapshot, type RunInfo, type RunOverlay,
+  type RunStatus, type RunSummary, type TraceView,
+} from '../protocol/webviewProtocol';
 
 /** Beyond this many points the oldest half is thinned to every other point. */
 const MAX_POINTS = 20_000;
 
+/** A run's history so far, when a run continues (resume) or is shown again (restore). */
+export interface RunHistory {
+  train: LossPoint[];
+  val: LossPoint[];
+  gradHistory: GradFlow[];
+  sample: string | null;
+}
+
 export class PanelState {
-  private state: PanelSnapshot = emptySnapshot();
+  private state: PanelSnapshot;
+
+  constructor(form: FormConfig) {
+    this.state = emptySnapshot(form);
+  }
 
   snapshot(): PanelSnapshot {
     return { ...this.state, train: this.state.train.slice(), val: this.state.val.slice(), gradHistory: this.state.gradHistory.slice() };
+  }
+
+  get runs(): RunSummary[] {
+    return this.state.runs;
+  }
+
+  get selected(): string[] {
+    return this.state.selected;
   }
 
   get runId(): string | null {
@@ -24,9 +47,31 @@ export class PanelState {
     return this.state.train[this.state.train.length - 1]?.step ?? 0;
   }
 
-  beginRun(run: RunInfo): HostToWebview {
-    this.state = { ...emptySnapshot(), run, status: 'running' };
+  /** Shows `run` from its start (or from `history` when it continues an earlier one). */
+  beginRun(run: RunInfo, form: FormConfig, history?: RunHistory, status: RunStatus = 'running', message: string | null = null): HostToWebview {
+    const { runs, selected, overlays } = this.state;
+    this.state = {
+      ...emptySnapshot(form), run, status, statusMessage: message, runs, selected, overlays,
+      train: history?.train.slice() ?? [], val: history?.val.slice() ?? [], gradHistory: history?.gradHistory.slice() ?? [],
+      gradFlow: history?.gradHistory[history.gradHistory.length - 1] ?? null, sample: history?.sample ?? null,
+    };
     return { type: 'snapshot', state: this.snapshot() };
+  }
+
+  /** The form's starting values when no run is shown. */
+  setForm(form: FormConfig): void {
+    if (!this.state.run) this.state.form = form;
+  }
+
+  setRuns(runs: RunSummary[], selected: string[]): HostToWebview {
+    this.state.runs = runs;
+    this.state.selected = selected;
+    return { type: 'runs', runs, selected };
+  }
+
+  setOverlays(overlays: RunOverlay[]): HostToWebview {
+    this.state.overlays = overlays;
+    return { type: 'overlays', overlays };
   }
 
   addSteps(runId: string, points: StepPoint[], charsPerSec: number): HostToWebview | null {

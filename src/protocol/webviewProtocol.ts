@@ -3,6 +3,7 @@
  * The host validates every message coming from the webview with `parseWebviewMessage`.
  */
 import { isObject } from './messages';
+import type { TrainConfig } from './workerProtocol';
 
 export interface RunInfo {
   runId: string;
@@ -53,6 +54,30 @@ export interface TraceView {
 
 export type RunStatus = 'running' | 'completed' | 'stopped' | 'diverged' | 'failed';
 
+/** One stored run, as the run list shows it. */
+export interface RunSummary {
+  run: RunInfo;
+  status: RunStatus;
+  message: string | null;
+  /** Last training loss and best validation loss, in nats, when known. */
+  trainLoss: number | null;
+  bestValLoss: number | null;
+  steps: number;
+  /** True when a checkpoint of this run is on disk (resume, load). */
+  hasCheckpoint: boolean;
+}
+
+/** Another run drawn over the current charts to compare with it. */
+export interface RunOverlay {
+  runId: string;
+  /** Short label for the legend, e.g. "gru 1×128 · prose.txt". */
+  label: string;
+  train: LossPoint[];
+  val: LossPoint[];
+  /** That run's latest gradient-by-lag measurement. */
+  gradFlow: GradFlow | null;
+}
+
 /** Full panel state: sent on (re)open so the panel can redraw from nothing. */
 export interface PanelSnapshot {
   run: RunInfo | null;
@@ -68,6 +93,23 @@ export interface PanelSnapshot {
   gradHistory: GradFlow[];
   /** Activations around the cursor in the trained document. */
   trace: TraceView | null;
+  /** The workspace's stored runs, newest first. */
+  runs: RunSummary[];
+  /** Runs the user picked to compare (overlaid on the charts). */
+  selected: string[];
+  /** Data of the picked runs other than the one shown. */
+  overlays: RunOverlay[];
+  /** What the configuration form starts from: the shown run's settings, or the user's. */
+  form: FormConfig;
+}
+
+/** The run settings the panel's form edits; the others come from the user's settings. */
+export const FORM_FIELDS = ['cell', 'layers', 'hiddenSize', 'seqLength', 'batchSize', 'learningRate', 'optimizer', 'clipNorm', 'dropout', 'tokens', 'seed', 'maxSeconds'] as const;
+export type FormField = typeof FORM_FIELDS[number];
+export type FormConfig = Pick<TrainConfig, FormField>;
+
+export function formOf(config: TrainConfig): FormConfig {
+  return Object.fromEntries(FORM_FIELDS.map((k) => [k, config[k]])) as FormConfig;
 }
 
 export type HostToWebview =
@@ -76,17 +118,46 @@ export type HostToWebview =
   | { type: 'sample'; runId: string; step: number; text: string }
   | { type: 'status'; runId: string; status: RunStatus; message: string | null }
   | { type: 'gradFlow'; runId: string; gradFlow: GradFlow }
-  | { type: 'trace'; runId: string; trace: TraceView };
+  | { type: 'trace'; runId: string; trace: TraceView }
+  | { type: 'runs'; runs: RunSummary[]; selected: string[] }
+  | { type: 'overlays'; overlays: RunOverlay[] };
 
 export type WebviewToHost =
   | { type: 'ready' }
   | { type: 'stop' }
-  | { type: 'train' }
+  | { type: 'train'; config?: Partial<FormConfig> }
   | { type: 'sample'; temperature: number }
   | { type: 'export'; format: 'csv' | 'json' }
-  | { type: 'reveal'; offset: number };
+  | { type: 'reveal'; offset: number }
+  | { type: 'resume'; runId: string }
+  | { type: 'select'; runIds: string[] }
+  | { type: 'deleteRun'; runId: string }
+  | { type: 'saveCheckpoint' }
+  | { type: 'loadCheckpoint' };
 
-const NO_PAYLOAD = new Set(['ready', 'stop', 'train']);
+const NO_PAYLOAD = new Set(['ready', 'stop', 'train', 'saveCheckpoint', 'loadCheckpoint']);
+
+/** Run ids as the host makes them. */
+const RUN_ID = /^run-[a-z0-9]{1,16}$/;
+/** Most runs that can be compared at once. */
+export const MAX_SELECTED_RUNS = 8;
+
+function onlyFields(value: Record<string, unknown>, allowed: readonly string[]): string | null {
+  const extra = Object.keys(value).filter((k) => k !== 'type' && !allowed.includes(k));
+  return extra.length > 0 ? `unexpected fields: ${extra.slice(0, 5).join(', ')}` : null;
+}
+
+/** A form configuration with only known fields of the right types; ranges are checked by the host's settings validation. */
+function parseFormConfig(v: unknown): { ok: true; config: Partial<FormConfig> } | { ok: false; reason: string } {
+  if (!isObject(v)) return { ok: false, reason: 'config must be an object' };
+  const unknown = Object.keys(v).filter((k) => !(FORM_FIELDS as readonly string[]).includes(k));
+  if (unknown.length > 0) return { ok: false, reason: `unknown config fields: ${unknown.slice(0, 5).join(', ')}` };
+  for (const [k, x] of Object.entries(v)) {
+    const text = k === 'cell' || k === 'optimizer' || k === 'tokens';
+    if (text ? typeof x !== 'string' || x.length > 20 : typeof x !== 'number' || !Number.isFinite(x)) return { ok: false, reason: `config.${k} has the wrong type` };
+  }
+  return { ok: true, config: v as Partial<FormConfig> };
+}
 
 /** Sampling temperatures the panel may ask for. */
 export const TEMPERATURE_RANGE = { min: 0.1, max: 2 } as const;
@@ -118,14 +189,38 @@ export function parseWebviewMessage(value: unknown): { ok: true; message: Webvie
     if (value.format !== 'csv' && value.format !== 'json') return { ok: false, reason: 'format must be csv or json' };
     return { ok: true, message: { type: 'export', format: value.format } };
   }
+  if (type === 'train' && 'config' in value) {
+    const bad = onlyFields(value, ['config']);
+    if (bad) return { ok: false, reason: bad };
+    const c = parseFormConfig(value.config);
+    return c.ok ? { ok: true, message: { type: 'train', config: c.config } } : c;
+  }
+  if (type === 'resume' || type === 'deleteRun') {
+    const bad = onlyFields(value, ['runId']);
+    if (bad) return { ok: false, reason: bad };
+    if (typeof value.runId !== 'string' || !RUN_ID.test(value.runId)) return { ok: false, reason: 'runId is not a run id' };
+    return { ok: true, message: { type, runId: value.runId } };
+  }
+  if (type === 'select') {
+    const bad = onlyFields(value, ['runIds']);
+    if (bad) return { ok: false, reason: bad };
+    const ids = value.runIds;
+    if (!Array.isArray(ids) || ids.length > MAX_SELECTED_RUNS || !ids.every((id) => typeof id === 'string' && RUN_ID.test(id))) {
+      return { ok: false, reason: `runIds must be a list of at most ${MAX_SELECTED_RUNS} run ids` };
+    }
+    return { ok: true, message: { type: 'select', runIds: [...new Set(ids as string[])] } };
+  }
   if (!NO_PAYLOAD.has(type)) return { ok: false, reason: `unknown type ${JSON.stringify(type).slice(0, 40)}` };
   const extra = Object.keys(value).filter((k) => k !== 'type');
   if (extra.length > 0) return { ok: false, reason: `unexpected fields: ${extra.slice(0, 5).join(', ')}` };
   return { ok: true, message: { type } as WebviewToHost };
 }
 
-export function emptySnapshot(): PanelSnapshot {
-  return { run: null, status: null, statusMessage: null, train: [], val: [], charsPerSec: 0, sample: null, gradFlow: null, gradHistory: [], trace: null };
+export function emptySnapshot(form: FormConfig): PanelSnapshot {
+  return {
+    run: null, status: null, statusMessage: null, train: [], val: [], charsPerSec: 0, sample: null, gradFlow: null, gradHistory: [], trace: null,
+    runs: [], selected: [], overlays: [], form,
+  };
 }
 
 /** Gradient-flow measurements kept for the heatmap over training, on both sides. */

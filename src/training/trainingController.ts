@@ -10,14 +10,21 @@ import type { Log } from '../log';
 import type { PanelState } from '../panel/panelState';
 import type { LabPanel } from '../panel/labPanel';
 import { errorMessage } from '../protocol/messages';
-import type { RunStatus } from '../protocol/webviewProtocol';
-import type { DoneEvent, PredictResult, WorkerToHost } from '../protocol/workerProtocol';
+import type { FormConfig, RunStatus } from '../protocol/webviewProtocol';
+import type { DoneEvent, PredictResult, TraceResult, TrainConfig, WorkerToHost } from '../protocol/workerProtocol';
+import type { RunLibrary } from '../runs/runLibrary';
+import type { RunRecord } from '../runs/runStore';
+import { validateTrainConfig } from '../settings';
 import { formatRate, type TrainingStatusBar } from '../statusBar';
 import type { EngineWorker } from '../worker/engineWorker';
 
 export interface TrainOptions {
   /** What to do when a run is already going, instead of asking. */
   ifRunning?: 'stop' | 'keep';
+  /** Settings that replace the user's for this run (from the panel's form, or a comparison). */
+  config?: Partial<FormConfig>;
+  /** Continue this stored run from its checkpoint. */
+  resume?: RunRecord;
 }
 
 interface ActiveRun {
@@ -34,6 +41,10 @@ export class TrainingController implements vscode.Disposable {
   private trained: vscode.Uri | undefined;
   private trainedTokens: 'char' | 'word' = 'char';
   private sampling = false;
+  /** A stored checkpoint to load before the next prediction, trace or sample (after a reload or a crash). */
+  private pendingModel: { runId: string; path: string } | undefined;
+  private loading: Promise<void> | undefined;
+  private readonly ends = new Map<string, Promise<void>>();
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
@@ -43,6 +54,7 @@ export class TrainingController implements vscode.Disposable {
     private readonly panel: LabPanel,
     private readonly status: TrainingStatusBar,
     private readonly log: Log,
+    private readonly library: RunLibrary,
   ) {
     const onEvent = (e: WorkerToHost) => this.onWorkerEvent(e);
     const onCrash = (d: string) => this.onWorkerCrash(d);
@@ -65,8 +77,158 @@ export class TrainingController implements vscode.Disposable {
     return this.trainedTokens === 'char';
   }
 
-  predict(context: string, next: string | null, topK: number): Promise<PredictResult> {
+  async predict(context: string, next: string | null, topK: number): Promise<PredictResult> {
+    await this.ensureModel();
     return this.worker.predict({ context, next, topK });
+  }
+
+  async trace(text: string): Promise<TraceResult> {
+    await this.ensureModel();
+    return this.worker.trace(text);
+  }
+
+  /** Resolves when run `runId` has ended (at once for a run that is not going). */
+  ended(runId: string): Promise<void> {
+    return this.ends.get(runId) ?? Promise.resolve();
+  }
+
+  /**
+   * Makes a stored run the one hovers, traces and samples ask: its checkpoint is loaded into the
+   * engine when first needed.
+   */
+  adoptStored(r: RunRecord): void {
+    if (this.active) return;
+    try {
+      this.trained = vscode.Uri.parse(r.documentUri, true);
+    } catch {
+      return;
+    }
+    this.trainedTokens = r.config.tokens;
+    this.pendingModel = r.checkpointStep !== null ? { runId: r.run.runId, path: this.library.store.checkpointPath(r.run.runId) } : undefined;
+  }
+
+  private async ensureModel(): Promise<void> {
+    const pending = this.pendingModel;
+    if (!pending || this.active) return;
+    this.loading ??= this.worker.load(pending.runId, pending.path).then(
+      (loaded) => { this.log.info(`Loaded the model of ${pending.runId} (step ${loaded.step}) from its checkpoint`); },
+      (e) => { this.log.warn(`The model of ${pending.runId} could not be loaded: ${errorMessage(e)}`); this.trained = undefined; },
+    ).finally(() => {
+      if (this.pendingModel === pending) this.pendingModel = undefined;
+      this.loading = undefined;
+    });
+    await this.loading;
+  }
+
+  /** The run's settings: the user's, with the form's or the comparison's values over them. */
+  private runConfig(base: TrainConfig, over: Partial<FormConfig> | undefined): { config: TrainConfig; problems: string[] } {
+    if (!over) return { config: base, problems: [] };
+    const { config, problems } = validateTrainConfig({ ...base, ...over }, (key) => key);
+    return { config, problems: problems.filter((p) => !p.includes('both 0')) };
+  }
+
+  /** Saves the current model where the user says (between two steps when training). */
+  async saveCheckpoint(): Promise<void> {
+    const shown = this.library.current;
+    const snap = this.state.snapshot();
+    if (!shown || !snap.run) {
+      void vscode.window.showInformationMessage('LSTM Lab: train or load a model first; then it can be saved.');
+      return;
+    }
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const name = `${snap.run.fileName.replace(/\.[^.]*$/, '') || 'model'}-${snap.run.cell}-step${this.state.lastStep}.ckpt`;
+    const target = await vscode.window.showSaveDialog({
+      defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined, filters: { 'LSTM Lab checkpoint': ['ckpt'] }, title: 'Save LSTM Lab checkpoint',
+    });
+    if (!target) return;
+    if (target.scheme !== 'file') {
+      void vscode.window.showErrorMessage('LSTM Lab saves checkpoints to local files only.');
+      return;
+    }
+    try {
+      if (this.active || !this.pendingModel) {
+        await this.ensureModel();
+        const saved = await this.worker.save(target.fsPath);
+        this.log.info(`Saved ${saved.runId} at step ${saved.step} to ${target.fsPath}`);
+      } else {
+        // The engine has not loaded this run: its stored checkpoint is the model.
+        await vscode.workspace.fs.copy(vscode.Uri.file(this.pendingModel.path), target, { overwrite: true });
+        this.log.info(`Copied the checkpoint of ${this.pendingModel.runId} to ${target.fsPath}`);
+      }
+      void vscode.window.showInformationMessage(`LSTM Lab: saved ${path.basename(target.fsPath)}.`);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`LSTM Lab could not save the checkpoint: ${errorMessage(e)}`);
+    }
+  }
+
+  /**
+   * Loads a checkpoint the user picks: it becomes a run of this workspace (shown in the panel, in
+   * the run list, resumable) whose model answers hovers on the active document.
+   */
+  async loadCheckpoint(): Promise<void> {
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage('LSTM Lab: loading checkpoints is disabled in an untrusted workspace. Trust the workspace to load one; training on open files still works.');
+      return;
+    }
+    if (this.active) {
+      void vscode.window.showWarningMessage('LSTM Lab: stop the current run before loading a checkpoint.');
+      return;
+    }
+    const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'LSTM Lab checkpoint': ['ckpt'] }, title: 'Load LSTM Lab checkpoint' });
+    const source = picked?.[0];
+    if (!source) return;
+    const doc = vscode.window.activeTextEditor?.document ?? vscode.window.visibleTextEditors[0]?.document;
+    const runId = newRunId();
+    const stored = this.library.store.checkpointPath(runId);
+    try {
+      await vscode.workspace.fs.createDirectory(vscode.Uri.file(path.dirname(stored)));
+      await vscode.workspace.fs.copy(source, vscode.Uri.file(stored), { overwrite: false });
+      const loaded = await this.worker.load(runId, stored);
+      const last = loaded.train[loaded.train.length - 1];
+      this.library.show({
+        version: 1,
+        run: {
+          runId, fileName: doc ? path.basename(doc.uri.path) : path.basename(source.path), startedAt: Date.now(), cell: loaded.config.cell, layers: loaded.config.layers,
+          hiddenSize: loaded.config.hiddenSize, seqLength: loaded.config.seqLength, batchSize: loaded.config.batchSize, learningRate: loaded.config.learningRate,
+          vocabSize: loaded.vocabSize, trainTokens: 0, valTokens: 0,
+        },
+        config: loaded.config, documentUri: doc?.uri.toString() ?? source.toString(), status: 'completed',
+        message: `Loaded from ${path.basename(source.path)} (step ${loaded.step}${last ? `, loss ${last.loss.toFixed(3)}` : ''}).`,
+        train: loaded.train, val: loaded.val, gradHistory: [], sample: null, bestValLoss: loaded.bestValLoss, checkpointStep: loaded.step, updatedAt: Date.now(),
+      });
+      await this.library.persistNow();
+      this.trained = doc?.uri;
+      this.trainedTokens = loaded.config.tokens;
+      this.pendingModel = undefined;
+      this.panel.show(true);
+      this.log.info(`Loaded ${source.fsPath} as ${runId}: ${loaded.config.cell} ${loaded.config.layers}×${loaded.config.hiddenSize}, step ${loaded.step}`);
+    } catch (e) {
+      await vscode.workspace.fs.delete(vscode.Uri.file(stored)).then(undefined, () => undefined);
+      void vscode.window.showErrorMessage(`LSTM Lab could not load ${path.basename(source.path)}: ${errorMessage(e)}`);
+    }
+  }
+
+  /** Continues a stored run from its checkpoint, on its document, for another budget. */
+  async resume(runId: string): Promise<string | undefined> {
+    let r: RunRecord;
+    try {
+      r = await this.library.store.get(runId);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`LSTM Lab cannot resume ${runId}: ${errorMessage(e)}`);
+      return undefined;
+    }
+    if (r.checkpointStep === null) {
+      void vscode.window.showWarningMessage(`LSTM Lab: ${r.run.fileName} (${r.run.cell}) has no checkpoint to resume from; train it again instead.`);
+      return undefined;
+    }
+    let doc: vscode.TextDocument;
+    try {
+      doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(r.documentUri, true));
+    } catch (e) {
+      void vscode.window.showErrorMessage(`LSTM Lab cannot resume: ${r.run.fileName} cannot be opened (${errorMessage(e)}).`);
+      return undefined;
+    }
+    return this.train(doc, { resume: r });
   }
 
   /**
@@ -85,6 +247,13 @@ export class TrainingController implements vscode.Disposable {
       await this.stop();
     }
     const cfg = this.config.value;
+    const resume = options.resume;
+    const settings = resume ? { ...resume.config, maxSeconds: cfg.train.maxSeconds, maxSteps: cfg.train.maxSteps } : cfg.train;
+    const { config: trainConfig, problems } = this.runConfig(settings, options.config);
+    if (problems.length > 0) {
+      void vscode.window.showErrorMessage(`LSTM Lab did not start: ${problems.join(' ')}`);
+      return undefined;
+    }
     if (cfg.problems.length > 0) {
       cfg.problems.forEach((p) => this.log.warn(p));
       void vscode.window.showWarningMessage(`LSTM Lab: some settings are invalid and were replaced by defaults. ${cfg.problems[0]}`, 'Open Settings')
@@ -102,26 +271,32 @@ export class TrainingController implements vscode.Disposable {
       this.log.info(msg);
       void vscode.window.showInformationMessage(`LSTM Lab: ${msg}`);
     }
-    const runId = `run-${Date.now().toString(36)}`;
+    const runId = resume?.run.runId ?? newRunId();
     this.status.starting(fileName);
     let finish!: () => void;
     const finished = new Promise<void>((resolve) => (finish = resolve));
+    this.ends.set(runId, finished);
     this.active = { runId, uri: doc.uri, fileName, lastStep: 0, lastLoss: NaN, finish };
+    this.pendingModel = undefined;
     void vscode.commands.executeCommand('setContext', 'lstmLab.training', true);
     this.panel.show(true);
-    this.log.info(`Run ${runId}: training on ${doc.uri.toString()} (${check.text.length.toLocaleString('en')} characters) with ${JSON.stringify(cfg.train)}`);
+    this.log.info(`Run ${runId}: ${resume ? `resuming from step ${resume.checkpointStep} on` : 'training on'} ${doc.uri.toString()} (${check.text.length.toLocaleString('en')} characters) with ${JSON.stringify(trainConfig)}`);
     try {
-      const accepted = await this.worker.train({ runId, text: check.text, config: cfg.train });
+      const checkpointPath = this.library.store.checkpointPath(runId);
+      const accepted = await this.worker.train({
+        runId, text: check.text, config: trainConfig, checkpointPath, checkpointEveryMs: cfg.checkpointEverySeconds * 1000,
+        resumeFrom: resume ? checkpointPath : undefined,
+      });
       accepted.notes.forEach((n) => this.log.info(n));
       this.log.info(`Run ${runId}: vocabulary ${accepted.vocabSize}, ${accepted.parameters.toLocaleString('en')} parameters, ` +
         `${accepted.trainTokens.toLocaleString('en')} training + ${accepted.valTokens.toLocaleString('en')} validation tokens, backend ${accepted.backend}`);
       this.trained = doc.uri;
-      this.trainedTokens = cfg.train.tokens;
-      this.panel.post(this.state.beginRun({
-        runId, fileName, startedAt: Date.now(), cell: cfg.train.cell, layers: cfg.train.layers, hiddenSize: cfg.train.hiddenSize, seqLength: accepted.seqLength,
-        batchSize: accepted.batchSize, learningRate: cfg.train.learningRate, vocabSize: accepted.vocabSize,
+      this.trainedTokens = trainConfig.tokens;
+      this.library.begin({
+        runId, fileName, startedAt: resume?.run.startedAt ?? Date.now(), cell: trainConfig.cell, layers: trainConfig.layers, hiddenSize: trainConfig.hiddenSize,
+        seqLength: accepted.seqLength, batchSize: accepted.batchSize, learningRate: trainConfig.learningRate, vocabSize: accepted.vocabSize,
         trainTokens: accepted.trainTokens, valTokens: accepted.valTokens,
-      }));
+      }, trainConfig, doc.uri.toString(), resume);
     } catch (e) {
       this.endRun(runId, 'failed', `Training could not start: ${errorMessage(e)}`);
       return undefined;
@@ -163,6 +338,7 @@ export class TrainingController implements vscode.Disposable {
     if (!runId || !this.trained || this.sampling) return;
     this.sampling = true;
     try {
+      await this.ensureModel();
       const r = await this.worker.sample({ length: this.trainedTokens === 'word' ? 60 : 240, temperature, seed: Date.now() % 2 ** 31 });
       this.panel.post(this.state.setSample(r.runId, this.state.lastStep, r.text));
     } catch (e) {
@@ -216,6 +392,7 @@ export class TrainingController implements vscode.Disposable {
     switch (e.type) {
       case 'steps': {
         this.panel.post(this.state.addSteps(e.runId, e.points, e.charsPerSec));
+        this.library.touched(e.runId);
         const last = e.points[e.points.length - 1];
         if (run && run.runId === e.runId && last) {
           run.lastStep = last.step;
@@ -226,6 +403,7 @@ export class TrainingController implements vscode.Disposable {
       }
       case 'val':
         this.panel.post(this.state.addVal(e.runId, { step: e.step, loss: e.loss }));
+        this.library.validated(e.runId, e.loss);
         this.log.info(`Run ${e.runId}: step ${e.step}, validation loss ${e.loss.toFixed(4)}`);
         break;
       case 'sample':
@@ -236,6 +414,9 @@ export class TrainingController implements vscode.Disposable {
         break;
       case 'done':
         this.onDone(e);
+        break;
+      case 'checkpoint':
+        this.library.checkpointWritten(e.runId, e.step);
         break;
       case 'log':
         this.log[e.level](e.message);
@@ -258,8 +439,10 @@ export class TrainingController implements vscode.Disposable {
 
   private onWorkerCrash(description: string): void {
     this.log.error(description);
-    // The model died with the worker: hovers have nothing to ask until the next run.
-    this.trained = undefined;
+    // The model died with the worker; its last checkpoint, if any, answers from now on.
+    const shown = this.library.current;
+    if (shown && shown.checkpointStep !== null) this.pendingModel = { runId: shown.runId, path: this.library.store.checkpointPath(shown.runId) };
+    else this.trained = undefined;
     const run = this.active;
     if (!run) return;
     void vscode.window.showErrorMessage(`LSTM Lab: ${description}. The run on ${run.fileName} is marked failed; you can start a new one.`);
@@ -268,6 +451,8 @@ export class TrainingController implements vscode.Disposable {
 
   private endRun(runId: string, status: RunStatus, message: string): void {
     this.panel.post(this.state.setStatus(runId, status, message));
+    void this.library.finished(runId);
+    this.ends.delete(runId);
     const run = this.active;
     if (!run || run.runId !== runId) return;
     this.active = undefined;
@@ -279,6 +464,12 @@ export class TrainingController implements vscode.Disposable {
 
   dispose(): void {
     this.active?.finish();
+    void this.library.dispose();
     vscode.Disposable.from(...this.disposables).dispose();
   }
+}
+
+/** Run ids sort by start time and are unique per millisecond. */
+function newRunId(): string {
+  return `run-${Date.now().toString(36)}`;
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RequestTracker } from '../../src/protocol/messages';
-import { emptySnapshot, parseWebviewMessage } from '../../src/protocol/webviewProtocol';
+import { emptySnapshot, formOf, parseWebviewMessage } from '../../src/protocol/webviewProtocol';
 import { metricsCsv, metricsJson } from '../../src/panel/exportMetrics';
 import { validateTrainConfig } from '../../src/settings';
 import { DEFAULT_TRAIN_CONFIG } from '../../src/engine/defaults';
@@ -60,7 +60,7 @@ test('settings validation names each invalid value and falls back to the default
 
 test('metrics export: CSV rows by step with empty cells, JSON with the run, series and gradient flow', () => {
   const snapshot = {
-    ...emptySnapshot(),
+    ...emptySnapshot(formOf(DEFAULT_TRAIN_CONFIG)),
     train: [{ step: 1, loss: 4.1 }, { step: 2, loss: 3.9 }, { step: 3, loss: 3.5 }],
     val: [{ step: 2, loss: 4.0 }, { step: 5, loss: 3.6 }],
     gradHistory: [{ step: 2, h: [1, 0.5], c: [], clipped: true }],
@@ -69,4 +69,33 @@ test('metrics export: CSV rows by step with empty cells, JSON with the run, seri
   const json = JSON.parse(metricsJson(snapshot));
   assert.deepEqual(json.train, snapshot.train);
   assert.deepEqual(json.gradFlow, snapshot.gradHistory);
+});
+
+test('webview messages for runs, checkpoints and the configuration form are checked field by field', () => {
+  const ok = (m: unknown) => { const r = parseWebviewMessage(m); assert.ok(r.ok, JSON.stringify(m) + (r.ok ? '' : ` → ${r.reason}`)); return r.ok ? r.message : null; };
+  const bad = (m: unknown, why: RegExp) => { const r = parseWebviewMessage(m); assert.ok(!r.ok && why.test(r.reason), `${JSON.stringify(m)} → ${r.ok ? 'accepted' : r.reason}`); };
+  assert.deepEqual(ok({ type: 'train', config: { cell: 'gru', hiddenSize: 64, learningRate: 0.01 } }), { type: 'train', config: { cell: 'gru', hiddenSize: 64, learningRate: 0.01 } });
+  assert.deepEqual(ok({ type: 'train' }), { type: 'train' });
+  bad({ type: 'train', config: { cell: 'gru', workers: 4 } }, /unknown config fields: workers/);
+  bad({ type: 'train', config: { hiddenSize: '64' } }, /hiddenSize has the wrong type/);
+  bad({ type: 'train', config: { hiddenSize: Infinity } }, /hiddenSize has the wrong type/);
+  bad({ type: 'train', config: [] }, /config must be an object/);
+  bad({ type: 'train', config: {}, extra: 1 }, /unexpected fields: extra/);
+  assert.deepEqual(ok({ type: 'resume', runId: 'run-mf0abc' }), { type: 'resume', runId: 'run-mf0abc' });
+  bad({ type: 'resume', runId: '../../etc/passwd' }, /not a run id/);
+  bad({ type: 'deleteRun' }, /not a run id/);
+  assert.deepEqual(ok({ type: 'select', runIds: ['run-a', 'run-b', 'run-a'] }), { type: 'select', runIds: ['run-a', 'run-b'] });
+  assert.deepEqual(ok({ type: 'select', runIds: [] }), { type: 'select', runIds: [] });
+  bad({ type: 'select', runIds: Array.from({ length: 9 }, (_, i) => `run-${i}`) }, /at most 8/);
+  bad({ type: 'select', runIds: 'run-a' }, /list of at most/);
+  assert.deepEqual(ok({ type: 'saveCheckpoint' }), { type: 'saveCheckpoint' });
+  bad({ type: 'loadCheckpoint', path: '/etc/passwd' }, /unexpected fields: path/);
+});
+
+test('the settings validation refuses what the form may send out of range, naming the field', () => {
+  const { problems } = validateTrainConfig({ ...DEFAULT_TRAIN_CONFIG, ...{ hiddenSize: 5000, cell: 'transformer' } }, (k) => k);
+  assert.equal(problems.length, 2);
+  assert.match(problems.find((p) => p.startsWith('hiddenSize'))!, /5000 is outside 4…1024/);
+  assert.match(problems.find((p) => p.startsWith('cell'))!, /"transformer" is not one of/);
+  assert.deepEqual(Object.keys(formOf(DEFAULT_TRAIN_CONFIG)).sort(), ['batchSize', 'cell', 'clipNorm', 'dropout', 'hiddenSize', 'layers', 'learningRate', 'maxSeconds', 'optimizer', 'seed', 'seqLength', 'tokens']);
 });

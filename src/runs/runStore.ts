@@ -1,0 +1,179 @@
+/**
+ * Every run of a workspace, kept on disk: one JSON record per run (configuration, metrics,
+ * gradient flow, status) and, beside it, the run's checkpoint. Records are data: each one read is
+ * checked field by field, and one that does not pass is skipped and reported, never trusted.
+ * No `vscode` import.
+ */
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../engine/checkpoint';
+import { isObject } from '../protocol/messages';
+import type { GradFlow, LossPoint, RunInfo, RunStatus, RunSummary } from '../protocol/webviewProtocol';
+import type { TrainConfig } from '../protocol/workerProtocol';
+import { validateTrainConfig } from '../settings';
+
+export const RUN_RECORD_VERSION = 1;
+
+/** Run ids are made by the host as `run-<base36 time>`; anything else is not a run of ours. */
+export const RUN_ID_PATTERN = /^run-[a-z0-9]{1,16}$/;
+
+/** Records larger than this are not read (a record of a long run is a few MB). */
+const MAX_RECORD_BYTES = 32 * 1024 * 1024;
+
+export interface RunRecord {
+  version: typeof RUN_RECORD_VERSION;
+  run: RunInfo;
+  config: TrainConfig;
+  /** The document trained on, as a URI string. */
+  documentUri: string;
+  status: RunStatus;
+  message: string | null;
+  train: LossPoint[];
+  val: LossPoint[];
+  gradHistory: GradFlow[];
+  sample: string | null;
+  bestValLoss: number | null;
+  /** Step of the checkpoint beside the record, or null when none was written. */
+  checkpointStep: number | null;
+  updatedAt: number;
+}
+
+export function summarize(r: RunRecord): RunSummary {
+  return {
+    run: r.run,
+    status: r.status,
+    message: r.message,
+    trainLoss: r.train[r.train.length - 1]?.loss ?? null,
+    bestValLoss: r.bestValLoss,
+    steps: r.train[r.train.length - 1]?.step ?? 0,
+    hasCheckpoint: r.checkpointStep !== null,
+  };
+}
+
+export class RunStore {
+  /** Summaries of every readable record, newest first, once `open` has run. */
+  private summaries = new Map<string, RunSummary>();
+
+  constructor(readonly dir: string, private readonly keep = 30) {}
+
+  /** Reads the summaries of the stored runs; returns a sentence per record that was skipped. */
+  async open(): Promise<string[]> {
+    const problems: string[] = [];
+    let names: string[] = [];
+    try {
+      names = (await readdir(this.dir)).filter((n) => n.endsWith('.json'));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') problems.push(`Stored runs could not be listed: ${(e as Error).message}`);
+    }
+    for (const name of names) {
+      const runId = name.slice(0, -'.json'.length);
+      if (!RUN_ID_PATTERN.test(runId)) continue;
+      const r = await this.read(runId);
+      if (r.ok) this.summaries.set(runId, summarize(r.record));
+      else problems.push(`Stored run ${runId} was skipped: ${r.reason}`);
+    }
+    return problems;
+  }
+
+  /** Stored runs, newest first. */
+  list(): RunSummary[] {
+    return [...this.summaries.values()].sort((a, b) => b.run.startedAt - a.run.startedAt);
+  }
+
+  has(runId: string): boolean {
+    return this.summaries.has(runId);
+  }
+
+  checkpointPath(runId: string): string {
+    if (!RUN_ID_PATTERN.test(runId)) throw new Error(`not a run id: ${runId}`);
+    return join(this.dir, `${runId}.ckpt`);
+  }
+
+  async get(runId: string): Promise<RunRecord> {
+    const r = await this.read(runId);
+    if (!r.ok) throw new Error(`stored run ${runId} cannot be read: ${r.reason}`);
+    return r.record;
+  }
+
+  /** Writes a record atomically, then drops the oldest runs beyond the number kept. */
+  async save(record: RunRecord): Promise<void> {
+    const runId = record.run.runId;
+    if (!RUN_ID_PATTERN.test(runId)) throw new Error(`not a run id: ${runId}`);
+    await mkdir(this.dir, { recursive: true });
+    // JSON has no NaN: a non-finite loss would come back as null and fail the record's check.
+    const finite = (p: LossPoint) => Number.isFinite(p.loss);
+    const clean = { ...record, train: record.train.filter(finite), val: record.val.filter(finite) };
+    await writeFileAtomic(join(this.dir, `${runId}.json`), new TextEncoder().encode(JSON.stringify(clean)));
+    this.summaries.set(runId, summarize(record));
+    await this.prune(runId);
+  }
+
+  async delete(runId: string): Promise<void> {
+    if (!RUN_ID_PATTERN.test(runId)) return;
+    this.summaries.delete(runId);
+    await rm(join(this.dir, `${runId}.json`), { force: true });
+    await rm(join(this.dir, `${runId}.ckpt`), { force: true });
+  }
+
+  private async prune(current: string): Promise<void> {
+    const old = this.list().slice(this.keep).filter((s) => s.run.runId !== current);
+    for (const s of old) await this.delete(s.run.runId);
+  }
+
+  private async read(runId: string): Promise<{ ok: true; record: RunRecord } | { ok: false; reason: string }> {
+    const file = join(this.dir, `${runId}.json`);
+    try {
+      const { size } = await stat(file);
+      if (size > MAX_RECORD_BYTES) return { ok: false, reason: `the record is ${size} bytes, more than ${MAX_RECORD_BYTES}` };
+      const parsed: unknown = JSON.parse(await readFile(file, 'utf8'));
+      const why = checkRecord(parsed, runId);
+      return why === null ? { ok: true, record: parsed as RunRecord } : { ok: false, reason: why };
+    } catch (e) {
+      return { ok: false, reason: (e as Error).message };
+    }
+  }
+}
+
+const STATUSES: readonly RunStatus[] = ['running', 'completed', 'stopped', 'diverged', 'failed'];
+
+function isFiniteNumber(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v);
+}
+
+function isLossPoints(v: unknown): v is LossPoint[] {
+  return Array.isArray(v) && v.every((p) => isObject(p) && isFiniteNumber(p.step) && typeof p.loss === 'number');
+}
+
+function isNumbers(v: unknown): v is number[] {
+  return Array.isArray(v) && v.every((x) => typeof x === 'number');
+}
+
+function isGradFlows(v: unknown): v is GradFlow[] {
+  return Array.isArray(v) && v.every((g) => isObject(g) && isFiniteNumber(g.step) && isNumbers(g.h) && isNumbers(g.c) && typeof g.clipped === 'boolean');
+}
+
+const RUN_INFO_NUMBERS = ['startedAt', 'layers', 'hiddenSize', 'seqLength', 'batchSize', 'learningRate', 'vocabSize', 'trainTokens', 'valTokens'] as const;
+
+/** Null when `v` is a well-formed record of run `runId`, otherwise what is wrong with it. */
+export function checkRecord(v: unknown, runId: string): string | null {
+  if (!isObject(v)) return 'not a JSON object';
+  if (v.version !== RUN_RECORD_VERSION) return `record version ${JSON.stringify(v.version)}, expected ${RUN_RECORD_VERSION}`;
+  const run = v.run;
+  if (!isObject(run) || run.runId !== runId) return 'its run id does not match its file name';
+  if (typeof run.fileName !== 'string' || typeof run.cell !== 'string') return 'its run information is incomplete';
+  for (const k of RUN_INFO_NUMBERS) if (!isFiniteNumber(run[k])) return `its run information has no number "${k}"`;
+  if (!isObject(v.config)) return 'it has no configuration';
+  const { problems } = validateTrainConfig(v.config as Partial<Record<keyof TrainConfig, unknown>>);
+  const invalid = problems.filter((p) => !p.includes('both 0'));
+  if (invalid.length > 0) return `its configuration is invalid: ${invalid[0]}`;
+  if (typeof v.documentUri !== 'string') return 'it does not say which document it trained on';
+  if (!STATUSES.includes(v.status as RunStatus)) return `unknown status ${JSON.stringify(v.status)}`;
+  if (v.message !== null && typeof v.message !== 'string') return 'its message is not text';
+  if (!isLossPoints(v.train) || !isLossPoints(v.val)) return 'its loss history is malformed';
+  if (!isGradFlows(v.gradHistory)) return 'its gradient-flow history is malformed';
+  if (v.sample !== null && typeof v.sample !== 'string') return 'its sample is not text';
+  if (v.bestValLoss !== null && !isFiniteNumber(v.bestValLoss)) return 'its best validation loss is not a number';
+  if (v.checkpointStep !== null && !isFiniteNumber(v.checkpointStep)) return 'its checkpoint step is not a number';
+  if (!isFiniteNumber(v.updatedAt)) return 'it has no update time';
+  return null;
+}

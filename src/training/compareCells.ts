@@ -1,0 +1,86 @@
+/**
+ * "Compare Cell Types on File": trains the chosen cell types one after another on the same text
+ * with the same settings, seed and time budget, and overlays their loss and gradient-flow curves.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { ConfigStore } from '../config';
+import { CELL_TYPES } from '../engine/cells/cell';
+import type { CellName } from '../protocol/workerProtocol';
+import type { RunLibrary } from '../runs/runLibrary';
+import type { TrainingController } from './trainingController';
+
+const CELL_LABELS: Record<CellName, { label: string; detail: string }> = {
+  rnn: { label: 'Vanilla RNN', detail: 'h = tanh(W x + U h + b): the baseline whose gradient vanishes' },
+  lstm: { label: 'LSTM', detail: 'input, forget and output gates around a cell state (forget bias 1)' },
+  noforget: { label: 'LSTM without forget gate', detail: 'the cell state only accumulates, as in the first LSTM' },
+  peephole: { label: 'Peephole LSTM', detail: 'gates also read the cell state' },
+  cifg: { label: 'Coupled input-forget LSTM', detail: 'one gate decides both: forget = 1 − input' },
+  gru: { label: 'GRU', detail: 'update and reset gates, no separate cell state' },
+};
+
+export const DEFAULT_COMPARISON: readonly CellName[] = ['rnn', 'lstm', 'gru'];
+
+export interface CompareOptions {
+  /** Cell types to train, skipping the question. */
+  cells?: CellName[];
+  /** Seconds per cell, instead of the setting. */
+  seconds?: number;
+}
+
+/** Reads the command's optional argument: `{ cells?: string[], seconds?: number }`. */
+export function compareOptions(arg: unknown): CompareOptions {
+  if (typeof arg !== 'object' || arg === null) return {};
+  const a = arg as { cells?: unknown; seconds?: unknown };
+  const o: CompareOptions = {};
+  if (Array.isArray(a.cells)) {
+    const cells = a.cells.filter((c): c is CellName => typeof c === 'string' && (CELL_TYPES as readonly string[]).includes(c));
+    if (cells.length > 0) o.cells = [...new Set(cells)];
+  }
+  if (typeof a.seconds === 'number' && Number.isFinite(a.seconds) && a.seconds >= 1 && a.seconds <= 3600) o.seconds = a.seconds;
+  return o;
+}
+
+export async function compareCells(controller: TrainingController, library: RunLibrary, config: ConfigStore, options: CompareOptions = {}): Promise<string[]> {
+  const doc = vscode.window.activeTextEditor?.document ?? controller.lastDocument();
+  if (!doc) {
+    void vscode.window.showWarningMessage('LSTM Lab: open a file first, then run "Compare Cell Types on File" on it.');
+    return [];
+  }
+  let cells = options.cells;
+  if (!cells) {
+    const picks = await vscode.window.showQuickPick(
+      CELL_TYPES.map((c) => ({ ...CELL_LABELS[c], cell: c, picked: DEFAULT_COMPARISON.includes(c) })),
+      { canPickMany: true, title: `Compare cell types on ${path.basename(doc.uri.path)}`, placeHolder: 'Cell types to train with the same settings, seed and time' },
+    );
+    if (!picks || picks.length === 0) return [];
+    cells = picks.map((p) => p.cell);
+  }
+  if (controller.isTraining) {
+    const stopIt = 'Stop It and Compare';
+    const answer = await vscode.window.showWarningMessage('LSTM Lab is training. Stop that run and start the comparison?', stopIt, 'Cancel');
+    if (answer !== stopIt) return [];
+    await controller.stop();
+  }
+  const seconds = options.seconds ?? config.value.compareSeconds;
+  const done: string[] = [];
+  await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: 'LSTM Lab: comparing cell types', cancellable: true },
+    async (progress, token) => {
+      for (const [i, cell] of cells.entries()) {
+        if (token.isCancellationRequested) break;
+        progress.report({ message: `${i + 1} of ${cells.length}: ${CELL_LABELS[cell].label} for ${seconds} s`, increment: i === 0 ? 0 : 100 / cells.length });
+        const runId = await controller.train(doc, { ifRunning: 'stop', config: { cell, maxSeconds: seconds } });
+        if (!runId) break;
+        // Earlier runs of the comparison are drawn over the one training now.
+        await library.select([...done, runId]);
+        const cancel = token.onCancellationRequested(() => void controller.stop());
+        await controller.ended(runId);
+        cancel.dispose();
+        done.push(runId);
+      }
+    },
+  );
+  await library.select(done);
+  return done;
+}

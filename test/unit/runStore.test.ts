@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { DEFAULT_TRAIN_CONFIG } from '../../src/engine/defaults';
+import { checkRecord, RunStore, type RunRecord } from '../../src/runs/runStore';
+
+function record(runId: string, startedAt: number, over: Partial<RunRecord> = {}): RunRecord {
+  return {
+    version: 1,
+    run: {
+      runId, fileName: 'prose.txt', startedAt, cell: 'lstm', layers: 1, hiddenSize: 16, seqLength: 16, batchSize: 4,
+      learningRate: 0.002, vocabSize: 30, trainTokens: 900, valTokens: 100,
+    },
+    config: { ...DEFAULT_TRAIN_CONFIG, hiddenSize: 16 },
+    documentUri: 'file:///tmp/prose.txt',
+    status: 'completed',
+    message: null,
+    train: [{ step: 1, loss: 3.4 }, { step: 2, loss: 3.1 }],
+    val: [{ step: 2, loss: 3.2 }],
+    gradHistory: [{ step: 1, h: [1, 0.5], c: [1, 0.9], clipped: false }],
+    sample: 'the cat',
+    bestValLoss: 3.2,
+    checkpointStep: null,
+    updatedAt: startedAt,
+    ...over,
+  };
+}
+
+function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'lstm-lab-runs-'));
+}
+
+test('runs are saved, listed newest first with summaries, read back whole, and deleted with their checkpoint', async () => {
+  const dir = path.join(tempDir(), 'runs');
+  const store = new RunStore(dir);
+  assert.deepEqual(await store.open(), [], 'a missing directory is an empty store');
+  await store.save(record('run-a1', 1000));
+  await store.save(record('run-b2', 2000, { status: 'stopped', checkpointStep: 2 }));
+  assert.deepEqual(store.list().map((s) => s.run.runId), ['run-b2', 'run-a1']);
+  const b = store.list()[0];
+  assert.equal(b.hasCheckpoint, true);
+  assert.equal(b.trainLoss, 3.1);
+  assert.equal(b.steps, 2);
+  assert.equal(b.status, 'stopped');
+
+  const reopened = new RunStore(dir);
+  assert.deepEqual(await reopened.open(), []);
+  assert.deepEqual(reopened.list(), store.list());
+  assert.deepEqual(await reopened.get('run-a1'), record('run-a1', 1000));
+
+  fs.writeFileSync(reopened.checkpointPath('run-b2'), 'x');
+  await reopened.delete('run-b2');
+  assert.equal(reopened.has('run-b2'), false);
+  assert.deepEqual(fs.readdirSync(dir).sort(), ['run-a1.json']);
+});
+
+test('non-finite losses are dropped on save instead of spoiling the record', async () => {
+  const store = new RunStore(tempDir());
+  await store.save(record('run-n1', 1, { train: [{ step: 1, loss: 3 }, { step: 2, loss: NaN }] }));
+  assert.deepEqual((await store.get('run-n1')).train, [{ step: 1, loss: 3 }]);
+});
+
+test('only the newest runs are kept', async () => {
+  const dir = tempDir();
+  const store = new RunStore(dir, 3);
+  for (let i = 1; i <= 5; i++) await store.save(record(`run-k${i}`, i));
+  assert.deepEqual(store.list().map((s) => s.run.runId), ['run-k5', 'run-k4', 'run-k3']);
+  assert.equal(fs.readdirSync(dir).length, 3);
+});
+
+test('corrupted, foreign and mismatched records are skipped with a reason; the rest still load', async () => {
+  const dir = tempDir();
+  const store = new RunStore(dir);
+  await store.save(record('run-ok', 5));
+  fs.writeFileSync(path.join(dir, 'run-bad.json'), '{"version":1, "run": ');
+  fs.writeFileSync(path.join(dir, 'run-other.json'), JSON.stringify(record('run-elsewhere', 1)));
+  fs.writeFileSync(path.join(dir, 'run-v2.json'), JSON.stringify({ ...record('run-v2', 1), version: 2 }));
+  fs.writeFileSync(path.join(dir, 'notes.json'), '{}');
+  const reopened = new RunStore(dir);
+  const problems = await reopened.open();
+  assert.equal(problems.length, 3, problems.join('\n'));
+  assert.match(problems.find((p) => p.includes('run-bad'))!, /JSON/);
+  assert.match(problems.find((p) => p.includes('run-other'))!, /does not match its file name/);
+  assert.match(problems.find((p) => p.includes('run-v2'))!, /version 2/);
+  assert.deepEqual(reopened.list().map((s) => s.run.runId), ['run-ok']);
+  await assert.rejects(reopened.get('run-bad'), /cannot be read/);
+});
+
+test('a record is checked field by field', () => {
+  const good = record('run-x', 1);
+  assert.equal(checkRecord(good, 'run-x'), null);
+  assert.match(checkRecord({ ...good, config: { ...good.config, cell: 'transformer' } }, 'run-x')!, /configuration is invalid.*cell/);
+  assert.match(checkRecord({ ...good, train: [{ step: 1, loss: '3' }] }, 'run-x')!, /loss history/);
+  assert.match(checkRecord({ ...good, gradHistory: [{ step: 1, h: 'x', c: [], clipped: false }] }, 'run-x')!, /gradient-flow/);
+  assert.match(checkRecord({ ...good, status: 'exploded' }, 'run-x')!, /unknown status/);
+  assert.match(checkRecord({ ...good, run: { ...good.run, hiddenSize: 'big' } }, 'run-x')!, /hiddenSize/);
+  assert.match(checkRecord([], 'run-x')!, /not a JSON object/);
+  assert.match(checkRecord({ ...good, version: 0 }, 'run-x')!, /version 0/);
+  assert.throws(() => new RunStore('/tmp').checkpointPath('../etc/passwd'), /not a run id/);
+});
