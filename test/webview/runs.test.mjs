@@ -1,0 +1,110 @@
+// The run list and the run configuration form in a real browser: what they show and what they post.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { runInfo, snapshot } from './fixtures.mjs';
+import { launchBrowser, nextFrames, openPanel, requireBuild, send, startPanelServer } from './harness.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  requireBuild();
+  server = await startPanelServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const posted = (page) => page.evaluate(() => window.__test.posted);
+const postedOf = async (page, type) => (await posted(page)).filter((m) => m.type === type);
+
+async function assertClean(page, problems) {
+  assert.deepEqual(await page.evaluate(() => window.__test.violations), [], 'CSP violations');
+  assert.deepEqual(problems, [], 'console errors/warnings or page errors');
+  await page.close();
+}
+
+function summary(runId, cell, status, over = {}) {
+  return { run: runInfo({ runId, cell, fileName: 'prose.txt', startedAt: 1_700_000_000_000 + runId.length }), status, message: null, trainLoss: 1.91, bestValLoss: 2.05, steps: 420, hasCheckpoint: true, ...over };
+}
+
+const RUNS = [summary('run-c3', 'gru', 'running', { hasCheckpoint: false }), summary('run-b2', 'lstm', 'completed'), summary('run-a1', 'rnn', 'diverged', { trainLoss: null, bestValLoss: null, hasCheckpoint: false })];
+
+test('the run list shows each run; ticking runs posts the selection; resume and delete post the run id', async () => {
+  const { page, problems } = await openPanel(browser.context, server);
+  await send(page, snapshot({ run: runInfo({ runId: 'run-c3', cell: 'gru' }) }), { type: 'runs', runs: RUNS, selected: ['run-b2'] });
+  await nextFrames(page);
+  const rows = page.locator('#runs-body tr');
+  assert.equal(await rows.count(), 3);
+  assert.equal(await page.locator('#runs-body').getAttribute('data-selected'), 'run-b2');
+  assert.match(await rows.nth(0).innerText(), /gru 1×128[\s\S]*shown[\s\S]*running[\s\S]*420[\s\S]*1\.910[\s\S]*2\.050/);
+  assert.match(await rows.nth(2).innerText(), /rnn 1×128[\s\S]*diverged[\s\S]*–/);
+  // The training run can be neither resumed nor deleted; the finished LSTM with a checkpoint can be both, but not resumed while another run trains.
+  assert.equal(await rows.nth(0).locator('vscode-button').count(), 0);
+  assert.equal(await rows.nth(1).locator('.run-resume').getAttribute('disabled'), '');
+  assert.equal(await rows.nth(2).locator('.run-resume').count(), 0, 'no checkpoint, no resume');
+
+  await rows.nth(2).locator('input[type=checkbox]').check();
+  await rows.nth(1).locator('input[type=checkbox]').uncheck();
+  assert.deepEqual(await postedOf(page, 'select'), [{ type: 'select', runIds: ['run-b2', 'run-a1'] }, { type: 'select', runIds: [] }]);
+
+  await send(page, { type: 'status', runId: 'run-c3', status: 'completed', message: null });
+  await nextFrames(page);
+  await rows.nth(1).locator('.run-resume').click();
+  await rows.nth(2).locator('.run-delete').click();
+  assert.deepEqual(await postedOf(page, 'resume'), [{ type: 'resume', runId: 'run-b2' }]);
+  assert.deepEqual(await postedOf(page, 'deleteRun'), [{ type: 'deleteRun', runId: 'run-a1' }]);
+  await assertClean(page, problems);
+});
+
+test('the form starts from the snapshot, refuses invalid values with a reason, and trains with what it shows', async () => {
+  const { page, problems } = await openPanel(browser.context, server);
+  const form = { cell: 'gru', layers: 2, hiddenSize: 96, seqLength: 48, batchSize: 16, learningRate: 0.003, optimizer: 'rmsprop', clipNorm: 1, dropout: 0.1, tokens: 'char', seed: 7, maxSeconds: 45 };
+  const snap = snapshot({ status: 'completed' });
+  snap.state.form = form;
+  await send(page, snap);
+  await nextFrames(page);
+  await page.locator('#config-card summary').click();
+  assert.equal(await page.locator('#form-hiddenSize').evaluate((e) => e.value), '96');
+  assert.equal(await page.locator('#form-cell').evaluate((e) => e.value), 'gru');
+
+  const hidden = page.locator('#form-hiddenSize');
+  await hidden.evaluate((e) => { e.value = ''; });
+  await hidden.click();
+  await page.keyboard.type('5000');
+  await nextFrames(page);
+  assert.match(await page.locator('#form-hiddenSize-error').innerText(), /must be from 4 to 1,024/);
+  assert.equal(await page.locator('#config-form').getAttribute('data-invalid'), '1');
+  assert.equal(await page.locator('#form-train').getAttribute('disabled'), '');
+  await page.locator('#form-train').click({ force: true });
+  assert.deepEqual(await postedOf(page, 'train'), [], 'an invalid form sends nothing');
+
+  await hidden.evaluate((e) => { e.value = ''; });
+  await hidden.click();
+  await page.keyboard.type('2.5');
+  await nextFrames(page);
+  assert.match(await page.locator('#form-hiddenSize-error').innerText(), /whole number/);
+
+  await hidden.evaluate((e) => { e.value = ''; });
+  await hidden.click();
+  await page.keyboard.type('64');
+  await nextFrames(page);
+  assert.equal(await page.locator('#config-form').getAttribute('data-invalid'), '0');
+  assert.equal(await page.locator('#form-hiddenSize-error').innerText(), '');
+  await page.locator('#form-train').click();
+  assert.deepEqual(await postedOf(page, 'train'), [{ type: 'train', config: { ...form, hiddenSize: 64 } }]);
+
+  await page.locator('#save-checkpoint').click();
+  await page.locator('#load-checkpoint').click();
+  assert.equal((await postedOf(page, 'saveCheckpoint')).length, 1);
+  assert.equal((await postedOf(page, 'loadCheckpoint')).length, 1);
+
+  // While a run trains, the form cannot start another.
+  await send(page, { type: 'status', runId: 'run-1', status: 'running', message: null });
+  await nextFrames(page);
+  assert.equal(await page.locator('#form-train').getAttribute('disabled'), '');
+  await assertClean(page, problems);
+});

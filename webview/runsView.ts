@@ -1,0 +1,90 @@
+/**
+ * The workspace's runs: one row each with its settings, status and losses. Ticking rows overlays
+ * those runs on the charts; a run with a checkpoint can be resumed; any run but a training one
+ * can be deleted (the host asks first).
+ */
+import type { RunSummary } from '../src/protocol/webviewProtocol';
+import { MAX_SELECTED_RUNS } from '../src/protocol/webviewProtocol';
+
+export interface RunsActions {
+  select(runIds: string[]): void;
+  resume(runId: string): void;
+  remove(runId: string): void;
+}
+
+function fmt(x: number | null): string {
+  return x === null ? '–' : x.toFixed(3);
+}
+
+export class RunsView {
+  private selected: string[] = [];
+
+  constructor(private readonly body: HTMLElement, private readonly note: HTMLElement, private readonly actions: RunsActions) {}
+
+  /** Redraws the list; `shownId` is the run the charts show, `training` whether a run goes. */
+  set(runs: readonly RunSummary[], selected: readonly string[], shownId: string | null, training: boolean): void {
+    this.selected = selected.filter((id) => runs.some((r) => r.run.runId === id));
+    this.body.replaceChildren(...runs.map((r) => this.row(r, r.run.runId === shownId, training)));
+    this.body.dataset.runs = String(runs.length);
+    this.body.dataset.selected = this.selected.join(',');
+    this.note.textContent = runs.length === 0
+      ? 'Runs of this workspace appear here. Tick runs to draw their loss and gradient flow over the current run.'
+      : `Tick up to ${MAX_SELECTED_RUNS} runs to draw them over the current run's charts.`;
+  }
+
+  private row(s: RunSummary, shown: boolean, training: boolean): HTMLElement {
+    const id = s.run.runId;
+    const tr = document.createElement('tr');
+    tr.dataset.runId = id;
+    tr.dataset.status = s.status;
+    if (shown) tr.classList.add('run-shown');
+    const pick = document.createElement('input');
+    pick.type = 'checkbox';
+    pick.checked = this.selected.includes(id);
+    pick.disabled = !pick.checked && this.selected.length >= MAX_SELECTED_RUNS;
+    pick.setAttribute('aria-label', `Compare ${s.run.cell} on ${s.run.fileName}`);
+    pick.addEventListener('change', () => {
+      const next = pick.checked ? [...this.selected, id] : this.selected.filter((x) => x !== id);
+      this.actions.select(next.slice(0, MAX_SELECTED_RUNS));
+    });
+    const name = document.createElement('span');
+    name.className = 'run-name';
+    name.textContent = `${s.run.cell} ${s.run.layers}×${s.run.hiddenSize}`;
+    const file = document.createElement('span');
+    file.className = 'muted';
+    file.textContent = ` · ${s.run.fileName} · ${new Date(s.run.startedAt).toLocaleString('en', { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false })}${shown ? ' · shown' : ''}`;
+    const status = document.createElement('span');
+    status.className = `run-status status-${s.status}`;
+    status.textContent = s.status;
+    if (s.message) status.title = s.message;
+    const buttons = document.createElement('span');
+    buttons.className = 'run-actions';
+    if (s.hasCheckpoint && s.status !== 'running') {
+      const resume = document.createElement('vscode-button');
+      resume.setAttribute('secondary', '');
+      resume.textContent = 'Resume';
+      resume.title = 'Continue training this run from its checkpoint';
+      resume.className = 'run-resume';
+      if (training) resume.setAttribute('disabled', '');
+      resume.addEventListener('click', () => this.actions.resume(id));
+      buttons.append(resume);
+    }
+    if (s.status !== 'running') {
+      const del = document.createElement('vscode-button');
+      del.setAttribute('secondary', '');
+      del.textContent = 'Delete';
+      del.title = 'Delete this run, its metrics and its checkpoint';
+      del.className = 'run-delete';
+      del.addEventListener('click', () => this.actions.remove(id));
+      buttons.append(del);
+    }
+    const cells: (string | Node[])[] = [[pick], [name, file], [status], String(s.steps), fmt(s.trainLoss), fmt(s.bestValLoss), [buttons]];
+    for (const c of cells) {
+      const td = document.createElement('td');
+      if (typeof c === 'string') td.textContent = c;
+      else td.append(...c);
+      tr.appendChild(td);
+    }
+    return tr;
+  }
+}
