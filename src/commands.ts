@@ -6,6 +6,7 @@ export enum CommandId {
   Stop = 'lstmLab.stop',
   ShowPanel = 'lstmLab.showPanel',
   CompareCells = 'lstmLab.compareCells',
+  ResumeRun = 'lstmLab.resumeRun',
 }
 
 export type CommandHandlers = Record<CommandId, (...args: unknown[]) => unknown>;

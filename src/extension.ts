@@ -80,6 +80,10 @@ export function activate(context: vscode.ExtensionContext): LabApi {
       [CommandId.Stop]: () => controller.stop(),
       [CommandId.ShowPanel]: () => panel.show(false),
       [CommandId.CompareCells]: (arg?: unknown) => compareCells(controller, library, config, compareOptions(arg)),
+      [CommandId.ResumeRun]: async (arg?: unknown) => {
+        const runId = typeof arg === 'string' ? arg : await pickRunToResume(library);
+        return runId ? controller.resume(runId) : undefined;
+      },
     }),
   );
   log.info(`LSTM Lab activated in ${(performance.now() - started).toFixed(1)} ms`);
@@ -89,6 +93,21 @@ export function activate(context: vscode.ExtensionContext): LabApi {
     trainedUri: () => controller.trainedUri?.toString(),
     panelOpen: () => panel.isOpen,
   };
+}
+
+async function pickRunToResume(library: RunLibrary): Promise<string | undefined> {
+  const runs = library.store.list().filter((s) => s.hasCheckpoint && s.status !== 'running');
+  if (runs.length === 0) {
+    void vscode.window.showInformationMessage('LSTM Lab: no stored run has a checkpoint yet. Runs are checkpointed as they train.');
+    return undefined;
+  }
+  const pick = await vscode.window.showQuickPick(runs.map((s) => ({
+    label: `${s.run.cell} ${s.run.layers}×${s.run.hiddenSize} on ${s.run.fileName}`,
+    description: `${s.status}, step ${s.steps}${s.trainLoss !== null ? `, loss ${s.trainLoss.toFixed(3)}` : ''}`,
+    detail: new Date(s.run.startedAt).toLocaleString(),
+    runId: s.run.runId,
+  })), { title: 'Resume a run from its checkpoint' });
+  return pick?.runId;
 }
 
 async function confirmDelete(library: RunLibrary, runId: string): Promise<void> {

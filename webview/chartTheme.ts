@@ -7,12 +7,22 @@ export interface ChartTheme {
   val: string;
   axis: string;
   grid: string;
+  /** Line colours for other runs drawn over the chart, in the order runs are given; cycled. */
+  overlays: string[];
   /** CSS font shorthand for axis values and labels. */
   font: string;
   lineWidth: number;
 }
 
 /** Resolves the chart's custom properties, as declared in panel.css, on `host`. */
+/** How many distinct overlay colours panel.css declares (--overlay-1-color … --overlay-N-color). */
+export const OVERLAY_COLORS = 5;
+
+/** The CSS expression for the colour of the `index`-th overlay, for elements styled by the theme. */
+export function overlayColorVar(index: number): string {
+  return `var(--overlay-${(index % OVERLAY_COLORS) + 1}-color)`;
+}
+
 export function readChartTheme(host: HTMLElement): ChartTheme {
   // A probe element turns any colour expression (var(), color-mix(), system colours) into
   // the computed colour string the canvas understands.
@@ -30,6 +40,7 @@ export function readChartTheme(host: HTMLElement): ChartTheme {
     val: resolve('--loss-val-color'),
     axis: resolve('--loss-axis-color'),
     grid: resolve('--loss-grid-color'),
+    overlays: Array.from({ length: OVERLAY_COLORS }, (_, i) => resolve(`--overlay-${i + 1}-color`)),
     font: `${style.fontSize} ${style.fontFamily}`,
     lineWidth: Number.isFinite(lineWidth) && lineWidth > 0 ? lineWidth : 1.5,
   };
@@ -39,6 +50,7 @@ export function readChartTheme(host: HTMLElement): ChartTheme {
 
 export function sameTheme(a: ChartTheme, b: ChartTheme): boolean {
   return a.train === b.train && a.val === b.val && a.axis === b.axis && a.grid === b.grid
+    && a.overlays.join('|') === b.overlays.join('|')
     && a.font === b.font && a.lineWidth === b.lineWidth;
 }
 

@@ -38,6 +38,13 @@ export function unitOrder(data: readonly number[], units: number, tokens: number
   return index.sort((a, b) => score[b] - score[a] || a - b);
 }
 
+/** Reads saved pinned units loosely: non-negative integers, each once; anything else is dropped. */
+export function parsePinnedUnits(value: unknown): number[] {
+  if (!Array.isArray(value)) return [];
+  const units = value.filter((u): u is number => Number.isInteger(u) && u >= 0 && u < 1_000_000);
+  return [...new Set(units)].sort((a, b) => a - b);
+}
+
 /** How a token is shown under its column. */
 export function tokenLabel(token: string): string {
   if (token === '\n') return '↵';
@@ -46,9 +53,19 @@ export function tokenLabel(token: string): string {
   return token.length > 3 ? `${token.slice(0, 3)}…` : token;
 }
 
+/**
+ * Units can be pinned: clicking the gutter left of a row, or shift-clicking the row, pins its
+ * unit, and again unpins it. Pinned units head the rows (in the chosen order among themselves),
+ * with a marker in the gutter; the container lists them in `data-pinned`, ascending.
+ */
 export class GateHeatmap {
   private readonly canvas = document.createElement('canvas');
   private readonly labels = document.createElement('canvas');
+  private readonly gutter = document.createElement('canvas');
+  private pinned: number[] = [];
+  /** How many of the rows, from the top, are pinned units of the shown layer. */
+  private pinnedRows = 0;
+  private onPinned: () => void = () => {};
   private trace: TraceView | null = null;
   private choice: HeatmapChoice = { layer: 0, name: 'h' };
   private scale = 1;
@@ -60,12 +77,24 @@ export class GateHeatmap {
   constructor(private readonly container: HTMLElement, private readonly tooltip: HTMLElement, private readonly legend: HTMLElement, onReveal: (offset: number) => void) {
     this.canvas.className = 'gate-canvas';
     this.labels.className = 'token-canvas';
-    container.append(this.canvas, this.labels);
+    this.gutter.className = 'gate-gutter';
+    container.append(this.gutter, this.canvas, this.labels);
+    this.markPinned();
     new ResizeObserver(frameTask(() => this.draw())).observe(container);
     this.canvas.addEventListener('mousemove', (e) => this.hover(e));
     this.canvas.addEventListener('mouseleave', () => { this.tooltip.hidden = true; });
-    // Clicking a token's column shows that position in the editor.
+    this.gutter.addEventListener('mousemove', (e) => this.hoverGutter(e));
+    this.gutter.addEventListener('mouseleave', () => { this.tooltip.hidden = true; });
+    this.gutter.addEventListener('click', (e) => {
+      this.togglePinAt(e.clientY);
+      this.hoverGutter(e);
+    });
+    // Clicking a token's column shows that position in the editor; shift-click pins the row.
     this.canvas.addEventListener('click', (e) => {
+      if (e.shiftKey) {
+        this.togglePinAt(e.clientY);
+        return;
+      }
       const t = this.trace;
       if (!t || t.tokens.length === 0) return;
       const rect = this.canvas.getBoundingClientRect();
@@ -78,6 +107,23 @@ export class GateHeatmap {
   static choices(trace: TraceView | null): { layers: number; names: string[] } {
     if (!trace || trace.layers.length === 0) return { layers: 0, names: [] };
     return { layers: trace.layers.length, names: Object.keys(trace.layers[0].values) };
+  }
+
+  /** The pinned units, ascending. */
+  get pinnedUnits(): readonly number[] {
+    return this.pinned;
+  }
+
+  /** Replaces the pinned units (e.g. from saved state) and redraws. */
+  setPinned(units: readonly number[]): void {
+    this.pinned = parsePinnedUnits(units);
+    this.markPinned();
+    this.draw();
+  }
+
+  /** Calls `handler` after the user pins or unpins a unit. */
+  onPinnedChange(handler: () => void): void {
+    this.onPinned = handler;
   }
 
   set(trace: TraceView | null, choice: HeatmapChoice): void {
@@ -104,6 +150,8 @@ export class GateHeatmap {
     if (!v) {
       this.canvas.width = 0;
       this.labels.width = 0;
+      this.gutter.width = 0;
+      this.pinnedRows = 0;
       this.legend.textContent = '';
       return;
     }
@@ -117,7 +165,10 @@ export class GateHeatmap {
     const a = v.gate ? 255 : 127.5 / this.scale;
     const b = v.gate ? 0 : 127.5;
     const { data, units, tokens } = v;
-    this.rows = unitOrder(data, units, tokens, this.choice.order ?? 'unit', v.gate);
+    const order = unitOrder(data, units, tokens, this.choice.order ?? 'unit', v.gate);
+    const top = order.filter((u) => this.pinned.includes(u));
+    this.rows = top.length > 0 ? [...top, ...order.filter((u) => !this.pinned.includes(u))] : order;
+    this.pinnedRows = top.length;
     for (let t = 0; t < tokens; t++) {
       for (let row = 0; row < units; row++) {
         const k = a * data[t * units + this.rows[row]] + b;
@@ -125,8 +176,15 @@ export class GateHeatmap {
         cells[row * tokens + t] = Number.isNaN(k) ? 0 : table[k >= 255 ? 255 : k > 0 ? Math.round(k) : 0];
       }
     }
-    const width = Math.max(1, Math.floor(this.container.clientWidth));
-    paintCells(this.canvas, image, width, Math.max(1, Math.floor(this.canvas.clientHeight)));
+    const width = Math.max(1, Math.floor(this.canvas.clientWidth));
+    const height = Math.max(1, Math.floor(this.canvas.clientHeight));
+    const ctx = paintCells(this.canvas, image, width, height);
+    if (this.pinnedRows > 0 && this.pinnedRows < units) {
+      // A gap in the page's colour between the pinned rows and the rest.
+      ctx.fillStyle = getComputedStyle(document.body).backgroundColor;
+      ctx.fillRect(0, Math.round((this.pinnedRows / units) * height) - 1, width, 2);
+    }
+    this.drawGutter(units);
     this.drawLabels(width, v.tokens);
     this.legend.textContent = v.gate ? 'colour: 0 (dark) → 1 (light)' : `colour: −${this.scale.toPrecision(2)} (blue) → 0 → +${this.scale.toPrecision(2)} (red)`;
   }
@@ -148,6 +206,58 @@ export class GateHeatmap {
     for (let i = 0; i < tokens; i += every) ctx.fillText(tokenLabel(t.tokens[i]), (i + 0.5) * column, 2);
   }
 
+  /** A marker beside each pinned row, in the text colour; sized for the screen's pixels. */
+  private drawGutter(units: number): void {
+    const ratio = window.devicePixelRatio || 1;
+    const width = this.gutter.clientWidth;
+    const height = this.gutter.clientHeight;
+    this.gutter.width = Math.round(width * ratio);
+    this.gutter.height = Math.round(height * ratio);
+    const ctx = this.gutter.getContext('2d')!;
+    ctx.scale(ratio, ratio);
+    ctx.fillStyle = getComputedStyle(this.container).color;
+    const row = height / units;
+    // Markers stay visible however thin the rows are; neighbours merge into one bar.
+    const half = Math.min(5, Math.max(row / 2, 3));
+    for (let r = 0; r < this.pinnedRows; r++) {
+      const y = (r + 0.5) * row;
+      ctx.beginPath();
+      ctx.moveTo(2, y - half);
+      ctx.lineTo(width - 3, y);
+      ctx.lineTo(2, y + half);
+      ctx.closePath();
+      ctx.fill();
+    }
+  }
+
+  /** The unit drawn at client y, or undefined outside the rows. */
+  private unitAt(clientY: number): number | undefined {
+    const v = this.values();
+    if (!v) return undefined;
+    const rect = this.canvas.getBoundingClientRect();
+    const row = Math.floor(((clientY - rect.top) / rect.height) * v.units);
+    return row >= 0 && row < v.units ? this.rows[row] : undefined;
+  }
+
+  private togglePinAt(clientY: number): void {
+    const unit = this.unitAt(clientY);
+    if (unit === undefined) return;
+    this.pinned = this.pinned.includes(unit) ? this.pinned.filter((u) => u !== unit) : [...this.pinned, unit].sort((a, b) => a - b);
+    this.markPinned();
+    this.draw();
+    this.onPinned();
+  }
+
+  private markPinned(): void {
+    this.container.dataset.pinned = this.pinned.join(',');
+  }
+
+  private hoverGutter(e: MouseEvent): void {
+    const unit = this.unitAt(e.clientY);
+    if (unit === undefined) return;
+    this.showTooltip(`unit ${unit} · click to ${this.pinned.includes(unit) ? 'unpin' : 'pin to the top'}`, e);
+  }
+
   private hover(e: MouseEvent): void {
     const v = this.values();
     if (!v) return;
@@ -155,7 +265,11 @@ export class GateHeatmap {
     const token = Math.min(v.tokens - 1, Math.floor(((e.clientX - rect.left) / rect.width) * v.tokens));
     const unit = this.rows[Math.min(v.units - 1, Math.floor(((e.clientY - rect.top) / rect.height) * v.units))] ?? 0;
     const value = v.data[token * v.units + unit];
-    this.tooltip.textContent = `unit ${unit} · ${JSON.stringify(this.trace!.tokens[token])} · ${this.choice.name} = ${value.toFixed(3)}`;
+    this.showTooltip(`unit ${unit} · ${JSON.stringify(this.trace!.tokens[token])} · ${this.choice.name} = ${value.toFixed(3)}`, e);
+  }
+
+  private showTooltip(text: string, e: MouseEvent): void {
+    this.tooltip.textContent = text;
     this.tooltip.hidden = false;
     // Beside the pointer, flipped to its left near the right edge so it stays inside the panel.
     const box = this.container.getBoundingClientRect();

@@ -1,5 +1,5 @@
 import type uPlot from 'uplot';
-import type { GradFlow } from '../src/protocol/webviewProtocol';
+import type { GradFlow, RunOverlay } from '../src/protocol/webviewProtocol';
 import { ThemedPlot } from './themedPlot';
 
 /** Norms below this (relative to lag 0) are off the log scale. */
@@ -25,30 +25,63 @@ export function byLag(g: GradFlow, relative = true): Aligned {
 
 /**
  * Gradient flow through time: how much of the last step's loss reaches h (and c) k steps back.
- * After every draw the container's `data-lags` says how many lags are on screen.
+ * After every draw the container's `data-lags` says how many lags are on screen. Other runs'
+ * measurements are drawn under this run's, h solid and c dashed, each run in its own colour.
  */
 export class GradFlowChart extends ThemedPlot {
-  private shown: Aligned = [[], [], []];
+  private shown: uPlot.AlignedData = [[], [], []];
   private latest: GradFlow | null = null;
   private relative = true;
+  private overlays: readonly RunOverlay[] = [];
 
   /** Relative to lag 0 (the vanishing picture) or absolute norms; rebuilds the axis label. */
   setRelative(relative: boolean): void {
     this.relative = relative;
     this.container.dataset.relative = String(relative);
-    this.shown = this.latest ? byLag(this.latest, relative) : [[], [], []];
+    this.reshape();
     this.rebuild();
     if (!this.plot) this.container.dataset.lags = '0';
   }
 
   set(g: GradFlow | null): void {
     this.latest = g;
-    this.shown = g ? byLag(g, this.relative) : [[], [], []];
+    this.reshape();
     if (!this.update()) this.container.dataset.lags = '0';
   }
 
-  protected data(): Aligned {
+  /**
+   * Draws other runs' latest measurements under this run's, with a legend of their labels under
+   * the chart; runs without one are listed but draw nothing. An empty list removes them.
+   */
+  setOverlays(overlays: readonly RunOverlay[]): void {
+    this.overlays = overlays;
+    this.reshape();
+    // A run without a measurement is listed (it is being compared) but draws nothing.
+    this.showOverlayLegend(overlays.map((o) => (o.gradFlow ? o : { ...o, label: `${o.label} (no measurement)` })));
+    this.rebuild();
+    if (!this.plot) this.container.dataset.lags = '0';
+  }
+
+  protected data(): uPlot.AlignedData {
     return this.shown;
+  }
+
+  /** [lags, overlays' h and c…, h, c] over the longest measurement, this run's or an overlay's. */
+  private reshape(): void {
+    const flows = [...this.overlays.map((o) => o.gradFlow), this.latest];
+    const lagCount = Math.max(0, ...flows.map((g) => g?.h.length ?? 0));
+    // Without a measurement of its own the chart stays empty (and says so), overlays or not.
+    if (!this.latest) {
+      this.shown = [[], ...flows.flatMap(() => [[], []])];
+      return;
+    }
+    const lags = Array.from({ length: lagCount }, (_, k) => k);
+    const pad = (ys: (number | null)[]) => lags.map((k) => ys[k] ?? null);
+    this.shown = [lags, ...flows.flatMap((g) => {
+      if (!g) return [pad([]), pad([])];
+      const [, h, c] = byLag(g, this.relative);
+      return [pad(h), pad(c)];
+    })];
   }
 
   protected options(width: number, height: number): uPlot.Options {
@@ -57,7 +90,11 @@ export class GradFlowChart extends ThemedPlot {
       label, size, labelSize: 16, labelGap: 0, stroke: t.axis, font: t.font, labelFont: t.font,
       grid: { stroke: t.grid, width: 1 }, ticks: { stroke: t.grid, width: 1 }, values,
     });
-    const series = (label: string, stroke: string): uPlot.Series => ({ label, stroke, width: t.lineWidth, spanGaps: false, points: { show: false } });
+    const series = (label: string, stroke: string, dash?: number[]): uPlot.Series => ({ label, stroke, width: t.lineWidth, spanGaps: false, points: { show: false }, dash });
+    const overlays = this.overlays.flatMap((o, i) => {
+      const stroke = t.overlays[i % t.overlays.length];
+      return [series(`${o.label} h`, stroke), series(`${o.label} c`, stroke, [6, 4])];
+    });
     return {
       width,
       height,
@@ -65,9 +102,9 @@ export class GradFlowChart extends ThemedPlot {
       legend: { show: false },
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: false }, y: { distr: 3, log: 10 } },
-      series: [{}, series('h', t.train), series('c', t.val)],
+      series: [{}, ...overlays, series('h', t.train), series('c', t.val)],
       axes: [axis('lag k (steps back)', 28), axis(this.relative ? 'relative norm' : 'gradient norm', 48, (_u, splits) => splits.map((v) => (v == null ? '' : v >= 0.01 ? String(+v.toPrecision(2)) : v.toExponential(0))))],
-      hooks: { draw: [() => { this.container.dataset.lags = String(this.shown[0].length); }] },
+      hooks: { draw: [() => { this.container.dataset.lags = String(this.latest?.h.length ?? 0); }] },
     };
   }
 }

@@ -1,35 +1,80 @@
 import type uPlot from 'uplot';
-import type { LossPoint } from '../src/protocol/webviewProtocol';
-import { alignLoss } from './lossSeries';
-import type { AlignedLoss } from './lossSeries';
+import type { LossPoint, RunOverlay } from '../src/protocol/webviewProtocol';
+import { alignLoss, mergeOnSteps } from './lossSeries';
+import type { AlignedLoss, StepTable } from './lossSeries';
 import { lossChartOptions } from './lossChartOptions';
+import type { XZoom } from './lossChartOptions';
 import { DEFAULT_LOSS_VIEW, lossView } from './lossTransform';
-import type { LossView, LossViewOptions } from './lossTransform';
+import type { LossViewOptions } from './lossTransform';
 import { ThemedPlot } from './themedPlot';
 
+/** One mouse-wheel notch zooms x by this factor around the pointer. */
+const WHEEL_ZOOM = 1.25;
+/** Drags narrower than this (CSS px) are clicks, not a range. */
+const MIN_DRAG = 3;
+
+type Range = [min: number, max: number];
+
 /**
- * The train/val loss chart inside `container`. After every draw the container's
- * `data-train-points` / `data-val-points` say how many points are on screen.
+ * The train/val loss chart inside `container`, with other runs drawn under it. After every draw
+ * the container's `data-train-points` / `data-val-points` say how many points are on screen.
+ *
+ * Dragging across the plot zooms x to that range, the mouse wheel zooms x around the pointer,
+ * and a double-click returns to the whole run. While zoomed, new points keep the user's range;
+ * the container says `data-zoomed` and the x range shown in `data-x-min` / `data-x-max`.
  */
 export class LossChart extends ThemedPlot {
   private aligned: AlignedLoss = [[], [], []];
   private view: LossViewOptions = DEFAULT_LOSS_VIEW;
-  private shown: LossView = [[], [], [], []];
+  private shown: uPlot.AlignedData = [[], [], [], []];
   private counts = { train: 0, val: 0 };
+  private overlays: readonly RunOverlay[] = [];
+  /** Each overlay as [training line, validation] over its own steps, in the current view. */
+  private overlayTables: StepTable[] = [];
+  /** The x range the user zoomed to, or null while the chart follows the data. */
+  private xRange: Range | null = null;
+  private readonly zoom: XZoom = {
+    following: () => this.xRange === null,
+    selected: (u) => this.selected(u),
+    reset: () => this.resetZoom(),
+  };
+
+  constructor(container: HTMLElement) {
+    super(container);
+    this.markZoom();
+  }
 
   /** Replaces the drawn series. Costs O(points), so callers batch updates per frame. */
   setSeries(train: readonly LossPoint[], val: readonly LossPoint[]): void {
     this.aligned = alignLoss(train, val);
-    this.shown = lossView(this.aligned, this.view);
     this.counts = { train: train.length, val: val.length };
+    this.reshape();
+    // A range wholly outside the new data (another run's snapshot) would show nothing.
+    const [min, max] = this.extent();
+    if (this.xRange && (this.shown[0].length === 0 || this.xRange[0] > max || this.xRange[1] < min)) this.resetZoom();
     // A chart that cannot be drawn yet (no size) shows nothing, and says so.
     if (!this.update()) this.markDrawn(0, 0);
+  }
+
+  /**
+   * Draws other runs under this one, each in its own colour: its training loss as a line (in the
+   * same units and smoothing as this run) and its validation loss dashed, with a legend of their
+   * labels under the chart. An empty list removes them.
+   */
+  setOverlays(overlays: readonly RunOverlay[]): void {
+    this.overlays = overlays;
+    this.overlayTables = overlays.map((o) => this.overlayTable(o));
+    this.reshape();
+    this.showOverlayLegend(overlays);
+    this.markDrawn(0, 0);
+    this.rebuild();
   }
 
   /** Changes units, y scale or smoothing; the chart is rebuilt (its axis and series change). */
   setView(view: LossViewOptions): void {
     this.view = view;
-    this.shown = lossView(this.aligned, view);
+    this.overlayTables = this.overlays.map((o) => this.overlayTable(o));
+    this.reshape();
     this.container.dataset.units = view.bits ? 'bits' : 'nats';
     this.container.dataset.logY = String(view.logY);
     this.container.dataset.smoothing = String(view.smoothing);
@@ -38,12 +83,100 @@ export class LossChart extends ThemedPlot {
     this.rebuild();
   }
 
-  protected data(): LossView {
+  /** Shows the whole run again and follows new points. */
+  resetZoom(): void {
+    this.xRange = null;
+    this.markZoom();
+    // uPlot refits x itself on a double-click; anything else refits here.
+    if (this.plot && this.shown[0].length > 0) {
+      const [min, max] = this.extent();
+      this.plot.setScale('x', { min, max });
+    }
+  }
+
+  /** Shows steps `min` … `max` (clamped to the data) and keeps them while new points arrive. */
+  zoomTo(min: number, max: number): void {
+    const [lo, hi] = this.extent();
+    const a = Math.max(lo, Math.min(min, max));
+    const b = Math.min(hi, Math.max(min, max));
+    if (!(b > a)) return;
+    if (a <= lo && b >= hi) {
+      this.resetZoom();
+      return;
+    }
+    this.xRange = [a, b];
+    this.markZoom();
+    this.plot?.setScale('x', { min: a, max: b });
+  }
+
+  protected data(): uPlot.AlignedData {
     return this.shown;
   }
 
   protected options(width: number, height: number): uPlot.Options {
-    return lossChartOptions(this.theme, this.view, width, height, () => this.markDrawn(this.counts.train, this.counts.val));
+    return lossChartOptions(this.theme, this.view, width, height, () => this.drawn(), this.overlays.map((o) => o.label), this.zoom);
+  }
+
+  protected override built(plot: uPlot): void {
+    if (this.xRange) plot.setScale('x', { min: this.xRange[0], max: this.xRange[1] });
+    plot.over.addEventListener('wheel', (e) => this.wheel(plot, e), { passive: false });
+  }
+
+  /** [steps, overlays' lines…, raw, smoothed, val] in the current view. */
+  private reshape(): void {
+    const main = lossView(this.aligned, this.view);
+    if (this.overlayTables.length === 0) {
+      this.shown = main;
+      return;
+    }
+    const [steps, ...columns] = main;
+    const [x, ...merged] = mergeOnSteps([{ steps, columns }, ...this.overlayTables]);
+    // The merge puts this run first; the chart draws it last, on top.
+    this.shown = [x, ...merged.slice(3), ...merged.slice(0, 3)];
+  }
+
+  private overlayTable(o: RunOverlay): StepTable {
+    const [steps, raw, smoothed, val] = lossView(alignLoss(o.train, o.val), this.view);
+    return { steps, columns: [this.view.smoothing > 0 ? smoothed : raw, val] };
+  }
+
+  /** The first and last step drawn, this run's and the overlays'. */
+  private extent(): Range {
+    const x = this.shown[0] as number[];
+    return x.length > 0 ? [x[0], x[x.length - 1]] : [0, 0];
+  }
+
+  private selected(u: uPlot): void {
+    const { left, width } = u.select;
+    // Clear the drawn selection without firing this hook again.
+    u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+    if (width < MIN_DRAG) return;
+    this.zoomTo(u.posToVal(left, 'x'), u.posToVal(left + width, 'x'));
+  }
+
+  private wheel(u: uPlot, e: WheelEvent): void {
+    // Zooming out of the whole run is left to the panel, which scrolls.
+    if (e.deltaY === 0 || this.shown[0].length < 2 || (e.deltaY > 0 && !this.xRange)) return;
+    e.preventDefault();
+    const min = u.scales.x.min ?? 0;
+    const max = u.scales.x.max ?? 0;
+    const at = u.posToVal(e.clientX - u.over.getBoundingClientRect().left, 'x');
+    const factor = e.deltaY < 0 ? 1 / WHEEL_ZOOM : WHEEL_ZOOM;
+    // The step under the pointer stays under the pointer.
+    this.zoomTo(at - (at - min) * factor, at + (max - at) * factor);
+  }
+
+  private drawn(): void {
+    this.markDrawn(this.counts.train, this.counts.val);
+    const x = this.plot?.scales.x;
+    if (x?.min != null && x.max != null) {
+      this.container.dataset.xMin = String(+x.min.toFixed(3));
+      this.container.dataset.xMax = String(+x.max.toFixed(3));
+    }
+  }
+
+  private markZoom(): void {
+    this.container.dataset.zoomed = String(this.xRange !== null);
   }
 
   private markDrawn(train: number, val: number): void {

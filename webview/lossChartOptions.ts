@@ -8,8 +8,23 @@ function faint(color: string): string {
   return m ? `rgba(${m[1]}, ${m[2]}, ${m[3]}, 0.35)` : color;
 }
 
-/** uPlot options for the loss chart: x = optimizer step, y = cross-entropy in nats or bits. */
-export function lossChartOptions(theme: ChartTheme, view: LossViewOptions, width: number, height: number, onDraw: () => void): uPlot.Options {
+/** How the user's x range reaches the chart: dragging selects it, a double-click gives it up. */
+export interface XZoom {
+  /** True while the chart should fit x to its data, false while the user holds a range. */
+  following: () => boolean;
+  /** The user dragged across the plot; `u.select` holds the span in CSS px. */
+  selected: (u: uPlot) => void;
+  /** The user double-clicked the plot. */
+  reset: () => void;
+}
+
+/**
+ * uPlot options for the loss chart: x = optimizer step, y = cross-entropy in nats or bits.
+ * Series: x, then a training line and a dashed validation line per other run (`overlays` are
+ * their labels), then this run's raw, smoothed and validation loss, drawn last so they are on top.
+ */
+export function lossChartOptions(theme: ChartTheme, view: LossViewOptions, width: number, height: number, onDraw: () => void,
+  overlays: readonly string[] = [], zoom?: XZoom): uPlot.Options {
   // Sizes are in CSS px and fit the 11px axis font; uPlot's defaults leave wide empty margins.
   const axis = (label: string, size: number): uPlot.Axis => ({
     label,
@@ -22,25 +37,40 @@ export function lossChartOptions(theme: ChartTheme, view: LossViewOptions, width
     grid: { stroke: theme.grid, width: 1 },
     ticks: { stroke: theme.grid, width: 1 },
   });
+  const overlaySeries = overlays.flatMap((label, i): uPlot.Series[] => {
+    const stroke = theme.overlays[i % theme.overlays.length];
+    const line = { stroke, spanGaps: true, points: { show: false } };
+    return [
+      { ...line, label: `${label} train`, width: theme.lineWidth },
+      { ...line, label: `${label} val`, width: theme.lineWidth, dash: [6, 4] },
+    ];
+  });
   return {
     width,
     height,
-    scales: { x: { time: false }, y: view.logY ? { distr: 3, log: 10 } : {} },
+    // While the user holds an x range, new data keeps it instead of fitting x to the data.
+    scales: { x: { time: false, auto: () => zoom?.following() ?? true }, y: view.logY ? { distr: 3, log: 10 } : {} },
     // Just enough room above and right for the outermost tick labels.
     padding: [10, 14, 0, 0],
     // The panel draws its own legend in HTML, where theme colours and fonts apply directly.
     legend: { show: false },
-    // Live updates reset the scales on every frame, so a drag-zoom would be undone at once.
-    cursor: { drag: { x: false, y: false } },
+    // Dragging selects an x range, which the chart then zooms to itself (it also keeps it).
+    cursor: zoom
+      ? {
+          drag: { x: true, y: false, setScale: false },
+          bind: { dblclick: (_u, _target, handler) => (e) => { zoom.reset(); return handler(e); } },
+        }
+      : { drag: { x: false, y: false } },
     series: [
       {},
+      ...overlaySeries,
       // With smoothing on, the raw training loss stays behind the average as a faint line.
       view.smoothing > 0 ? { ...lossSeries('train', faint(theme.train), 1), points: { show: false } } : lossSeries('train', theme.train, theme.lineWidth),
       { ...lossSeries('train (smoothed)', theme.train, theme.lineWidth), points: { show: false } },
       lossSeries('val', theme.val, theme.lineWidth),
     ],
     axes: [axis('step', 28), axis(view.bits ? 'loss (bits/token)' : 'loss (nats)', 40)],
-    hooks: { draw: [onDraw] },
+    hooks: { draw: [onDraw], setSelect: zoom ? [(u) => zoom.selected(u)] : [] },
   };
 }
 

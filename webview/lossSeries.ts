@@ -27,3 +27,33 @@ export function alignLoss(train: readonly LossPoint[], val: readonly LossPoint[]
   }
   return [steps, t, v];
 }
+
+/** Columns over their own steps (sorted, strictly increasing), one value per step in each column. */
+export interface StepTable {
+  steps: readonly number[];
+  columns: readonly (readonly (number | null)[])[];
+}
+
+/**
+ * Puts several tables onto the union of their steps: [steps, ...every table's columns in order],
+ * null where a table has no value at a step.
+ */
+export function mergeOnSteps(tables: readonly StepTable[]): [number[], ...(number | null)[][]] {
+  const all: number[] = [];
+  for (const t of tables) for (const s of t.steps) all.push(s);
+  all.sort((a, b) => a - b);
+  const steps: number[] = [];
+  for (const s of all) if (steps.length === 0 || steps[steps.length - 1] !== s) steps.push(s);
+  const out: (number | null)[][] = [];
+  for (const t of tables) {
+    const columns = t.columns.map(() => new Array<number | null>(steps.length).fill(null));
+    let j = 0;
+    for (let i = 0; i < steps.length && j < t.steps.length; i++) {
+      if (steps[i] !== t.steps[j]) continue;
+      for (let c = 0; c < columns.length; c++) columns[c][i] = t.columns[c][j];
+      j++;
+    }
+    out.push(...columns);
+  }
+  return [steps, ...out];
+}

@@ -7,16 +7,20 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import { observeThemeChanges } from './chartTheme';
+import { ConfigForm } from './configForm';
 import { frameTask, trailingThrottle } from './frame';
 import { parseHostMessage } from './hostMessages';
 import { GradFlowChart } from './gradFlowChart';
-import { GateHeatmap, type HeatmapChoice } from './gateHeatmap';
+import { GateHeatmap, parsePinnedUnits, type HeatmapChoice } from './gateHeatmap';
 import { GradHeatmap } from './gradHeatmap';
 import { LossChart } from './lossChart';
 import { parseLossView } from './lossTransform';
 import type { LossViewOptions } from './lossTransform';
 import { PanelModel } from './panelModel';
+import { SaturationPlot } from './saturationPlot';
+import { RunsView } from './runsView';
 import { PanelView } from './view';
 import { connectToHost } from './vscodeApi';
 
@@ -34,8 +38,21 @@ const gradHeatmap = new GradHeatmap(view.gradHeatmap, view.gradHeatmapCaption);
 let drawnSeries = -1;
 let drawnGrad = -1;
 let drawnTrace = -1;
+let drawnRuns = -1;
+let drawnForm = -1;
+let drawnStatus: string | null = '';
+const runsView = new RunsView(document.getElementById('runs-body')!, document.getElementById('runs-note')!, {
+  select: (runIds) => vscode.postMessage({ type: 'select', runIds }),
+  resume: (runId) => vscode.postMessage({ type: 'resume', runId }),
+  remove: (runId) => vscode.postMessage({ type: 'deleteRun', runId }),
+});
+const form = new ConfigForm(document.getElementById('config-form')!,
+  (config) => vscode.postMessage({ type: 'train', config }),
+  () => vscode.postMessage({ type: 'saveCheckpoint' }),
+  () => vscode.postMessage({ type: 'loadCheckpoint' }));
 const gates = new GateHeatmap(view.gatesHeatmap, view.gatesTooltip, view.gatesLegend, (offset) => vscode.postMessage({ type: 'reveal', offset }));
 let gateChoice: HeatmapChoice = { layer: 0, name: 'forget' };
+const saturation = new SaturationPlot(view.gatesSaturation);
 
 /** Keeps the user's choice where the new trace has it; otherwise the first gate, or h. */
 function fitChoice(layers: number, names: readonly string[], c: HeatmapChoice): HeatmapChoice {
@@ -56,6 +73,20 @@ const render = frameTask(() => {
     if (names.length > 0) gateChoice = fitChoice(layers, names, gateChoice);
     view.setGateChoices(layers, names, gateChoice, trace?.step ?? null);
     gates.set(trace, gateChoice);
+    saturation.set(trace, gateChoice.layer);
+  }
+  const training = model.state.status === 'running';
+  if (drawnRuns !== model.runsVersion || drawnStatus !== model.state.status) {
+    drawnRuns = model.runsVersion;
+    drawnStatus = model.state.status;
+    runsView.set(model.state.runs, model.state.selected, model.state.run?.runId ?? null, training);
+    chart.setOverlays(model.state.overlays);
+    gradChart.setOverlays(model.state.overlays);
+    form.setTraining(training);
+  }
+  if (drawnForm !== model.formVersion) {
+    drawnForm = model.formVersion;
+    form.set(model.state.form);
   }
   if (drawnGrad !== model.gradVersion) {
     drawnGrad = model.gradVersion;
@@ -65,7 +96,7 @@ const render = frameTask(() => {
 });
 // The chart's view options are the user's, kept beside the model's state.
 let lossViewOptions: LossViewOptions;
-const persist = () => vscode.setState({ ...(model.toPersisted() as object), lossView: lossViewOptions });
+const persist = () => vscode.setState({ ...(model.toPersisted() as object), lossView: lossViewOptions, pinnedUnits: gates.pinnedUnits });
 const save = trailingThrottle(persist, SAVE_INTERVAL_MS);
 
 // Draw the last known state at once; the host's snapshot, answering `ready`, replaces it.
@@ -73,6 +104,8 @@ const saved = vscode.getState();
 model.restore(saved);
 lossViewOptions = parseLossView((saved as { lossView?: unknown } | undefined)?.lossView);
 chart.setView(lossViewOptions);
+gates.setPinned(parsePinnedUnits((saved as { pinnedUnits?: unknown } | undefined)?.pinnedUnits));
+gates.onPinnedChange(save);
 // Slider drags fire many input events: rebuild the chart once per frame at most.
 const applyLossView = frameTask(() => chart.setView(lossViewOptions));
 view.bindLossControls(lossViewOptions, (next) => {
@@ -84,6 +117,7 @@ view.bindGradControls(true, (relative) => gradChart.setRelative(relative));
 view.onGateChoice((choice) => {
   gateChoice = choice;
   gates.set(model.state.trace ?? null, choice);
+  saturation.set(model.state.trace ?? null, choice.layer);
 });
 render();
 

@@ -51,6 +51,7 @@ export class PanelView {
   readonly gatesHeatmap = byId('gates-heatmap');
   readonly gatesTooltip = byId('gates-tooltip');
   readonly gatesLegend = byId('gates-legend');
+  readonly gatesSaturation = byId('gates-saturation');
   private readonly gatesPlaceholder = byId('gates-placeholder');
   private readonly gatesStep = byId('gates-step');
   private readonly gatesLayer = byId('gates-layer') as HTMLElement & { value: string };

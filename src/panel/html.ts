@@ -130,12 +130,16 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
               </vscode-single-select>
             </div>
           </div>
-          <p class="chart-note">Each unit (row) over the text around the cursor in the trained file (columns); select text to inspect it instead, click a column to go to that token.</p>
+          <p class="chart-note">Each unit (row) over the text around the cursor in the trained file (columns); select text to inspect it instead, click a column to go to that token. Click left of a row (or shift-click it) to pin its unit to the top; click again to unpin.</p>
           <div id="gates-heatmap" class="gates-heatmap" data-tokens="0" data-units="0" role="img" aria-label="Activations of the chosen gate or state, units by tokens">
             <p id="gates-placeholder" class="chart-placeholder">Move the cursor in the trained file to see its gates.</p>
             <div id="gates-tooltip" class="heatmap-tooltip" hidden></div>
           </div>
           <p id="gates-legend" class="muted heatmap-caption"></p>
+          <div id="gates-saturation" class="saturation" data-gates="" hidden>
+            <h3 class="subhead">Saturation</h3>
+            <p class="chart-note">One point per unit for each gate of the layer: how often it is nearly shut (below 0.1, across) and nearly open (above 0.9, up) over these tokens. Units on the faint diagonal are always one or the other, like switches; near the corner at 0 they work in between.</p>
+          </div>
         </section>
         <section class="card sample-card" aria-labelledby="sample-title">
           <div class="card-head">
@@ -149,6 +153,20 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
           <pre id="sample" class="sample"></pre>
         </section>
       </div>
+      <section class="card runs-card" aria-labelledby="runs-title">
+        <div class="card-head">
+          <h2 id="runs-title">Runs</h2>
+          <span id="runs-note" class="muted"></span>
+        </div>
+        <table class="runs-table">
+          <thead><tr><th scope="col"><span class="visually-hidden">Compare</span></th><th scope="col">Run</th><th scope="col">Status</th><th scope="col">Steps</th><th scope="col">Loss</th><th scope="col">Best val.</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+          <tbody id="runs-body" data-runs="0" data-selected=""></tbody>
+        </table>
+      </section>
+      <details id="config-card" class="card config-card">
+        <summary><h2>Run configuration</h2> <span class="muted">cell, size, BPTT length, optimizer… then Train</span></summary>
+        <div id="config-form" class="config-form" data-invalid="0"></div>
+      </details>
     </main>
     <script nonce="${attr(opts.nonce)}" src="${attr(opts.scriptUri)}"></script>
   </body>

@@ -7,7 +7,7 @@ suite('LSTM Lab: activation', () => {
     assert.ok(ext, 'the LSTM Lab extension is installed');
     await ext.activate();
     const commands = await vscode.commands.getCommands(true);
-    for (const id of ['lstmLab.train', 'lstmLab.stop', 'lstmLab.showPanel']) {
+    for (const id of ['lstmLab.train', 'lstmLab.stop', 'lstmLab.showPanel', 'lstmLab.compareCells', 'lstmLab.resumeRun']) {
       assert.ok(commands.includes(id), `command ${id} is registered`);
     }
   });

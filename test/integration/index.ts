@@ -18,6 +18,7 @@ function loadSuites(): void {
   require('./extension.test');
   require('./train.test');
   require('./badInput.test');
+  require('./runs.test');
 }
 
 export function run(): Promise<void> {

@@ -29,13 +29,16 @@ export function lossCurve(from, count, every = 1, offset = 0) {
   return points;
 }
 
+/** The form's starting values as the host sends them with the default settings. */
+export const DEFAULT_FORM = { cell: 'lstm', layers: 1, hiddenSize: 128, seqLength: 64, batchSize: 32, learningRate: 0.002, optimizer: 'adam', clipNorm: 5, dropout: 0, tokens: 'char', seed: 1, maxSeconds: 120 };
+
 export function snapshot({ run = runInfo(), train = lossCurve(0, 300), val = lossCurve(0, 15, 20, 0.15), status = 'running', statusMessage = null, charsPerSec = 25_812, sample = 'Shall I compare thee to a summer’s day?\nThou art more lovely and more temperate:', gradFlow = null, gradHistory = gradFlow ? [gradFlow] : [] } = {}) {
-  return { type: 'snapshot', state: { run, status, statusMessage, train, val, charsPerSec, sample, gradFlow, gradHistory, trace: null } };
+  return { type: 'snapshot', state: { run, status, statusMessage, train, val, charsPerSec, sample, gradFlow, gradHistory, trace: null, runs: [], selected: [], overlays: [], form: { ...DEFAULT_FORM } } };
 }
 
 export const EMPTY_SNAPSHOT = {
   type: 'snapshot',
-  state: { run: null, status: null, statusMessage: null, train: [], val: [], charsPerSec: 0, sample: null, gradFlow: null, gradHistory: [], trace: null },
+  state: { run: null, status: null, statusMessage: null, train: [], val: [], charsPerSec: 0, sample: null, gradFlow: null, gradHistory: [], trace: null, runs: [], selected: [], overlays: [], form: { ...DEFAULT_FORM } },
 };
 
 /** A gradient-flow measurement shaped like a trained LSTM's: h fades over the window, c holds longer. */

@@ -1,0 +1,213 @@
+/**
+ * Gate saturation of one layer over the traced text: for each gate a small scatter plot with one
+ * point per unit, at x = the fraction of tokens where the gate is below 0.1 (nearly shut) and
+ * y = the fraction where it is above 0.9 (nearly open). Points on the diagonal x + y = 1 are
+ * always saturated one way or the other; points near the origin rarely are.
+ */
+import type { TraceView } from '../src/protocol/webviewProtocol';
+import { observeThemeChanges, readChartTheme } from './chartTheme';
+import type { ChartTheme } from './chartTheme';
+import { frameTask } from './frame';
+
+/** Below this a gate counts as shut, above 1 − this as open. */
+const EDGE = 0.1;
+/** Side of each plot and its margins, in CSS px. */
+const SIZE = 150;
+const MARGIN = { left: 30, right: 8, top: 8, bottom: 28 };
+const RADIUS = 2.5;
+/** How near (CSS px) the pointer must be to a point to name its unit. */
+const HOVER_PX = 6;
+
+/** Per unit, the fractions of tokens below 0.1 and above 0.9; NaN for a unit with no finite value. */
+export function saturationFractions(data: readonly number[], units: number, tokens: number): { shut: number[]; open: number[] } {
+  const shut = new Array<number>(units).fill(0);
+  const open = new Array<number>(units).fill(0);
+  const seen = new Array<number>(units).fill(0);
+  for (let t = 0; t < tokens; t++) {
+    for (let u = 0; u < units; u++) {
+      const x = data[t * units + u];
+      if (!Number.isFinite(x)) continue;
+      seen[u]++;
+      if (x < EDGE) shut[u]++;
+      else if (x > 1 - EDGE) open[u]++;
+    }
+  }
+  for (let u = 0; u < units; u++) {
+    shut[u] = seen[u] > 0 ? shut[u] / seen[u] : NaN;
+    open[u] = seen[u] > 0 ? open[u] / seen[u] : NaN;
+  }
+  return { shut, open };
+}
+
+interface GatePlot {
+  figure: HTMLElement;
+  canvas: HTMLCanvasElement;
+  caption: HTMLElement;
+  shut: number[];
+  open: number[];
+}
+
+/**
+ * The plots inside `section` (hidden while the layer has no gates). The section's `data-layer`
+ * and `data-gates` (names, comma-separated) say what is shown; each plot's figure carries its
+ * gate in `data-gate` and the number of points drawn in `data-points`.
+ */
+export class SaturationPlot {
+  private readonly row = document.createElement('div');
+  private readonly tooltip = document.createElement('div');
+  private plots: GatePlot[] = [];
+  private theme: ChartTheme;
+
+  constructor(private readonly section: HTMLElement) {
+    this.row.className = 'saturation-plots';
+    this.tooltip.className = 'heatmap-tooltip';
+    this.tooltip.hidden = true;
+    section.append(this.row, this.tooltip);
+    section.dataset.gates = '';
+    // The row sets the (small) font the plots' labels are drawn in.
+    this.theme = readChartTheme(this.row);
+    observeThemeChanges(frameTask(() => {
+      this.theme = readChartTheme(this.row);
+      this.drawAll();
+    }));
+  }
+
+  /** Shows the gates of `layer` in `trace`; without a trace or gates the section hides. */
+  set(trace: TraceView | null, layer: number): void {
+    const values = trace?.layers[layer];
+    const tokens = trace?.tokens.length ?? 0;
+    const gates = values && tokens > 0 ? trace!.gates.filter((g) => values.values[g] !== undefined) : [];
+    this.section.hidden = gates.length === 0;
+    this.section.dataset.layer = String(layer);
+    this.section.dataset.gates = gates.join(',');
+    if (this.plots.length !== gates.length) {
+      this.plots = gates.map(() => this.makePlot());
+      this.row.replaceChildren(...this.plots.map((p) => p.figure));
+    }
+    gates.forEach((gate, i) => {
+      const p = this.plots[i];
+      const { shut, open } = saturationFractions(values!.values[gate], values!.units, tokens);
+      p.shut = shut;
+      p.open = open;
+      p.figure.dataset.gate = gate;
+      p.caption.textContent = gate;
+      p.canvas.setAttribute('aria-label', `Saturation of the ${gate} gate: one point per unit`);
+    });
+    this.drawAll();
+  }
+
+  private makePlot(): GatePlot {
+    const figure = document.createElement('figure');
+    figure.className = 'saturation-plot';
+    const canvas = document.createElement('canvas');
+    canvas.setAttribute('role', 'img');
+    const caption = document.createElement('figcaption');
+    figure.append(canvas, caption);
+    const plot: GatePlot = { figure, canvas, caption, shut: [], open: [] };
+    canvas.addEventListener('mousemove', (e) => this.hover(plot, e));
+    canvas.addEventListener('mouseleave', () => { this.tooltip.hidden = true; });
+    return plot;
+  }
+
+  private drawAll(): void {
+    for (const p of this.plots) this.draw(p);
+  }
+
+  private draw(p: GatePlot): void {
+    const ratio = window.devicePixelRatio || 1;
+    p.canvas.width = Math.round(SIZE * ratio);
+    p.canvas.height = Math.round(SIZE * ratio);
+    const ctx = p.canvas.getContext('2d')!;
+    ctx.scale(ratio, ratio);
+    const t = this.theme;
+    const { x0, x1, y0, y1 } = frame();
+    const px = (f: number) => x0 + f * (x1 - x0);
+    const py = (f: number) => y0 - f * (y0 - y1);
+
+    // Grid at 0.5, the frame, then the diagonal x + y = 1, faint and dashed.
+    ctx.lineWidth = 1;
+    ctx.strokeStyle = t.grid;
+    ctx.beginPath();
+    ctx.moveTo(px(0.5), y0); ctx.lineTo(px(0.5), y1);
+    ctx.moveTo(x0, py(0.5)); ctx.lineTo(x1, py(0.5));
+    ctx.stroke();
+    ctx.strokeRect(x0 + 0.5, y1 + 0.5, x1 - x0 - 1, y0 - y1 - 1);
+    ctx.setLineDash([4, 3]);
+    ctx.beginPath();
+    ctx.moveTo(px(0), py(1));
+    ctx.lineTo(px(1), py(0));
+    ctx.stroke();
+    ctx.setLineDash([]);
+
+    // Tick values and axis labels.
+    ctx.fillStyle = t.axis;
+    ctx.font = t.font;
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'top';
+    for (const f of [0, 0.5, 1]) ctx.fillText(String(f), px(f), y0 + 2);
+    ctx.fillText('shut (< 0.1)', (x0 + x1) / 2, y0 + 14);
+    ctx.textAlign = 'right';
+    ctx.textBaseline = 'middle';
+    // Only the ends on y: a middle value would run into the rotated axis label.
+    for (const f of [0, 1]) ctx.fillText(String(f), x0 - 3, py(f));
+    ctx.save();
+    ctx.translate(MARGIN.left - 12, (y0 + y1) / 2);
+    ctx.rotate(-Math.PI / 2);
+    ctx.textAlign = 'center';
+    ctx.fillText('open (> 0.9)', 0, 0);
+    ctx.restore();
+
+    // One translucent dot per unit, so that stacked units read darker.
+    ctx.fillStyle = t.train;
+    ctx.globalAlpha = 0.6;
+    let drawn = 0;
+    for (let u = 0; u < p.shut.length; u++) {
+      const x = p.shut[u];
+      const y = p.open[u];
+      if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
+      ctx.beginPath();
+      ctx.arc(px(x), py(y), RADIUS, 0, 2 * Math.PI);
+      ctx.fill();
+      drawn++;
+    }
+    ctx.globalAlpha = 1;
+    p.figure.dataset.points = String(drawn);
+  }
+
+  /** Names the units under the pointer (several units often share a point). */
+  private hover(p: GatePlot, e: MouseEvent): void {
+    const rect = p.canvas.getBoundingClientRect();
+    const mx = ((e.clientX - rect.left) / rect.width) * SIZE;
+    const my = ((e.clientY - rect.top) / rect.height) * SIZE;
+    const { x0, x1, y0, y1 } = frame();
+    const near: number[] = [];
+    for (let u = 0; u < p.shut.length; u++) {
+      const dx = x0 + p.shut[u] * (x1 - x0) - mx;
+      const dy = y0 - p.open[u] * (y0 - y1) - my;
+      if (dx * dx + dy * dy <= HOVER_PX * HOVER_PX) near.push(u);
+    }
+    if (near.length === 0) {
+      this.tooltip.hidden = true;
+      return;
+    }
+    const u = near[0];
+    const units = near.length === 1 ? `unit ${u}` : `units ${near.slice(0, 8).join(', ')}${near.length > 8 ? ` … (${near.length})` : ''}`;
+    this.tooltip.textContent = `${units} · shut ${percent(p.shut[u])} · open ${percent(p.open[u])}`;
+    this.tooltip.hidden = false;
+    // Beside the pointer, flipped to its left near the right edge so it stays inside the panel.
+    const box = this.section.getBoundingClientRect();
+    const x = e.clientX - box.left;
+    const left = x + 12 + this.tooltip.offsetWidth > box.width ? x - 12 - this.tooltip.offsetWidth : x + 12;
+    this.tooltip.style.left = `${Math.max(0, left)}px`;
+    this.tooltip.style.top = `${e.clientY - box.top + 12}px`;
+  }
+}
+
+/** The plot area inside the canvas, in CSS px: x from x0 to x1, y from y0 (bottom) up to y1. */
+function frame(): { x0: number; x1: number; y0: number; y1: number } {
+  return { x0: MARGIN.left, x1: SIZE - MARGIN.right, y0: SIZE - MARGIN.bottom, y1: MARGIN.top };
+}
+
+function percent(f: number): string {
+  return `${Math.round(f * 100)}%`;
+}
