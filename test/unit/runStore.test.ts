@@ -4,6 +4,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { DEFAULT_TRAIN_CONFIG } from '../../src/engine/defaults';
+import type { Log } from '../../src/log';
+import { PanelState } from '../../src/panel/panelState';
+import { formOf, type HostToWebview } from '../../src/protocol/webviewProtocol';
+import { RunLibrary } from '../../src/runs/runLibrary';
 import { checkRecord, RunStore, type RunRecord } from '../../src/runs/runStore';
 
 function record(runId: string, startedAt: number, over: Partial<RunRecord> = {}): RunRecord {
@@ -99,4 +103,32 @@ test('a record is checked field by field', () => {
   assert.match(checkRecord([], 'run-x')!, /not a JSON object/);
   assert.match(checkRecord({ ...good, version: 0 }, 'run-x')!, /version 0/);
   assert.throws(() => new RunStore('/tmp').checkpointPath('../etc/passwd'), /not a run id/);
+});
+
+test('after a reload the newest run is shown again; one cut short while training is marked stopped and says where it resumes', async () => {
+  const dir = tempDir();
+  const store = new RunStore(dir);
+  await store.save(record('run-old', 1000));
+  await store.save(record('run-new', 2000, { status: 'running', checkpointStep: 2 }));
+  const warnings: string[] = [];
+  const log = { info: () => undefined, warn: (m: string) => warnings.push(m), error: (m: string) => warnings.push(m) } as unknown as Log;
+  const posted: (HostToWebview | null)[] = [];
+  const state = new PanelState(formOf(DEFAULT_TRAIN_CONFIG));
+  let remembered = ['run-old', 'run-gone'];
+  const library = new RunLibrary(new RunStore(dir), state, (m) => posted.push(m), { get: () => remembered, set: (ids) => { remembered = ids; } }, log);
+  const shown = await library.open();
+  assert.equal(shown?.run.runId, 'run-new');
+  const snap = state.snapshot();
+  assert.equal(snap.run?.runId, 'run-new');
+  assert.equal(snap.status, 'stopped');
+  assert.match(snap.statusMessage!, /interrupted.*Resume continues from step 2/);
+  assert.deepEqual(snap.train, record('run-new', 2000).train, 'the loss history comes back');
+  assert.equal(snap.form.hiddenSize, 16, 'the form starts from the run\'s settings');
+  assert.deepEqual(snap.selected, ['run-old'], 'a remembered run that is gone is dropped');
+  assert.equal(snap.overlays.length, 1);
+  assert.equal(snap.overlays[0].runId, 'run-old');
+  assert.match(snap.overlays[0].label, /^lstm 1×16 · prose\.txt/);
+  assert.equal((await store.get('run-new')).status, 'stopped', 'the record on disk is corrected too');
+  assert.ok(posted.some((m) => m?.type === 'snapshot'), 'the panel is told');
+  assert.deepEqual(warnings, []);
 });
