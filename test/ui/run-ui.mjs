@@ -46,8 +46,14 @@ const PLANNED = [
   'loss chart canvas has drawn pixels',
   'palette runs "LSTM Lab: Stop Training"',
   'training stops',
+  'gates heatmap follows the cursor in the trained file',
+  'switching the gate redraws the heatmap',
+  'palette runs "LSTM Lab: Compare Cell Types on File" for RNN and GRU',
+  'run list holds the compared runs and the chart overlays the other one',
   'no Content Security Policy violations',
 ];
+/** Per cell type in the comparison: short, so that the scenario stays within its time limit. */
+const COMPARE_SECONDS = 6;
 const checks = [];
 // Set once the page exists: describes error dialogs/notifications to explain a failed check.
 let explainFailure = async () => '';
@@ -90,8 +96,11 @@ async function quickOpen(page, fileName) {
   await page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor({ timeout: 15_000 });
 }
 
-/** Runs a command by its palette title (F1, type, pick the exact entry, Enter). */
-async function runCommand(page, title) {
+/**
+ * Runs a command by its palette title (F1, type, pick the exact entry). With `keepOpen` the
+ * command opens a quick pick of its own, which the caller answers.
+ */
+async function runCommand(page, title, { keepOpen = false } = {}) {
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ timeout: 15_000 });
@@ -99,6 +108,7 @@ async function runCommand(page, title) {
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
   await row.waitFor({ timeout: 30_000 });
   await row.click();
+  if (keepOpen) return;
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
 }
 
@@ -198,7 +208,7 @@ async function main() {
     const fileName = basename(sample);
     copyFileSync(sample, join(scratch.workspace, fileName));
 
-    server = await startCodeServer(scratch);
+    server = await startCodeServer(scratch, { settings: { 'lstmLab.compare.secondsPerCell': COMPARE_SECONDS } });
     console.log(`code-server up at ${server.url} in ${seconds(server.startupMs)}`);
     browser = await launchBrowser(scratch);
     const { context } = browser;
@@ -281,7 +291,88 @@ async function runScenario(page, server, workspace, payload, fileName) {
       });
     }
     await screenshot(page, 'ui-stopped');
+    if (stopped && hasPoints) await gatesAndCompare(page);
   }
+}
+
+/** A hash of the gate heatmap's pixels, to tell one drawing from another. */
+async function heatmapPixels(frame) {
+  return frame.locator('#gates-heatmap canvas.gate-canvas').evaluate((c) => {
+    const ctx = c.getContext('2d');
+    const d = ctx.getImageData(0, 0, c.width, c.height).data;
+    let h = 0;
+    for (let i = 0; i < d.length; i += 4) h = (h * 31 + d[i] * 7 + d[i + 1] * 3 + d[i + 2]) | 0;
+    return { hash: h, size: `${c.width}×${c.height}` };
+  });
+}
+
+async function gatesAndCompare(page) {
+  const frame = panelFrame(page);
+  const heatmap = frame.locator('#gates-heatmap');
+  const traced = await check('gates heatmap follows the cursor in the trained file', async () => {
+    // A click in the text moves the cursor; the panel traces the text around it.
+    await page.locator('.editor-instance .monaco-editor .view-line').nth(3).click();
+    await page.keyboard.press('End');
+    const end = Date.now() + 30_000;
+    for (;;) {
+      const tokens = Number(await heatmap.getAttribute('data-tokens'));
+      if (tokens > 0) return `${tokens} tokens × ${await heatmap.getAttribute('data-units')} units of ${await heatmap.getAttribute('data-name')}`;
+      if (Date.now() > end) throw new Error('no trace reached the heatmap');
+      await page.waitForTimeout(250);
+    }
+  });
+  if (traced) {
+    await check('switching the gate redraws the heatmap', async () => {
+      await heatmap.scrollIntoViewIfNeeded();
+      await page.waitForTimeout(500);
+      const before = await heatmapPixels(frame);
+      const name = await heatmap.getAttribute('data-name');
+      const next = name === 'output' ? 'input' : 'output';
+      // The select is a web component in a nested frame: pick its option as its own change would.
+      await frame.locator('#gates-name').evaluate((el, value) => { el.value = value; el.dispatchEvent(new Event('change', { bubbles: true })); }, next);
+      const end = Date.now() + 10_000;
+      while ((await heatmap.getAttribute('data-name')) !== next) {
+        if (Date.now() > end) throw new Error(`heatmap still shows ${await heatmap.getAttribute('data-name')}`);
+        await page.waitForTimeout(100);
+      }
+      await page.waitForTimeout(300);
+      const after = await heatmapPixels(frame);
+      if (after.hash === before.hash) throw new Error(`${name} and ${next} drew the same pixels`);
+      return `${name} → ${next}, pixels changed on a ${after.size} canvas`;
+    });
+  }
+  await screenshot(page, 'ui-gates');
+  const compared = await check('palette runs "LSTM Lab: Compare Cell Types on File" for RNN and GRU', async () => {
+    await runCommand(page, 'LSTM Lab: Compare Cell Types on File', { keepOpen: true });
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Vanilla RNN' }).waitFor({ timeout: 15_000 });
+    // RNN, LSTM and GRU come ticked: untick LSTM, accept.
+    // The cells are listed in the order of the cell zoo: RNN, LSTM, …
+    const lstm = page.locator('.quick-input-list .monaco-list-row').nth(1);
+    const label = await lstm.innerText();
+    if (!/^LSTM\b/.test(label.trim())) throw new Error(`second entry is ${JSON.stringify(label)}`);
+    await lstm.click();
+    await page.keyboard.press('Enter');
+    await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
+    return 'RNN and GRU';
+  });
+  if (compared) {
+    await check('run list holds the compared runs and the chart overlays the other one', async () => {
+      const end = Date.now() + (4 * COMPARE_SECONDS + 90) * 1000;
+      for (;;) {
+        const rows = await frame.locator('#runs-body tr').allInnerTexts();
+        const overlays = Number(await frame.locator('#loss-chart').getAttribute('data-overlays'));
+        const done = rows.filter((r) => /^(rnn|gru) /m.test(r.trim()) && /completed/.test(r));
+        const shown = await frame.locator('#run-config').innerText();
+        if (done.length >= 2 && overlays === 1 && /gru/.test(shown)) {
+          const legend = [...new Set(await frame.locator('.overlay-legend li').allInnerTexts())];
+          return `${rows.length} runs; GRU shown with ${legend.join(', ')} overlaid`;
+        }
+        if (Date.now() > end) throw new Error(`runs: ${rows.map((r) => r.replace(/\s+/g, ' ')).join(' | ')}; overlays ${overlays}`);
+        await page.waitForTimeout(1_000);
+      }
+    });
+  }
+  await screenshot(page, 'ui-compare');
 }
 
 async function screenshot(page, name) {
