@@ -27,3 +27,18 @@ export function baseName(path: string): string {
   const parts = path.split(/[\\/]/);
   return parts[parts.length - 1] || path;
 }
+
+/**
+ * A time axis tick: m:ss (h:mm:ss from an hour on), or seconds with decimals ("2.5 s") when the
+ * ticks are less than a second apart.
+ */
+export function formatSeconds(seconds: number, tickStep = 1): string {
+  if (tickStep < 1) {
+    const decimals = Math.min(3, Math.max(1, Math.ceil(-Math.log10(tickStep) - 1e-9)));
+    return `${seconds.toFixed(decimals)} s`;
+  }
+  const whole = Math.round(seconds);
+  const s = String(whole % 60).padStart(2, '0');
+  const minutes = Math.floor(whole / 60);
+  return minutes < 60 ? `${minutes}:${s}` : `${Math.floor(minutes / 60)}:${String(minutes % 60).padStart(2, '0')}:${s}`;
+}

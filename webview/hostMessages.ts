@@ -183,12 +183,16 @@ function parseRunInfo(value: unknown): RunInfo | null {
   };
 }
 
-/** Keeps only points that can be drawn: a diverged run's NaN/Infinity losses are left out. */
+/**
+ * Keeps only points that can be drawn: a diverged run's NaN/Infinity losses are left out. A point
+ * keeps its `seconds` only when they are a time (finite, not negative).
+ */
 function parsePoints(value: unknown): LossPoint[] {
   if (!Array.isArray(value)) return [];
   const points: LossPoint[] = [];
   for (const p of value) {
-    if (isObject(p) && isFiniteNumber(p.step) && isFiniteNumber(p.loss)) points.push({ step: p.step, loss: p.loss });
+    if (!isObject(p) || !isFiniteNumber(p.step) || !isFiniteNumber(p.loss)) continue;
+    points.push(isFiniteNumber(p.seconds) && p.seconds >= 0 ? { step: p.step, loss: p.loss, seconds: p.seconds } : { step: p.step, loss: p.loss });
   }
   return points;
 }

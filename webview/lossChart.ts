@@ -1,6 +1,6 @@
 import type uPlot from 'uplot';
 import type { LossPoint, RunOverlay } from '../src/protocol/webviewProtocol';
-import { alignLoss, mergeOnSteps } from './lossSeries';
+import { alignLoss, bySeconds, mergeOnSteps } from './lossSeries';
 import type { AlignedLoss, StepTable } from './lossSeries';
 import { lossChartOptions } from './lossChartOptions';
 import type { XZoom } from './lossChartOptions';
@@ -22,8 +22,13 @@ type Range = [min: number, max: number];
  * Dragging across the plot zooms x to that range, the mouse wheel zooms x around the pointer,
  * and a double-click returns to the whole run. While zoomed, new points keep the user's range;
  * the container says `data-zoomed` and the x range shown in `data-x-min` / `data-x-max`.
+ *
+ * x is the step, or with the view's `time` the seconds of training (`data-x-unit` says which);
+ * in time the points without seconds are left out of the drawing and of the counts.
  */
 export class LossChart extends ThemedPlot {
+  private train: readonly LossPoint[] = [];
+  private val: readonly LossPoint[] = [];
   private aligned: AlignedLoss = [[], [], []];
   private view: LossViewOptions = DEFAULT_LOSS_VIEW;
   private shown: uPlot.AlignedData = [[], [], [], []];
@@ -42,12 +47,14 @@ export class LossChart extends ThemedPlot {
   constructor(container: HTMLElement) {
     super(container);
     this.markZoom();
+    this.container.dataset.xUnit = 'steps';
   }
 
   /** Replaces the drawn series. Costs O(points), so callers batch updates per frame. */
   setSeries(train: readonly LossPoint[], val: readonly LossPoint[]): void {
-    this.aligned = alignLoss(train, val);
-    this.counts = { train: train.length, val: val.length };
+    this.train = train;
+    this.val = val;
+    this.align();
     this.reshape();
     // A range wholly outside the new data (another run's snapshot) would show nothing.
     const [min, max] = this.extent();
@@ -72,12 +79,21 @@ export class LossChart extends ThemedPlot {
 
   /** Changes units, y scale or smoothing; the chart is rebuilt (its axis and series change). */
   setView(view: LossViewOptions): void {
+    const xChanged = view.time !== this.view.time;
     this.view = view;
+    if (xChanged) {
+      // A range of steps means nothing in seconds, and the other way round.
+      this.xRange = null;
+      this.markZoom();
+      this.align();
+    }
     this.overlayTables = this.overlays.map((o) => this.overlayTable(o));
     this.reshape();
     this.container.dataset.units = view.bits ? 'bits' : 'nats';
     this.container.dataset.logY = String(view.logY);
     this.container.dataset.smoothing = String(view.smoothing);
+    this.container.dataset.xUnit = view.time ? 'seconds' : 'steps';
+    this.container.setAttribute('aria-label', `Training and validation loss in ${view.bits ? 'bits' : 'nats'} by ${view.time ? 'training time' : 'step'}`);
     // The counts come back when the new chart has drawn.
     this.markDrawn(0, 0);
     this.rebuild();
@@ -94,7 +110,7 @@ export class LossChart extends ThemedPlot {
     }
   }
 
-  /** Shows steps `min` … `max` (clamped to the data) and keeps them while new points arrive. */
+  /** Shows x (steps or seconds) `min` … `max` (clamped to the data) and keeps them while new points arrive. */
   zoomTo(min: number, max: number): void {
     const [lo, hi] = this.extent();
     const a = Math.max(lo, Math.min(min, max));
@@ -135,12 +151,25 @@ export class LossChart extends ThemedPlot {
     this.shown = [x, ...merged.slice(3), ...merged.slice(0, 3)];
   }
 
+  /** This run's points on the current x, and how many of them are drawn. */
+  private align(): void {
+    const train = this.onX(this.train);
+    const val = this.onX(this.val);
+    this.aligned = alignLoss(train, val);
+    this.counts = { train: train.length, val: val.length };
+  }
+
+  /** The points with `step` as x, or (in time) with their seconds in its place. */
+  private onX(points: readonly LossPoint[]): readonly LossPoint[] {
+    return this.view.time ? bySeconds(points) : points;
+  }
+
   private overlayTable(o: RunOverlay): StepTable {
-    const [steps, raw, smoothed, val] = lossView(alignLoss(o.train, o.val), this.view);
+    const [steps, raw, smoothed, val] = lossView(alignLoss(this.onX(o.train), this.onX(o.val)), this.view);
     return { steps, columns: [this.view.smoothing > 0 ? smoothed : raw, val] };
   }
 
-  /** The first and last step drawn, this run's and the overlays'. */
+  /** The first and last x drawn, this run's and the overlays'. */
   private extent(): Range {
     const x = this.shown[0] as number[];
     return x.length > 0 ? [x[0], x[x.length - 1]] : [0, 0];

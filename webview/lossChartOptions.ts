@@ -1,6 +1,10 @@
 import type uPlot from 'uplot';
 import type { ChartTheme } from './chartTheme';
+import { formatSeconds } from './format';
 import type { LossViewOptions } from './lossTransform';
+
+/** Tick spacings of a time axis, in seconds: decimal below a second, then the clock's. */
+const TIME_TICKS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
 
 /** The colour at 35% opacity, from the rgb()/rgba() string the theme resolves to. */
 function faint(color: string): string {
@@ -19,7 +23,8 @@ export interface XZoom {
 }
 
 /**
- * uPlot options for the loss chart: x = optimizer step, y = cross-entropy in nats or bits.
+ * uPlot options for the loss chart: x = optimizer step (or seconds of training with the view's
+ * `time`, ticked like a clock), y = cross-entropy in nats or bits.
  * Series: x, then a training line and a dashed validation line per other run (`overlays` are
  * their labels), then this run's raw, smoothed and validation loss, drawn last so they are on top.
  */
@@ -69,7 +74,12 @@ export function lossChartOptions(theme: ChartTheme, view: LossViewOptions, width
       { ...lossSeries('train (smoothed)', theme.train, theme.lineWidth), points: { show: false } },
       lossSeries('val', theme.val, theme.lineWidth),
     ],
-    axes: [axis('step', 28), axis(view.bits ? 'loss (bits/token)' : 'loss (nats)', 40)],
+    axes: [
+      view.time
+        ? { ...axis('training time', 28), incrs: TIME_TICKS, values: (_u, splits, _i, _space, incr) => splits.map((s) => formatSeconds(s, incr)) }
+        : axis('step', 28),
+      axis(view.bits ? 'loss (bits/token)' : 'loss (nats)', 40),
+    ],
     hooks: { draw: [onDraw], setSelect: zoom ? [(u) => zoom.selected(u)] : [] },
   };
 }

@@ -57,3 +57,19 @@ export function mergeOnSteps(tables: readonly StepTable[]): [number[], ...(numbe
   }
   return [steps, ...out];
 }
+
+/**
+ * The points placed by time instead of step: `step` becomes `seconds`. Points without a time are
+ * left out, and so is any that does not come strictly after the one before (the chart needs an
+ * increasing x).
+ */
+export function bySeconds(points: readonly LossPoint[]): LossPoint[] {
+  const out: LossPoint[] = [];
+  let last = -Infinity;
+  for (const p of points) {
+    if (p.seconds === undefined || !(p.seconds > last)) continue;
+    out.push({ step: p.seconds, loss: p.loss });
+    last = p.seconds;
+  }
+  return out;
+}

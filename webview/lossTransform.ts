@@ -8,9 +8,11 @@ export interface LossViewOptions {
   logY: boolean;
   /** Exponential moving average weight for the training loss, 0 (off) … 0.99. */
   smoothing: number;
+  /** x = seconds of training instead of steps; points without a time are left out. */
+  time: boolean;
 }
 
-export const DEFAULT_LOSS_VIEW: LossViewOptions = { bits: false, logY: false, smoothing: 0.6 };
+export const DEFAULT_LOSS_VIEW: LossViewOptions = { bits: false, logY: false, smoothing: 0.6, time: false };
 
 /** [steps, train (raw), train (smoothed, null when smoothing is off), val], in the chosen units. */
 export type LossView = [steps: number[], train: (number | null)[], smoothed: (number | null)[], val: (number | null)[]];
@@ -19,7 +21,7 @@ export type LossView = [steps: number[], train: (number | null)[], smoothed: (nu
  * Converts units and smooths the training loss with a debiased exponential moving average (the
  * early values are not dragged towards zero by the average's empty start).
  */
-export function lossView([steps, train, val]: AlignedLoss, o: LossViewOptions): LossView {
+export function lossView([steps, train, val]: AlignedLoss, o: Omit<LossViewOptions, 'time'>): LossView {
   const scale = o.bits ? 1 / Math.LN2 : 1;
   const unit = (x: number | null) => (x === null ? null : x * scale);
   const w = Math.min(Math.max(o.smoothing, 0), 0.99);
@@ -38,5 +40,5 @@ export function lossView([steps, train, val]: AlignedLoss, o: LossViewOptions): 
 export function parseLossView(value: unknown): LossViewOptions {
   const v = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
   const smoothing = typeof v.smoothing === 'number' && v.smoothing >= 0 && v.smoothing <= 0.99 ? v.smoothing : DEFAULT_LOSS_VIEW.smoothing;
-  return { bits: v.bits === true, logY: v.logY === true, smoothing };
+  return { bits: v.bits === true, logY: v.logY === true, smoothing, time: v.time === true };
 }

@@ -44,6 +44,7 @@ export class PanelView {
 
   private readonly lossBits = byId('loss-bits') as HTMLElement & { checked: boolean };
   private readonly lossLog = byId('loss-log') as HTMLElement & { checked: boolean };
+  private readonly lossTime = byId('loss-time') as HTMLElement & { checked: boolean };
   private readonly lossSmoothing = byId('loss-smoothing') as HTMLInputElement;
   private readonly lossSmoothingValue = byId('loss-smoothing-value');
 
@@ -110,9 +111,12 @@ export class PanelView {
   bindLossControls(view: LossViewOptions, onChange: (view: LossViewOptions) => void): void {
     this.lossBits.checked = view.bits;
     this.lossLog.checked = view.logY;
+    this.lossTime.checked = view.time;
     this.lossSmoothing.value = String(view.smoothing);
     setText(this.lossSmoothingValue, view.smoothing.toFixed(2));
-    const read = (): LossViewOptions => ({ bits: this.lossBits.checked, logY: this.lossLog.checked, smoothing: Number(this.lossSmoothing.value) });
+    const read = (): LossViewOptions => ({
+      bits: this.lossBits.checked, logY: this.lossLog.checked, smoothing: Number(this.lossSmoothing.value), time: this.lossTime.checked,
+    });
     const changed = () => {
       const next = read();
       setText(this.lossSmoothingValue, next.smoothing.toFixed(2));
@@ -120,6 +124,7 @@ export class PanelView {
     };
     this.lossBits.addEventListener('change', changed);
     this.lossLog.addEventListener('change', changed);
+    this.lossTime.addEventListener('change', changed);
     this.lossSmoothing.addEventListener('input', changed);
   }
 

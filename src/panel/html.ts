@@ -80,6 +80,7 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
             <div class="chart-controls">
               <vscode-checkbox id="loss-bits">bits</vscode-checkbox>
               <vscode-checkbox id="loss-log">log y</vscode-checkbox>
+              <vscode-checkbox id="loss-time" title="Loss over seconds of training instead of steps">time</vscode-checkbox>
               <label class="smoothing">smoothing <input id="loss-smoothing" type="range" min="0" max="0.99" step="0.01" value="0.6"><output id="loss-smoothing-value">0.60</output></label>
               <vscode-button id="export-csv" secondary title="Save the loss series as CSV">CSV</vscode-button>
               <vscode-button id="export-json" secondary title="Save the loss series and gradient flow as JSON">JSON</vscode-button>

@@ -21,6 +21,11 @@ export interface RunHistory {
 
 export class PanelState {
   private state: PanelSnapshot;
+  /**
+   * Seconds of training before the shown run's current loop: the worker counts from 0 in each
+   * loop, so a resumed run's new points are shifted past its history's.
+   */
+  private secondsBefore = 0;
 
   constructor(form: FormConfig) {
     this.state = emptySnapshot(form);
@@ -50,6 +55,7 @@ export class PanelState {
   /** Shows `run` from its start (or from `history` when it continues an earlier one). */
   beginRun(run: RunInfo, form: FormConfig, history?: RunHistory, status: RunStatus = 'running', message: string | null = null): HostToWebview {
     const { runs, selected, overlays } = this.state;
+    this.secondsBefore = history ? Math.max(lastSeconds(history.train), lastSeconds(history.val)) : 0;
     this.state = {
       ...emptySnapshot(form), run, status, statusMessage: message, runs, selected, overlays,
       train: history?.train.slice() ?? [], val: history?.val.slice() ?? [], gradHistory: history?.gradHistory.slice() ?? [],
@@ -76,15 +82,17 @@ export class PanelState {
 
   addSteps(runId: string, points: StepPoint[], charsPerSec: number): HostToWebview | null {
     if (runId !== this.runId) return null;
-    const train: LossPoint[] = points.map((p) => ({ step: p.step, loss: p.loss }));
+    const train: LossPoint[] = points.map((p) => withSeconds({ step: p.step, loss: p.loss }, p.seconds, this.secondsBefore));
     this.state.train.push(...train);
     this.state.charsPerSec = charsPerSec;
     this.state.train = thinned(this.state.train, MAX_POINTS);
     return { type: 'metrics', runId, train, val: [], charsPerSec };
   }
 
+  /** `point.seconds`, when given, count from the start of the current loop, as the steps' do. */
   addVal(runId: string, point: LossPoint): HostToWebview | null {
     if (runId !== this.runId) return null;
+    point = withSeconds({ step: point.step, loss: point.loss }, point.seconds, this.secondsBefore);
     this.state.val.push(point);
     return { type: 'metrics', runId, train: [], val: [point], charsPerSec: this.state.charsPerSec };
   }
@@ -117,3 +125,16 @@ export class PanelState {
   }
 }
 
+/** The largest `seconds` among the points (0 when none has one); a stored history may hold anything. */
+function lastSeconds(points: readonly LossPoint[]): number {
+  let last = 0;
+  for (const p of points) if (typeof p.seconds === 'number' && Number.isFinite(p.seconds) && p.seconds > last) last = p.seconds;
+  return last;
+}
+
+/** `point` with `seconds + offset`, or without seconds when they are missing or not a time. */
+function withSeconds(point: LossPoint, seconds: number | undefined, offset: number): LossPoint {
+  if (seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return point;
+  // Milliseconds are enough, and keep the stored history short.
+  return { ...point, seconds: Math.round((seconds + offset) * 1000) / 1000 };
+}

@@ -24,6 +24,8 @@ export interface RunInfo {
 export interface LossPoint {
   step: number;
   loss: number;
+  /** Seconds of training since the run started (across resumes), when known. */
+  seconds?: number;
 }
 
 /**

@@ -184,6 +184,8 @@ export interface StepPoint {
   step: number;
   loss: number;
   gradNorm: number;
+  /** Seconds since this training loop started (a resumed run starts again from 0). */
+  seconds: number;
 }
 
 /** Training steps since the last event (sent at most a few times per second). */
@@ -200,6 +202,8 @@ export interface ValEvent {
   runId: string;
   step: number;
   loss: number;
+  /** Seconds since this training loop started at the step validated (as that step's point). */
+  seconds: number;
 }
 
 export interface SampleEvent {

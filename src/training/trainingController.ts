@@ -402,7 +402,7 @@ export class TrainingController implements vscode.Disposable {
         break;
       }
       case 'val':
-        this.panel.post(this.state.addVal(e.runId, { step: e.step, loss: e.loss }));
+        this.panel.post(this.state.addVal(e.runId, { step: e.step, loss: e.loss, seconds: e.seconds }));
         this.library.validated(e.runId, e.loss);
         this.log.info(`Run ${e.runId}: step ${e.step}, validation loss ${e.loss.toFixed(4)}`);
         break;

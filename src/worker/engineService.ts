@@ -180,7 +180,7 @@ export class EngineService {
         onStep: (s) => {
           progress.step = s.step;
           progress.metrics.train.push({ step: s.step, loss: s.loss });
-          pending.push({ step: s.step, loss: s.loss, gradNorm: s.gradNorm });
+          pending.push({ step: s.step, loss: s.loss, gradNorm: s.gradNorm, seconds: Math.round(s.elapsedMs) / 1000 });
           charsPerSec = s.charsPerSec;
           elapsedMs = s.elapsedMs;
           if (performance.now() - lastFlush >= FLUSH_MS) flush();
@@ -189,7 +189,8 @@ export class EngineService {
           progress.metrics.val.push({ step, loss });
           if (progress.bestValLoss === null || loss < progress.bestValLoss) progress.bestValLoss = loss;
           flush();
-          this.post({ type: 'val', runId, step, loss });
+          // Validation follows a step: it is placed at that step's time, so both align on either axis.
+          this.post({ type: 'val', runId, step, loss, seconds: Math.round(elapsedMs) / 1000 });
         },
         onSample: (step, text) => this.post({ type: 'sample', runId, step, text }),
         onGradByLag: (step, g, clipped) => this.post({ type: 'gradByLag', runId, step, h: g.h, c: g.c, hTotal: g.hTotal, clipped }),

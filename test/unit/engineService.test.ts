@@ -6,7 +6,7 @@ import { before, test } from 'node:test';
 import { loadCheckpoint } from '../../src/engine/checkpoint';
 import { findBundle, findWasmDir } from '../../src/engine/backend';
 import { DEFAULT_TRAIN_CONFIG } from '../../src/engine/defaults';
-import type { DoneEvent, LoadResult, PredictResult, StepsEvent, SurprisalResult, TraceResult, TrainAccepted, WorkerToHost } from '../../src/protocol/workerProtocol';
+import type { DoneEvent, LoadResult, PredictResult, StepsEvent, SurprisalResult, TraceResult, TrainAccepted, ValEvent, WorkerToHost } from '../../src/protocol/workerProtocol';
 import { EngineService } from '../../src/worker/engineService';
 import { useWasm } from './helpers/backend';
 
@@ -41,6 +41,11 @@ test('train: accepted, steps streamed in order, validation, samples, done', asyn
   assert.deepEqual(steps, Array.from({ length: 30 }, (_, i) => i + 1));
   assert.equal(h.events.filter((e) => e.type === 'val').length, 3);
   assert.equal(h.events.filter((e) => e.type === 'sample').length, 2);
+  // Every point says when it was taken: never negative, never going back.
+  const seconds = h.events.filter((e): e is StepsEvent => e.type === 'steps').flatMap((e) => e.points.map((p) => p.seconds));
+  assert.ok(seconds.every((s, i) => Number.isFinite(s) && s >= 0 && (i === 0 || s >= seconds[i - 1])), `step seconds: ${seconds.join(' ')}`);
+  const vals = h.events.filter((e): e is ValEvent => e.type === 'val');
+  assert.ok(vals.every((v) => v.seconds === seconds[v.step - 1]), 'a validation point has the time of the step it follows');
 });
 
 test('a second train while one runs is refused; stop ends the run', async () => {

@@ -29,6 +29,11 @@ export function lossCurve(from, count, every = 1, offset = 0) {
   return points;
 }
 
+/** The points with a time each: `secondsPerStep` seconds of training per step, from `start` seconds at step 0. */
+export function timed(points, secondsPerStep = 0.5, start = 0) {
+  return points.map((p) => ({ ...p, seconds: start + p.step * secondsPerStep }));
+}
+
 /** The form's starting values as the host sends them with the default settings. */
 export const DEFAULT_FORM = { cell: 'lstm', layers: 1, hiddenSize: 128, seqLength: 64, batchSize: 32, learningRate: 0.002, optimizer: 'adam', clipNorm: 5, dropout: 0, tokens: 'char', seed: 1, maxSeconds: 120 };
 

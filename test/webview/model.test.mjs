@@ -129,5 +129,26 @@ test('loss view: bits divide by ln 2; smoothing is a debiased moving average tha
   assert.ok(Math.abs(bits[2][0] - 2 / Math.LN2) < 1e-12, 'the first smoothed value is the first value, not pulled to 0');
   // Second train value 4: avg = 0.5·(0.5·2) + 0.5·4 = 2.5, weight = 0.75 → 3.333…
   assert.ok(Math.abs(bits[2][2] - (10 / 3) / Math.LN2) < 1e-12, String(bits[2][2]));
-  assert.deepEqual(m.parseLossView({ bits: true, logY: 'yes', smoothing: 2 }), { bits: true, logY: false, smoothing: 0.6 });
+  assert.deepEqual(m.parseLossView({ bits: true, logY: 'yes', smoothing: 2 }), { bits: true, logY: false, smoothing: 0.6, time: false });
+  assert.deepEqual(m.parseLossView({ time: true, smoothing: 0 }), { bits: false, logY: false, smoothing: 0, time: true });
+  assert.equal(m.parseLossView({ time: 'yes' }).time, false);
+});
+
+test('points keep their seconds only when they are a time; bySeconds puts them on a time axis', () => {
+  const metrics = m.parseHostMessage({ type: 'metrics', runId: 'r', charsPerSec: 1,
+    train: [{ step: 1, loss: 2, seconds: 0.5 }, { step: 2, loss: 2, seconds: -1 }, { step: 3, loss: 2, seconds: Infinity }, { step: 4, loss: 2, seconds: '9' }, { step: 5, loss: 2, seconds: 0 }],
+    val: [{ step: 1, loss: 3, seconds: 0.5 }] });
+  assert.deepEqual(metrics.train, [{ step: 1, loss: 2, seconds: 0.5 }, { step: 2, loss: 2 }, { step: 3, loss: 2 }, { step: 4, loss: 2 }, { step: 5, loss: 2, seconds: 0 }]);
+  assert.deepEqual(metrics.val, [{ step: 1, loss: 3, seconds: 0.5 }]);
+  const snap = m.parseHostMessage(snapshot({ train: [{ step: 1, loss: 2, seconds: 1.25 }, { step: 2, loss: 1.9, seconds: Number.NaN }], val: [] }));
+  assert.deepEqual(snap.state.train, [{ step: 1, loss: 2, seconds: 1.25 }, { step: 2, loss: 1.9 }]);
+  // Without a time, or not after the one before, a point is left off the time axis.
+  assert.deepEqual(m.bySeconds([{ step: 1, loss: 4, seconds: 0.5 }, { step: 2, loss: 3 }, { step: 3, loss: 2, seconds: 0.5 }, { step: 4, loss: 1, seconds: 2 }]),
+    [{ step: 0.5, loss: 4 }, { step: 2, loss: 1 }]);
+});
+
+test('formatSeconds ticks like a clock, with decimals below a second', () => {
+  assert.deepEqual([0, 30, 60, 150, 599, 3600, 3725].map((s) => m.formatSeconds(s, 30)), ['0:00', '0:30', '1:00', '2:30', '9:59', '1:00:00', '1:02:05']);
+  assert.equal(m.formatSeconds(2.5, 0.5), '2.5 s');
+  assert.equal(m.formatSeconds(0.05, 0.05), '0.05 s');
 });

@@ -357,7 +357,7 @@ test('loss controls: bits, log y and smoothing redraw the chart, and are kept in
   await page.locator('#loss-chart[data-log-y="true"][data-train-points="300"]').waitFor();
   await page.waitForTimeout(1200); // the saved state is written at most once a second
   const state = await page.evaluate(() => window.__test.state);
-  assert.deepEqual(state.lossView, { bits: true, logY: true, smoothing: 0.95 });
+  assert.deepEqual(state.lossView, { bits: true, logY: true, smoothing: 0.95, time: false });
   await assertClean(page, problems);
 });
 
