@@ -42,6 +42,7 @@ export function activate(context: vscode.ExtensionContext): LabApi {
     set: (ids) => void context.workspaceState.update(selectionKey, ids),
   }, log);
   const controller = new TrainingController(worker, config, state, panel, status, log, library);
+  flushRuns = () => library.dispose();
   onPanelCommand = (message) => {
     switch (message.type) {
       case 'stop': void controller.stop(); break;
@@ -125,6 +126,10 @@ function trainOptions(arg: unknown): TrainOptions {
   return {};
 }
 
-export function deactivate(): void {
-  // Everything is disposed through context.subscriptions.
+/** Set while active: writes what the run library has not written yet. */
+let flushRuns: (() => Promise<void>) | undefined;
+
+export function deactivate(): Promise<void> | undefined {
+  // Everything else is disposed through context.subscriptions.
+  return flushRuns?.();
 }

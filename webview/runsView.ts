@@ -1,6 +1,6 @@
 /**
  * The workspace's runs: one row each with its settings, status and losses. Ticking rows overlays
- * those runs on the charts; a run with a checkpoint can be resumed; any run but a training one
+ * those runs on the charts; a run with a checkpoint can be resumed; any run but the shown one
  * can be deleted (the host asks first).
  */
 import type { RunSummary } from '../src/protocol/webviewProtocol';
@@ -69,7 +69,8 @@ export class RunsView {
       resume.addEventListener('click', () => this.actions.resume(id));
       buttons.append(resume);
     }
-    if (s.status !== 'running') {
+    // The shown run stays: the charts and hovers use it.
+    if (s.status !== 'running' && !shown) {
       const del = document.createElement('vscode-button');
       del.setAttribute('secondary', '');
       del.textContent = 'Delete';

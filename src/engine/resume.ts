@@ -27,11 +27,18 @@ export async function resumeRun(ckpt: Checkpoint, text: string, config: TrainCon
     if (config[k] !== saved[k]) throw new Error(`the checkpoint has ${k} ${saved[k]}; a resumed run cannot change it to ${config[k]}`);
   }
   const restored = await restoreRun(ckpt, config);
-  const run = prepareRun(text, config, restored.model, restored.codec);
-  // The optimizer state does not depend on the batch, only the carried hidden state does.
-  const trainer = new Trainer(run.model, { optimizer: config.optimizer, learningRate: config.learningRate, clipNorm: config.clipNorm, batch: run.batch });
-  const notes = [...run.notes];
-  const why = await restoreOptimizer(trainer, ckpt);
-  if (why) notes.push(`Starting with a fresh optimizer: ${why}.`);
-  return { run, trainer, step: restored.step, metrics: restored.metrics, bestValLoss: restored.bestValLoss, notes };
+  let trainer: Trainer | undefined;
+  try {
+    const run = prepareRun(text, config, restored.model, restored.codec);
+    // The optimizer state does not depend on the batch, only the carried hidden state does.
+    trainer = new Trainer(run.model, { optimizer: config.optimizer, learningRate: config.learningRate, clipNorm: config.clipNorm, batch: run.batch });
+    const notes = [...run.notes];
+    const why = await restoreOptimizer(trainer, ckpt);
+    if (why) notes.push(`Starting with a fresh optimizer: ${why}.`);
+    return { run, trainer, step: restored.step, metrics: restored.metrics, bestValLoss: restored.bestValLoss, notes };
+  } catch (e) {
+    trainer?.dispose();
+    restored.model.dispose();
+    throw e;
+  }
 }

@@ -46,6 +46,8 @@ export class RunLibrary {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private writing: Promise<void> = Promise.resolve();
   private readonly overlayCache = new Map<string, RunOverlay>();
+  /** Counts overlay refreshes: a slow one that finishes after a newer one is dropped. */
+  private overlayGeneration = 0;
 
   constructor(
     readonly store: RunStore,
@@ -63,6 +65,18 @@ export class RunLibrary {
     (await this.store.open()).forEach((p) => this.log.warn(p));
     const selected = this.memory.get().filter((id) => this.store.has(id));
     this.state.setRuns(this.store.list(), selected);
+    // Runs still marked running were cut short by a reload or a crash (one run trains at a time).
+    for (const s of this.store.list().filter((x) => x.status === 'running' && x.run.runId !== this.shown?.runId)) {
+      try {
+        const r = await this.store.get(s.run.runId);
+        r.status = 'stopped';
+        r.message = 'Training was interrupted (the window was reloaded or closed).' +
+          (r.checkpointStep !== null ? ` Resume continues from step ${r.checkpointStep}.` : '');
+        await this.store.save(r);
+      } catch (e) {
+        this.log.warn(`Could not update ${s.run.runId}: ${errorMessage(e)}`);
+      }
+    }
     const newest = this.store.list()[0];
     let shown: RunRecord | undefined;
     if (newest && !this.shown) {
@@ -72,15 +86,10 @@ export class RunLibrary {
         this.log.warn(errorMessage(e));
       }
     }
-    if (shown && !this.shown) {
-      if (shown.status === 'running') {
-        shown.status = 'stopped';
-        shown.message = 'Training was interrupted (the window was reloaded or closed).' +
-          (shown.checkpointStep !== null ? ` Resume continues from step ${shown.checkpointStep}.` : '');
-        await this.store.save(shown).catch((e) => this.log.warn(`Could not update ${shown!.run.runId}: ${errorMessage(e)}`));
-      }
-      this.show(shown);
-    }
+    // A run started while the store was read owns the panel.
+    if (this.shown) shown = undefined;
+    if (shown) this.show(shown);
+    else this.post(this.state.setRuns(this.store.list(), this.state.selected));
     await this.refreshOverlays();
     return shown;
   }
@@ -169,8 +178,9 @@ export class RunLibrary {
     await this.refreshOverlays();
   }
 
+  /** Deletes a run other than the shown one (the panel and hovers rely on that). */
   async remove(runId: string): Promise<void> {
-    if (this.shown?.runId === runId && this.state.snapshot().status === 'running') return;
+    if (this.shown?.runId === runId) return;
     await this.writing;
     await this.store.delete(runId);
     this.overlayCache.delete(runId);
@@ -179,6 +189,7 @@ export class RunLibrary {
 
   /** Sends the panel the picked runs other than the shown one. */
   async refreshOverlays(): Promise<void> {
+    const generation = ++this.overlayGeneration;
     const overlays: RunOverlay[] = [];
     for (const id of this.state.selected) {
       if (id === this.shown?.runId) continue;
@@ -195,7 +206,7 @@ export class RunLibrary {
       }
       overlays.push(o);
     }
-    this.post(this.state.setOverlays(overlays));
+    if (generation === this.overlayGeneration) this.post(this.state.setOverlays(overlays));
   }
 
   /** Ends pending writes (on deactivation). */

@@ -53,6 +53,8 @@ export function summarize(r: RunRecord): RunSummary {
 export class RunStore {
   /** Summaries of every readable record, newest first, once `open` has run. */
   private summaries = new Map<string, RunSummary>();
+  /** When each record was last written: a resumed run is newer than its start says. */
+  private updated = new Map<string, number>();
 
   constructor(readonly dir: string, private readonly keep = 30) {}
 
@@ -69,15 +71,21 @@ export class RunStore {
       const runId = name.slice(0, -'.json'.length);
       if (!RUN_ID_PATTERN.test(runId)) continue;
       const r = await this.read(runId);
-      if (r.ok) this.summaries.set(runId, summarize(r.record));
+      if (r.ok) this.remember(r.record);
       else problems.push(`Stored run ${runId} was skipped: ${r.reason}`);
     }
     return problems;
   }
 
-  /** Stored runs, newest first. */
+  /** Stored runs, the most recently written first. */
   list(): RunSummary[] {
-    return [...this.summaries.values()].sort((a, b) => b.run.startedAt - a.run.startedAt);
+    const at = (s: RunSummary) => this.updated.get(s.run.runId) ?? s.run.startedAt;
+    return [...this.summaries.values()].sort((a, b) => at(b) - at(a) || b.run.startedAt - a.run.startedAt);
+  }
+
+  private remember(r: RunRecord): void {
+    this.summaries.set(r.run.runId, summarize(r));
+    this.updated.set(r.run.runId, r.updatedAt);
   }
 
   has(runId: string): boolean {
@@ -104,13 +112,14 @@ export class RunStore {
     const finite = (p: LossPoint) => Number.isFinite(p.loss);
     const clean = { ...record, train: record.train.filter(finite), val: record.val.filter(finite) };
     await writeFileAtomic(join(this.dir, `${runId}.json`), new TextEncoder().encode(JSON.stringify(clean)));
-    this.summaries.set(runId, summarize(record));
+    this.remember(record);
     await this.prune(runId);
   }
 
   async delete(runId: string): Promise<void> {
     if (!RUN_ID_PATTERN.test(runId)) return;
     this.summaries.delete(runId);
+    this.updated.delete(runId);
     await rm(join(this.dir, `${runId}.json`), { force: true });
     await rm(join(this.dir, `${runId}.ckpt`), { force: true });
   }

@@ -78,6 +78,8 @@ export async function compareCells(controller: TrainingController, library: RunL
         await controller.ended(runId);
         cancel.dispose();
         done.push(runId);
+        // A run the user started meanwhile is theirs: the comparison ends rather than stop it.
+        if (controller.isTraining) break;
       }
     },
   );

@@ -112,7 +112,10 @@ export class TrainingController implements vscode.Disposable {
     if (!pending || this.active) return;
     this.loading ??= this.worker.load(pending.runId, pending.path).then(
       (loaded) => { this.log.info(`Loaded the model of ${pending.runId} (step ${loaded.step}) from its checkpoint`); },
-      (e) => { this.log.warn(`The model of ${pending.runId} could not be loaded: ${errorMessage(e)}`); this.trained = undefined; },
+      (e) => {
+        this.log.warn(`The model of ${pending.runId} could not be loaded: ${errorMessage(e)}`);
+        if (!this.active) this.trained = undefined;
+      },
     ).finally(() => {
       if (this.pendingModel === pending) this.pendingModel = undefined;
       this.loading = undefined;
@@ -241,6 +244,8 @@ export class TrainingController implements vscode.Disposable {
       void vscode.window.showWarningMessage('LSTM Lab: open a file first, then run "Train LSTM on File" on it.');
       return undefined;
     }
+    // A checkpoint being loaded for hovers must not land after this run's model.
+    await this.loading;
     if (this.active) {
       const choice = options.ifRunning ?? await this.askAboutRunningRun(doc);
       if (choice !== 'stop') return undefined;
@@ -296,7 +301,7 @@ export class TrainingController implements vscode.Disposable {
         runId, fileName, startedAt: resume?.run.startedAt ?? Date.now(), cell: trainConfig.cell, layers: trainConfig.layers, hiddenSize: trainConfig.hiddenSize,
         seqLength: accepted.seqLength, batchSize: accepted.batchSize, learningRate: trainConfig.learningRate, vocabSize: accepted.vocabSize,
         trainTokens: accepted.trainTokens, valTokens: accepted.valTokens,
-      }, trainConfig, doc.uri.toString(), resume);
+      }, trainConfig, doc.uri.toString(), resume && historyUpTo(resume, accepted.startStep));
     } catch (e) {
       this.endRun(runId, 'failed', `Training could not start: ${errorMessage(e)}`);
       return undefined;
@@ -467,6 +472,17 @@ export class TrainingController implements vscode.Disposable {
     void this.library.dispose();
     vscode.Disposable.from(...this.disposables).dispose();
   }
+}
+
+/**
+ * A stored run as its checkpoint left it: the record is written more often than the checkpoint,
+ * so what came after the checkpoint's step is trained again and must not appear twice.
+ */
+function historyUpTo(r: RunRecord, step: number): RunRecord {
+  const upTo = <T extends { step: number }>(xs: T[]) => xs.filter((x) => x.step <= step);
+  const val = upTo(r.val);
+  const best = val.reduce<number | null>((m, p) => (m === null || p.loss < m ? p.loss : m), null);
+  return { ...r, train: upTo(r.train), val, gradHistory: upTo(r.gradHistory), bestValLoss: best, checkpointStep: step };
 }
 
 /** Run ids sort by start time and are unique per millisecond. */

@@ -202,14 +202,15 @@ export class EngineService {
         },
       }, { trainer, step: started.step });
       flush();
-      // A diverged run keeps its last good weights: those are worth keeping too.
-      if (summary.steps > started.step) await autosave();
+      // A run stopped for a loss jump has applied that step: its last periodic checkpoint is the good one.
+      if (summary.steps > started.step && summary.reason !== 'diverged') await autosave();
       this.post({ type: 'done', runId, ...summary });
     } catch (e) {
       flush();
       this.post({ type: 'done', runId, reason: 'failed', steps: progress.step, trainLoss: null, valLoss: null, charsPerSec: 0, message: errorMessage(e) });
     } finally {
-      await this.savePending(control.saves, run, config, progress);
+      // Saves asked for while the last ones were written are answered too.
+      while (control.saves.length > 0) await this.savePending(control.saves, run, config, progress);
       // Also ends any shard workers of a data-parallel run.
       trainer?.dispose();
       progress.trainer = undefined;
@@ -260,6 +261,11 @@ export class EngineService {
     const ckpt = await loadCheckpoint(req.path);
     const config = configOf(ckpt);
     const restored = await restoreRun(ckpt, config);
+    // A run may have started while the file was read: it keeps the model.
+    if (this.running) {
+      restored.model.dispose();
+      throw new Error('a training run started; the checkpoint was not loaded');
+    }
     const progress = { trainer: undefined, step: restored.step, metrics: restored.metrics, bestValLoss: restored.bestValLoss };
     this.adopt({ runId: req.runId, model: restored.model, codec: restored.codec, config, progress });
     return {

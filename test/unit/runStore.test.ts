@@ -109,7 +109,9 @@ test('after a reload the newest run is shown again; one cut short while training
   const dir = tempDir();
   const store = new RunStore(dir);
   await store.save(record('run-old', 1000));
-  await store.save(record('run-new', 2000, { status: 'running', checkpointStep: 2 }));
+  // Resumed earlier, so started first but written last: it is the newest.
+  await store.save(record('run-new', 500, { status: 'running', checkpointStep: 2, updatedAt: 3000 }));
+  await store.save(record('run-lost', 800, { status: 'running', updatedAt: 900 }));
   const warnings: string[] = [];
   const log = { info: () => undefined, warn: (m: string) => warnings.push(m), error: (m: string) => warnings.push(m) } as unknown as Log;
   const posted: (HostToWebview | null)[] = [];
@@ -122,13 +124,15 @@ test('after a reload the newest run is shown again; one cut short while training
   assert.equal(snap.run?.runId, 'run-new');
   assert.equal(snap.status, 'stopped');
   assert.match(snap.statusMessage!, /interrupted.*Resume continues from step 2/);
-  assert.deepEqual(snap.train, record('run-new', 2000).train, 'the loss history comes back');
+  assert.deepEqual(snap.train, record('run-new', 500).train, 'the loss history comes back');
   assert.equal(snap.form.hiddenSize, 16, 'the form starts from the run\'s settings');
   assert.deepEqual(snap.selected, ['run-old'], 'a remembered run that is gone is dropped');
   assert.equal(snap.overlays.length, 1);
   assert.equal(snap.overlays[0].runId, 'run-old');
   assert.match(snap.overlays[0].label, /^lstm 1×16 · prose\.txt/);
   assert.equal((await store.get('run-new')).status, 'stopped', 'the record on disk is corrected too');
+  assert.equal((await store.get('run-lost')).status, 'stopped', 'every run left running is');
+  assert.match((await store.get('run-lost')).message!, /interrupted/);
   assert.ok(posted.some((m) => m?.type === 'snapshot'), 'the panel is told');
   assert.deepEqual(warnings, []);
 });
