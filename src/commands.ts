@@ -7,6 +7,7 @@ export enum CommandId {
   ShowPanel = 'lstmLab.showPanel',
   CompareCells = 'lstmLab.compareCells',
   ResumeRun = 'lstmLab.resumeRun',
+  Generate = 'lstmLab.generateAtCursor',
 }
 
 export type CommandHandlers = Record<CommandId, (...args: unknown[]) => unknown>;

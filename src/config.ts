@@ -15,6 +15,8 @@ export interface LabConfig {
   keepRuns: number;
   /** Training budget of each cell type in a comparison, in seconds. */
   compareSeconds: number;
+  /** Generate Text at Cursor: tokens and temperature. */
+  generate: { length: number; temperature: number };
 }
 
 const MAX_CHARACTERS = { fallback: 2_000_000, min: 1000, max: 50_000_000 };
@@ -49,7 +51,14 @@ export function readConfig(): LabConfig {
     checkpointEverySeconds: integer('runs.checkpointEverySeconds', 60, 5, 3600),
     keepRuns: integer('runs.keep', 30, 1, 500),
     compareSeconds: integer('compare.secondsPerCell', 30, 5, 3600),
+    generate: { length: integer('generate.length', 200, 1, 2000), temperature: generateTemperature(c.get<unknown>('generate.temperature'), problems) },
   };
+}
+
+function generateTemperature(v: unknown, problems: string[]): number {
+  if (typeof v === 'number' && Number.isFinite(v) && v >= 0.05 && v <= 2) return v;
+  if (v !== undefined) problems.push(`lstmLab.generate.temperature: ${JSON.stringify(v)} is not a number in 0.05…2; using 0.8.`);
+  return 0.8;
 }
 
 /** Holds the current configuration; one listener refreshes it. */

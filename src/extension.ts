@@ -81,6 +81,7 @@ export function activate(context: vscode.ExtensionContext): LabApi {
       [CommandId.Stop]: () => controller.stop(),
       [CommandId.ShowPanel]: () => panel.show(false),
       [CommandId.CompareCells]: (arg?: unknown) => compareCells(controller, library, config, compareOptions(arg)),
+      [CommandId.Generate]: () => controller.generateAtCursor(),
       [CommandId.ResumeRun]: async (arg?: unknown) => {
         const runId = typeof arg === 'string' ? arg : await pickRunToResume(library);
         return runId ? controller.resume(runId) : undefined;

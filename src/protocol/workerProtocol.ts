@@ -93,6 +93,8 @@ export interface SampleRequest {
   length: number;
   temperature: number;
   seed: number;
+  /** Text the model reads first (the sample continues it). */
+  prime?: string;
 }
 
 export interface SampleResult {

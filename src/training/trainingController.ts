@@ -130,6 +130,43 @@ export class TrainingController implements vscode.Disposable {
     return { config, problems: problems.filter((p) => !p.includes('both 0')) };
   }
 
+  /**
+   * Continues the text at the cursor with a sample from the current model (primed with the text
+   * before the cursor), inserted as one edit that a single undo removes. Returns the text.
+   */
+  async generateAtCursor(): Promise<string | undefined> {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) {
+      void vscode.window.showWarningMessage('LSTM Lab: put the cursor in a file first.');
+      return undefined;
+    }
+    if (!this.trained && !this.pendingModel) {
+      void vscode.window.showInformationMessage('LSTM Lab: train (or load) a model first; then it can write at the cursor.');
+      return undefined;
+    }
+    const { length, temperature } = this.config.value.generate;
+    const doc = editor.document;
+    const at = editor.selection.active;
+    const version = doc.version;
+    const before = doc.getText(new vscode.Range(doc.positionAt(Math.max(0, doc.offsetAt(at) - 1024)), at));
+    let text: string;
+    try {
+      text = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'LSTM Lab: generating' }, async () => {
+        await this.ensureModel();
+        return (await this.worker.sample({ length, temperature, seed: Date.now() % 2 ** 31, prime: before })).text;
+      });
+    } catch (e) {
+      void vscode.window.showErrorMessage(`LSTM Lab could not generate text: ${errorMessage(e)}`);
+      return undefined;
+    }
+    if (doc.version !== version || doc.isClosed) {
+      void vscode.window.showWarningMessage('LSTM Lab: the file changed while the text was generated; nothing was inserted.');
+      return undefined;
+    }
+    const inserted = await editor.edit((b) => b.insert(at, text));
+    return inserted ? text : undefined;
+  }
+
   /** Saves the current model where the user says (between two steps when training). */
   async saveCheckpoint(): Promise<void> {
     const shown = this.library.current;

@@ -326,7 +326,9 @@ export class EngineService {
     const latest = this.trained();
     const length = Math.min(Math.max(Math.floor(req.length), 1), 2000);
     const temperature = Math.min(Math.max(req.temperature, 0.05), 5);
-    const ids = sampleIds(latest.model, latest.codec.vocab, { length, temperature, seed: req.seed });
+    // The prime's last tokens carry the context; an empty prime starts from a random token.
+    const prime = req.prime ? latest.codec.encode([...req.prime].slice(-PREDICT_CONTEXT).join('')) : undefined;
+    const ids = sampleIds(latest.model, latest.codec.vocab, { length, temperature, seed: req.seed, prime });
     return { runId: latest.runId, text: latest.codec.decode(ids) };
   }
 }

@@ -19,6 +19,7 @@ function loadSuites(): void {
   require('./train.test');
   require('./badInput.test');
   require('./runs.test');
+  require('./generate.test');
 }
 
 export function run(): Promise<void> {
