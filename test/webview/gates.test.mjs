@@ -1,23 +1,11 @@
 // The gates card beyond the heatmap itself: saturation scatter plots per gate, and pinned units.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { snapshot } from './fixtures.mjs';
-import { launchBrowser, nextFrames, openPanel, requireBuild, send, startPanelServer } from './harness.mjs';
+import { assertClean, nextFrames, send, usePanelBrowser } from './harness.mjs';
 import { THEMES } from './themes.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  requireBuild();
-  server = await startPanelServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const lab = usePanelBrowser();
 
 const TOKENS = [...'abcdefghijklmnop'];
 const UNITS = 8;
@@ -62,14 +50,8 @@ const pointAt = (shut, open) => [30 + shut * 112, 122 - open * 114];
 
 const choose = (page, id, value) => page.locator(id).evaluate((el, v) => { el.value = v; el.dispatchEvent(new Event('change')); }, value);
 
-async function assertClean(page, problems) {
-  assert.deepEqual(await page.evaluate(() => window.__test.violations), [], 'CSP violations');
-  assert.deepEqual(problems, [], 'console errors/warnings or page errors');
-  await page.close();
-}
-
 test('saturation: one scatter plot per gate of the layer, a point per unit where its gate is shut and open', async () => {
-  const { page, problems } = await openPanel(browser.context, server, { theme: 'dark' });
+  const { page, problems } = await lab.open({ theme: 'dark' });
   await send(page, snapshot());
   assert.equal(await page.locator('#gates-saturation').isVisible(), false, 'nothing to show before a trace');
   await send(page, { type: 'trace', runId: 'run-1', trace: saturationTrace() });
@@ -120,7 +102,7 @@ test('saturation: one scatter plot per gate of the layer, a point per unit where
 });
 
 test('saturation plots are redrawn in the new theme\'s colours', async () => {
-  const { page, problems } = await openPanel(browser.context, server, { theme: 'light' });
+  const { page, problems } = await lab.open({ theme: 'light' });
   await send(page, snapshot(), { type: 'trace', runId: 'run-1', trace: saturationTrace() });
   await page.locator('#gates-saturation[data-gates="input,forget,output"]').waitFor({ timeout: 5_000 });
   const forget = '#gates-saturation figure[data-gate="forget"] canvas';
@@ -137,7 +119,7 @@ test('saturation plots are redrawn in the new theme\'s colours', async () => {
 });
 
 test('pinned units: gutter click or shift-click pins, they head every order with a marker, click again unpins, kept across reloads', async () => {
-  const first = await openPanel(browser.context, server, { theme: 'dark' });
+  const first = await lab.open({ theme: 'dark' });
   const page = first.page;
   await send(page, snapshot(), { type: 'trace', runId: 'run-1', trace: saturationTrace() });
   await page.locator('#gates-heatmap[data-tokens="16"][data-units="8"]').waitFor({ timeout: 5_000 });
@@ -195,7 +177,7 @@ test('pinned units: gutter click or shift-click pins, they head every order with
   await assertClean(page, first.problems);
 
   // The re-created webview gets the saved state back: unit 5 is still pinned, and on top.
-  const second = await openPanel(browser.context, server, { theme: 'dark', savedState });
+  const second = await lab.open({ theme: 'dark', savedState });
   await second.page.locator('#gates-heatmap[data-pinned="5"]').waitFor({ state: 'attached' });
   await send(second.page, snapshot(), { type: 'trace', runId: 'run-1', trace: saturationTrace() });
   await second.page.locator('#gates-heatmap[data-tokens="16"]').waitFor({ timeout: 5_000 });

@@ -2,8 +2,10 @@
 // stylesheets) on 127.0.0.1 and opens it in Debian's Chromium with a stub acquireVsCodeApi.
 // Builds nothing itself: dist/ comes from `npm run build`; only src/panel/html.ts and the pure
 // webview modules are bundled on the fly, into a temp folder, to be imported here.
+import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { after, before } from 'node:test';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -240,4 +242,30 @@ export async function colourOnChart(page, hex, tolerance = 12, selector = '#loss
       meanYRight: third.right[0] / third.right[1],
     };
   }, [hex, tolerance, selector]);
+}
+
+/**
+ * One panel server and one browser for a test file, started before its tests and closed after
+ * them. `open(options)` opens the panel in a new page, as `openPanel` does.
+ */
+export function usePanelBrowser(launchOptions) {
+  const env = { server: undefined, browser: undefined };
+  before(async () => {
+    requireBuild();
+    env.server = await startPanelServer();
+    env.browser = await launchBrowser(launchOptions);
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.close();
+  });
+  env.open = (options) => openPanel(env.browser.context, env.server, options);
+  return env;
+}
+
+/** Ends a panel test: nothing was blocked by the CSP and nothing was logged or thrown. */
+export async function assertClean(page, problems) {
+  assert.deepEqual(await page.evaluate(() => window.__test.violations), [], 'CSP violations');
+  assert.deepEqual(problems, [], 'console errors/warnings or page errors');
+  await page.close();
 }

@@ -1,23 +1,11 @@
 // Zooming the loss chart's x range in the panel: drag, wheel, double-click, and live updates that
 // must not undo the user's range.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { lossCurve, snapshot } from './fixtures.mjs';
-import { launchBrowser, nextFrames, openPanel, requireBuild, send, startPanelServer, waitForPoints } from './harness.mjs';
+import { assertClean, nextFrames, send, usePanelBrowser, waitForPoints } from './harness.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  requireBuild();
-  server = await startPanelServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const lab = usePanelBrowser();
 
 const zoom = (page) => page.locator('#loss-chart').evaluate((el) => ({ zoomed: el.dataset.zoomed, min: Number(el.dataset.xMin), max: Number(el.dataset.xMax) }));
 
@@ -37,14 +25,8 @@ async function plotBox(page) {
   return page.locator('#loss-chart .u-over').boundingBox();
 }
 
-async function assertClean(page, problems) {
-  assert.deepEqual(await page.evaluate(() => window.__test.violations), [], 'CSP violations');
-  assert.deepEqual(problems, [], 'console errors/warnings or page errors');
-  await page.close();
-}
-
 test('loss chart: a drag zooms x, live updates keep the range, a double-click returns to following the data', async () => {
-  const { page, problems } = await openPanel(browser.context, server, { theme: 'dark' });
+  const { page, problems } = await lab.open({ theme: 'dark' });
   await send(page, snapshot({ train: lossCurve(0, 300), val: lossCurve(0, 15, 20, 0.15) }));
   await waitForPoints(page, 300, 15);
   assert.deepEqual(await zoom(page), { zoomed: 'false', min: 0, max: 299 });
@@ -89,7 +71,7 @@ test('loss chart: a drag zooms x, live updates keep the range, a double-click re
 });
 
 test('loss chart: the wheel zooms x around the pointer, and zooming out to the whole run follows the data again', async () => {
-  const { page, problems } = await openPanel(browser.context, server, { theme: 'light' });
+  const { page, problems } = await lab.open({ theme: 'light' });
   await send(page, snapshot({ train: lossCurve(0, 300), val: lossCurve(0, 15, 20, 0.15) }));
   await waitForPoints(page, 300, 15);
   const box = await plotBox(page);

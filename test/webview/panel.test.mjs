@@ -1,36 +1,17 @@
 // The panel in a real browser: what it draws and says for each host message, and what it posts.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { EMPTY_SNAPSHOT, lossCurve, runInfo, snapshot, traceFixture } from './fixtures.mjs';
-import { colourOnChart, launchBrowser, nextFrames, openPanel, requireBuild, send, startPanelServer, switchTheme, waitForPoints } from './harness.mjs';
+import { assertClean, colourOnChart, nextFrames, send, switchTheme, usePanelBrowser, waitForPoints } from './harness.mjs';
 import { THEMES } from './themes.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  requireBuild();
-  server = await startPanelServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const lab = usePanelBrowser();
 
 const text = (page, selector) => page.locator(selector).innerText();
 const posted = (page) => page.evaluate(() => window.__test.posted);
 
-/** Every test ends here: nothing was blocked by the CSP and nothing was logged or thrown. */
-async function assertClean(page, problems) {
-  assert.deepEqual(await page.evaluate(() => window.__test.violations), [], 'CSP violations');
-  assert.deepEqual(problems, [], 'console errors/warnings or page errors');
-  await page.close();
-}
-
 test('posts ready once on load and shows the empty state', async () => {
-  const { page, problems } = await openPanel(browser.context, server);
+  const { page, problems } = await lab.open();
   assert.deepEqual(await posted(page), [{ type: 'ready' }]);
   assert.match(await text(page, '#empty-state'), /Run LSTM Lab: Train LSTM on File on an open file to start/);
   assert.equal(await page.locator('#run-view').isVisible(), false);
@@ -39,7 +20,7 @@ test('posts ready once on load and shows the empty state', async () => {
 });
 
 test('a snapshot draws the falling train line and the val line in the theme colours', async () => {
-  const { page, problems } = await openPanel(browser.context, server, { theme: 'dark' });
+  const { page, problems } = await lab.open({ theme: 'dark' });
   await send(page, snapshot({ train: lossCurve(0, 300), val: lossCurve(0, 15, 20, 0.15) }));
   await waitForPoints(page, 300, 15);
 
@@ -57,7 +38,7 @@ test('a snapshot draws the falling train line and the val line in the theme colo
 });
 
 test('the header and status line show the run, latest losses in nats and bits/char, and speed', async () => {
-  const { page, problems } = await openPanel(browser.context, server);
+  const { page, problems } = await lab.open();
   const train = lossCurve(0, 300);
   const val = lossCurve(0, 15, 20, 0.15);
   await send(page, snapshot({ train, val, charsPerSec: 25_812.4 }));
@@ -83,7 +64,7 @@ test('the header and status line show the run, latest losses in nats and bits/ch
 });
 
 test('metrics append, samples and status messages update the panel, other runs are ignored', async () => {
-  const { page, problems } = await openPanel(browser.context, server);
+  const { page, problems } = await lab.open();
   await send(page, snapshot({ train: lossCurve(0, 100), val: lossCurve(0, 5, 20) }));
   await waitForPoints(page, 100, 5);
 
@@ -115,7 +96,7 @@ test('metrics append, samples and status messages update the panel, other runs a
 });
 
 test('Stop posts {type:"stop"} while running, Train posts {type:"train"} when not', async () => {
-  const { page, problems } = await openPanel(browser.context, server);
+  const { page, problems } = await lab.open();
   await send(page, snapshot({ status: 'running' }));
   await page.waitForFunction(() => !document.getElementById('stop-button')?.hasAttribute('disabled'));
 
@@ -135,7 +116,7 @@ test('Stop posts {type:"stop"} while running, Train posts {type:"train"} when no
 });
 
 test('a flood of metrics messages is drawn in a few frames, not one per message', async () => {
-  const { page, problems } = await openPanel(browser.context, server);
+  const { page, problems } = await lab.open();
   await send(page, snapshot({ train: [], val: [] }));
   await waitForPoints(page, 0, 0);
   const before = await page.evaluate(() => window.__test.strokes);
@@ -156,7 +137,7 @@ test('a flood of metrics messages is drawn in a few frames, not one per message'
 });
 
 test('a snapshot replaces everything; an empty one returns to the empty state', async () => {
-  const { page, problems } = await openPanel(browser.context, server);
+  const { page, problems } = await lab.open();
   await send(page, snapshot({ train: lossCurve(0, 300), val: lossCurve(0, 15, 20) }));
   await waitForPoints(page, 300, 15);
 
@@ -183,7 +164,7 @@ test('a snapshot replaces everything; an empty one returns to the empty state', 
 });
 
 test('saved state redraws at once after hide/show, and the host snapshot still wins', async () => {
-  const first = await openPanel(browser.context, server);
+  const first = await lab.open();
   await send(first.page, snapshot({ train: lossCurve(0, 250), val: lossCurve(0, 12, 20) }));
   await send(first.page, { type: 'sample', runId: 'run-1', step: 249, text: 'saved sample' });
   await waitForPoints(first.page, 250, 12);
@@ -192,7 +173,7 @@ test('saved state redraws at once after hide/show, and the host snapshot still w
   await assertClean(first.page, first.problems);
 
   // A new page stands for the re-created webview: VS Code hands back the saved state.
-  const { page, problems } = await openPanel(browser.context, server, { savedState });
+  const { page, problems } = await lab.open({ savedState });
   await waitForPoints(page, 250, 12);
   assert.equal(await text(page, '#sample'), 'saved sample');
   assert.equal(await text(page, '#sample-step'), 'at step 249');
@@ -207,13 +188,13 @@ test('saved state redraws at once after hide/show, and the host snapshot still w
 });
 
 test('garbage saved state is ignored', async () => {
-  const { page, problems } = await openPanel(browser.context, server, { savedState: { version: 99, snapshot: 'x' } });
+  const { page, problems } = await lab.open({ savedState: { version: 99, snapshot: 'x' } });
   assert.equal(await page.locator('#empty-state').isVisible(), true);
   await assertClean(page, problems);
 });
 
 test('switching theme recolours the lines from the new theme variables', async () => {
-  const { page, problems } = await openPanel(browser.context, server, { theme: 'light' });
+  const { page, problems } = await lab.open({ theme: 'light' });
   await send(page, snapshot());
   await waitForPoints(page, 300, 15);
   const lightBlue = THEMES.light.vars['--vscode-charts-blue'];
@@ -230,7 +211,7 @@ test('switching theme recolours the lines from the new theme variables', async (
 });
 
 test('the CSP is in force: inline styles, inline scripts and eval are blocked and reported', async () => {
-  const { page, problems } = await openPanel(browser.context, server);
+  const { page, problems } = await lab.open();
   await page.evaluate(() => {
     document.body.setAttribute('style', 'outline: 1px solid red');
     const script = document.createElement('script');
@@ -250,7 +231,7 @@ test('the CSP is in force: inline styles, inline scripts and eval are blocked an
 });
 
 test('gradient flow: a vanishing h and a steadier c on a log scale, with the step and clipping shown', async () => {
-  const { page, problems } = await openPanel(browser.context, server, { theme: 'dark' });
+  const { page, problems } = await lab.open({ theme: 'dark' });
   await send(page, snapshot());
   assert.equal(await page.locator('#grad-placeholder').isVisible(), true);
   const lags = Array.from({ length: 64 }, (_, k) => k);
@@ -280,7 +261,7 @@ test('gradient flow: a vanishing h and a steadier c on a log scale, with the ste
 });
 
 test('gradient flow over training: one column per measurement, lighter where the gradient reaches further, clipping marked', async () => {
-  const { page, problems } = await openPanel(browser.context, server, { theme: 'light' });
+  const { page, problems } = await lab.open({ theme: 'light' });
   await send(page, snapshot());
   // The decay per step slows as training goes on: later columns stay lighter deeper down.
   for (let n = 0; n < 12; n++) {
@@ -308,7 +289,7 @@ test('gradient flow over training: one column per measurement, lighter where the
 });
 
 test('loss controls: bits, log y and smoothing redraw the chart, and are kept in the saved state', async () => {
-  const { page, problems } = await openPanel(browser.context, server, { theme: 'dark' });
+  const { page, problems } = await lab.open({ theme: 'dark' });
   await send(page, snapshot({ train: lossCurve(0, 300), val: lossCurve(0, 15, 20, 0.15) }));
   await waitForPoints(page, 300, 15);
   const chart = page.locator('#loss-chart');
@@ -362,7 +343,7 @@ test('loss controls: bits, log y and smoothing redraw the chart, and are kept in
 });
 
 test('the Sample and export buttons ask the host for a sample at the chosen temperature and for the metrics', async () => {
-  const { page, problems } = await openPanel(browser.context, server);
+  const { page, problems } = await lab.open();
   await send(page, snapshot({ train: [] , val: [] }));
   await page.locator('#sample-button[disabled]').waitFor();
   await send(page, snapshot());
@@ -377,7 +358,7 @@ test('the Sample and export buttons ask the host for a sample at the chosen temp
 });
 
 test('gates and states: units × tokens heatmap, gate and layer choice, tooltip, token labels', async () => {
-  const { page, problems } = await openPanel(browser.context, server, { theme: 'dark' });
+  const { page, problems } = await lab.open({ theme: 'dark' });
   await send(page, snapshot());
   assert.equal(await page.locator('#gates-placeholder').isVisible(), true);
   await send(page, { type: 'trace', runId: 'run-1', trace: { ...traceFixture(), tokens: ['x'] } }); // malformed: ignored

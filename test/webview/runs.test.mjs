@@ -1,31 +1,13 @@
 // The run list and the run configuration form in a real browser: what they show and what they post.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { runInfo, snapshot } from './fixtures.mjs';
-import { launchBrowser, nextFrames, openPanel, requireBuild, send, startPanelServer } from './harness.mjs';
+import { assertClean, nextFrames, send, usePanelBrowser } from './harness.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  requireBuild();
-  server = await startPanelServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const lab = usePanelBrowser();
 
 const posted = (page) => page.evaluate(() => window.__test.posted);
 const postedOf = async (page, type) => (await posted(page)).filter((m) => m.type === type);
-
-async function assertClean(page, problems) {
-  assert.deepEqual(await page.evaluate(() => window.__test.violations), [], 'CSP violations');
-  assert.deepEqual(problems, [], 'console errors/warnings or page errors');
-  await page.close();
-}
 
 function summary(runId, cell, status, over = {}) {
   return { run: runInfo({ runId, cell, fileName: 'prose.txt', startedAt: 1_700_000_000_000 + runId.length }), status, message: null, trainLoss: 1.91, bestValLoss: 2.05, steps: 420, hasCheckpoint: true, ...over };
@@ -34,7 +16,7 @@ function summary(runId, cell, status, over = {}) {
 const RUNS = [summary('run-c3', 'gru', 'running', { hasCheckpoint: false }), summary('run-b2', 'lstm', 'completed'), summary('run-a1', 'rnn', 'diverged', { trainLoss: null, bestValLoss: null, hasCheckpoint: false })];
 
 test('the run list shows each run; ticking runs posts the selection; resume and delete post the run id', async () => {
-  const { page, problems } = await openPanel(browser.context, server);
+  const { page, problems } = await lab.open();
   await send(page, snapshot({ run: runInfo({ runId: 'run-c3', cell: 'gru' }) }), { type: 'runs', runs: RUNS, selected: ['run-b2'] });
   await nextFrames(page);
   const rows = page.locator('#runs-body tr');
@@ -61,7 +43,7 @@ test('the run list shows each run; ticking runs posts the selection; resume and 
 });
 
 test('the form starts from the snapshot, refuses invalid values with a reason, and trains with what it shows', async () => {
-  const { page, problems } = await openPanel(browser.context, server);
+  const { page, problems } = await lab.open();
   const form = { cell: 'gru', layers: 2, hiddenSize: 96, seqLength: 48, batchSize: 16, learningRate: 0.003, optimizer: 'rmsprop', clipNorm: 1, dropout: 0.1, tokens: 'char', seed: 7, maxSeconds: 45 };
   const snap = snapshot({ status: 'completed' });
   snap.state.form = form;
