@@ -269,3 +269,18 @@ export async function assertClean(page, problems) {
   assert.deepEqual(problems, [], 'console errors/warnings or page errors');
   await page.close();
 }
+
+/** Drags across the loss chart's plot from `from` to `to` (fractions of its width) and waits for the zoom. */
+export async function dragAcrossLossPlot(page, from, to) {
+  const plot = page.locator('#loss-chart .u-over');
+  await plot.scrollIntoViewIfNeeded();
+  const box = await plot.boundingBox();
+  const y = box.y + box.height / 2;
+  await page.mouse.move(box.x + box.width * from, y);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * (from + to) / 2, y, { steps: 4 });
+  await page.mouse.move(box.x + box.width * to, y, { steps: 4 });
+  await page.mouse.up();
+  await page.locator('#loss-chart[data-zoomed="true"]').waitFor({ timeout: 5_000 });
+  await nextFrames(page);
+}

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { openChartsPage, startChartsServer } from './chartsPage.mjs';
 import { lossCurve, snapshot, timed } from './fixtures.mjs';
-import { launchBrowser, nextFrames, openPanel, requireBuild, send, startPanelServer, waitForPoints } from './harness.mjs';
+import { dragAcrossLossPlot, launchBrowser, nextFrames, openPanel, requireBuild, send, startPanelServer, waitForPoints } from './harness.mjs';
 
 let server;
 let charts;
@@ -56,16 +56,7 @@ test('loss chart: "time" puts x in seconds of training, leaves out points withou
   assert.equal((await axis(page)).max, 139.6);
 
   // A drag zooms in seconds.
-  await page.locator('#loss-chart .u-over').scrollIntoViewIfNeeded();
-  const box = await page.locator('#loss-chart .u-over').boundingBox();
-  const y = box.y + box.height / 2;
-  await page.mouse.move(box.x + box.width * 0.25, y);
-  await page.mouse.down();
-  await page.mouse.move(box.x + box.width * 0.4, y, { steps: 4 });
-  await page.mouse.move(box.x + box.width * 0.5, y, { steps: 4 });
-  await page.mouse.up();
-  await page.locator('#loss-chart[data-zoomed="true"]').waitFor({ timeout: 5_000 });
-  await nextFrames(page);
+  await dragAcrossLossPlot(page, 0.25, 0.5);
   const held = await axis(page);
   assert.ok(Math.abs(held.min - 0.25 * 139.6) < 2 && Math.abs(held.max - 0.5 * 139.6) < 2, `dragged range in seconds: ${JSON.stringify(held)}`);
 

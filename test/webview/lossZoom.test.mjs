@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { lossCurve, snapshot } from './fixtures.mjs';
-import { assertClean, nextFrames, send, usePanelBrowser, waitForPoints } from './harness.mjs';
+import { assertClean, dragAcrossLossPlot, nextFrames, send, usePanelBrowser, waitForPoints } from './harness.mjs';
 
 const lab = usePanelBrowser();
 
@@ -31,15 +31,7 @@ test('loss chart: a drag zooms x, live updates keep the range, a double-click re
   await waitForPoints(page, 300, 15);
   assert.deepEqual(await zoom(page), { zoomed: 'false', min: 0, max: 299 });
 
-  const box = await plotBox(page);
-  const y = box.y + box.height / 2;
-  await page.mouse.move(box.x + box.width * 0.25, y);
-  await page.mouse.down();
-  await page.mouse.move(box.x + box.width * 0.4, y, { steps: 4 });
-  await page.mouse.move(box.x + box.width * 0.5, y, { steps: 4 });
-  await page.mouse.up();
-  await page.locator('#loss-chart[data-zoomed="true"]').waitFor({ timeout: 5_000 });
-  await nextFrames(page);
+  await dragAcrossLossPlot(page, 0.25, 0.5);
   const held = await zoom(page);
   assert.ok(Math.abs(held.min - 0.25 * 299) < 4 && Math.abs(held.max - 0.5 * 299) < 4, `dragged range: ${JSON.stringify(held)}`);
   // The drag's selection box is gone once the chart has zoomed.
@@ -58,7 +50,8 @@ test('loss chart: a drag zooms x, live updates keep the range, a double-click re
   await page.locator('#loss-chart[data-units="bits"][data-train-points="400"]').waitFor();
   assert.deepEqual(await zoom(page), held, 'the range survives a change of units');
 
-  await page.mouse.dblclick(box.x + box.width / 2, y);
+  const box = await plotBox(page);
+  await page.mouse.dblclick(box.x + box.width / 2, box.y + box.height / 2);
   await page.locator('#loss-chart[data-zoomed="false"]').waitFor();
   await nextFrames(page);
   assert.deepEqual(await zoom(page), { zoomed: 'false', min: 0, max: 399 });
