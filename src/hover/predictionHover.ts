@@ -1,6 +1,6 @@
 /**
- * Hover on the trained document: what the model predicts after the hovered character, and how
- * likely the character that actually follows was.
+ * Hover on the trained document: what the model predicts after the hovered character, how
+ * likely the character that actually follows was, and how open the gates are there.
  */
 import * as vscode from 'vscode';
 import type { PredictResult } from '../protocol/workerProtocol';
@@ -93,6 +93,14 @@ export function renderPrediction(hovered: string, r: PredictResult): vscode.Mark
     md.appendMarkdown('\n\n');
   } else {
     md.appendMarkdown('End of the document: nothing follows.\n\n');
+  }
+  if (r.gates.length > 0) {
+    md.appendMarkdown('Gates here (mean over units):');
+    r.gates.forEach((means, l) => {
+      const parts = Object.entries(means).map(([g, v]) => `${g} ${v.toFixed(2)}`).join(' · ');
+      md.appendMarkdown(`${r.gates.length > 1 ? `  \nlayer ${l + 1}:` : ''} ${parts}`);
+    });
+    md.appendMarkdown('\n\n');
   }
   md.appendMarkdown(`*Model reads the last ${r.contextChars} characters.*`);
   return md;

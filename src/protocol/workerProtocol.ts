@@ -165,6 +165,8 @@ export interface PredictResult {
   /** Probability of the character that actually follows (null when at the end or unknown). */
   actual: (TokenProb & { surprisalBits: number; known: boolean }) | null;
   contextChars: number;
+  /** Per layer: each sigmoid gate's mean over the units at the hovered token (empty for a vanilla RNN). */
+  gates: Record<string, number>[];
 }
 
 export interface TrainAccepted {

@@ -288,7 +288,21 @@ export class EngineService {
       const prob = p[id];
       actual = { token: req.next, p: prob, surprisalBits: -Math.log2(Math.max(prob, 1e-30)), known: id !== UNKNOWN_ID };
     }
-    return { runId: latest.runId, top, actual, contextChars: [...context].length };
+    return { runId: latest.runId, top, actual, contextChars: [...context].length, gates: this.gateMeans(latest, context) };
+  }
+
+  /** Each layer's sigmoid gates at the last token of `context`, averaged over the units. */
+  private gateMeans(latest: TrainedModel, context: string): Record<string, number>[] {
+    const ids = latest.codec.encode(context);
+    const gates = latest.model.cell.sigmoidGates;
+    if (ids.length === 0 || gates.length === 0) return [];
+    return traceSpan(latest.model, ids).map((layer) => {
+      const last = (ids.length - 1) * layer.units;
+      return Object.fromEntries(gates.map((g) => {
+        const v = layer.values[g].subarray(last, last + layer.units);
+        return [g, v.reduce((a, b) => a + b, 0) / layer.units];
+      }));
+    });
   }
 
   private trained(): TrainedModel {

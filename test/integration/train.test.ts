@@ -56,6 +56,7 @@ suite('LSTM Lab: train on a file', () => {
       assert.match(text, /next character after/);
       assert.equal((text.match(/\d+\.\d%/g) ?? []).length, 5, `five predictions in:\n${text}`);
       assert.match(text, /Actual next `` z ``: p = \d+\.\d+%, surprisal \d+\.\d+ bits/);
+      assert.match(text, /Gates here \(mean over units\): input 0\.\d\d · forget 0\.\d\d · output 0\.\d\d/);
 
       await vscode.commands.executeCommand('lstmLab.stop');
       assert.equal(lab.api.isTraining(), false);

@@ -75,6 +75,15 @@ test('predict: top-k distribution and the probability of what actually follows',
   assert.equal(r.top[0].token, 'a');
   assert.ok(r.actual && r.actual.known && r.actual.p > 0.5, JSON.stringify(r.actual));
   assert.ok(Math.abs(r.actual!.surprisalBits + Math.log2(r.actual!.p)) < 1e-9);
+  // The gates at the hovered token: one entry per layer, each LSTM gate's mean in (0, 1).
+  assert.equal(r.gates.length, 1);
+  assert.deepEqual(Object.keys(r.gates[0]), ['input', 'forget', 'output']);
+  assert.ok(Object.values(r.gates[0]).every((v) => v > 0 && v < 1), JSON.stringify(r.gates));
+  await h.service.handle({ type: 'trace', id: 6, text: 'the cat sat on the m' });
+  const traced = h.replyTo(6)!.result as TraceResult;
+  const units = traced.layers[0].units;
+  const forget = traced.layers[0].values.forget.subarray((traced.tokens.length - 1) * units);
+  assert.ok(Math.abs(r.gates[0].forget - forget.reduce((a, b) => a + b, 0) / units) < 1e-6, 'the mean of the forget gate at the last token');
   await h.service.handle({ type: 'sample', id: 5, length: 40, temperature: 0.5, seed: 7 });
   const sampled = h.replyTo(5)!.result as { runId: string; text: string };
   assert.equal([...sampled.text].length, 40);
