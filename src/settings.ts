@@ -3,7 +3,17 @@
  * (flags). No `vscode` import.
  */
 import { DEFAULT_TRAIN_CONFIG } from './engine/defaults';
-import type { TrainConfig } from './protocol/workerProtocol';
+import type { CellName, TrainConfig } from './protocol/workerProtocol';
+
+/** How the cell types are named and described wherever a user picks one. */
+export const CELL_LABELS: Record<CellName, { label: string; detail: string }> = {
+  rnn: { label: 'Vanilla RNN', detail: 'h = tanh(W x + U h + b): the baseline whose gradient vanishes' },
+  lstm: { label: 'LSTM', detail: 'input, forget and output gates around a cell state (forget bias 1)' },
+  noforget: { label: 'LSTM without forget gate', detail: 'the cell state only accumulates, as in the first LSTM' },
+  peephole: { label: 'Peephole LSTM', detail: 'gates also read the cell state' },
+  cifg: { label: 'Coupled input-forget LSTM', detail: 'one gate decides both: forget = 1 − input' },
+  gru: { label: 'GRU', detail: 'update and reset gates, no separate cell state' },
+};
 
 interface NumberBound {
   min: number;

@@ -3,7 +3,7 @@
  * the same bounds the host applies to settings; the Train button sends only a valid form.
  */
 import { FORM_FIELDS, type FormConfig, type FormField } from '../src/protocol/webviewProtocol';
-import { TRAIN_BOUNDS } from '../src/settings';
+import { CELL_LABELS, TRAIN_BOUNDS } from '../src/settings';
 
 const LABELS: Record<FormField, { label: string; hint: string }> = {
   cell: { label: 'Cell', hint: 'The recurrent cell of every layer' },
@@ -21,7 +21,7 @@ const LABELS: Record<FormField, { label: string; hint: string }> = {
 };
 
 const CHOICE_LABELS: Record<string, string> = {
-  rnn: 'vanilla RNN', lstm: 'LSTM', noforget: 'LSTM, no forget gate', peephole: 'peephole LSTM', cifg: 'coupled input-forget', gru: 'GRU',
+  ...Object.fromEntries(Object.entries(CELL_LABELS).map(([cell, { label }]) => [cell, label])),
   adam: 'Adam', rmsprop: 'RMSProp', sgd: 'SGD', char: 'characters', word: 'words',
 };
 

@@ -8,16 +8,8 @@ import type { ConfigStore } from '../config';
 import { CELL_TYPES } from '../engine/cells/cell';
 import type { CellName } from '../protocol/workerProtocol';
 import type { RunLibrary } from '../runs/runLibrary';
+import { CELL_LABELS } from '../settings';
 import type { TrainingController } from './trainingController';
-
-const CELL_LABELS: Record<CellName, { label: string; detail: string }> = {
-  rnn: { label: 'Vanilla RNN', detail: 'h = tanh(W x + U h + b): the baseline whose gradient vanishes' },
-  lstm: { label: 'LSTM', detail: 'input, forget and output gates around a cell state (forget bias 1)' },
-  noforget: { label: 'LSTM without forget gate', detail: 'the cell state only accumulates, as in the first LSTM' },
-  peephole: { label: 'Peephole LSTM', detail: 'gates also read the cell state' },
-  cifg: { label: 'Coupled input-forget LSTM', detail: 'one gate decides both: forget = 1 − input' },
-  gru: { label: 'GRU', detail: 'update and reset gates, no separate cell state' },
-};
 
 export const DEFAULT_COMPARISON: readonly CellName[] = ['rnn', 'lstm', 'gru'];
 
