@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { CommandId, registerCommands } from './commands';
 import { ConfigStore } from './config';
+import { DocumentMirror } from './editor/documentMirror';
 import { PredictionHoverProvider } from './hover/predictionHover';
 import { Log } from './log';
 import { LabPanel } from './panel/labPanel';
@@ -60,21 +61,24 @@ export function activate(context: vscode.ExtensionContext): LabApi {
   // The newest run comes back after a reload: in the panel, and (lazily) for hovers.
   void library.open().then((shown) => { if (shown) controller.adoptStored(shown); });
   context.subscriptions.push(config.onDidChange(() => state.setForm(formOf(config.value.train))));
+  const mirror = new DocumentMirror(worker, { trainedUri: () => controller.trainedUri, ready: () => controller.ready() }, log);
+  controller.onDidStartRun((uri) => mirror.markTrained(uri));
   const hover = new PredictionHoverProvider({
     trainedUri: () => controller.trainedUri,
-    enabled: () => config.value.hover.enabled && controller.trainedOnCharacters,
+    enabled: () => config.value.hover.enabled,
     topK: () => config.value.hover.topK,
-    predict: (ctx, next, k) => controller.predict(ctx, next, k),
+    hover: (document, offset, k) => mirror.with(document, (key) => worker.hover(key, offset, k)),
+    isEdited: (document, offset) => mirror.isEdited(document.uri, offset),
   });
   const follower = new TraceFollower({
     trainedUri: () => controller.trainedUri,
     isTraining: () => controller.isTraining,
     current: () => (panel.isVisible && state.runId ? { runId: state.runId, step: state.lastStep } : null),
-    trace: (text) => controller.trace(text),
+    trace: (document, range) => mirror.with(document, (key) => worker.trace('', { key, start: document.offsetAt(range.start), end: document.offsetAt(range.end) })),
     show: (runId, trace) => panel.post(state.setTrace(runId, trace)),
   }, log);
   context.subscriptions.push(
-    log, config, status, panel, controller, worker, follower,
+    log, config, status, panel, controller, worker, mirror, follower,
     vscode.languages.registerHoverProvider({ pattern: '**' }, hover),
     ...registerCommands({
       [CommandId.Train]: (arg?: unknown) => controller.train(undefined, trainOptions(arg)),

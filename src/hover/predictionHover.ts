@@ -1,20 +1,20 @@
 /**
- * Hover on the trained document: what the model predicts after the hovered character, how
- * likely the character that actually follows was, and how open the gates are there.
+ * Hover on the trained document: what the model predicts after the hovered token (a character
+ * or a word token), how likely the token that actually follows was, and how open the gates are
+ * there. The engine reads up to the hovered token from its kept states of the document.
  */
 import * as vscode from 'vscode';
-import type { PredictResult } from '../protocol/workerProtocol';
+import type { HoverResult } from '../protocol/workerProtocol';
 
-/** The trained document and a way to ask the engine for a prediction. */
+/** The trained document and a way to ask the engine about a position in it. */
 export interface HoverSource {
   trainedUri(): vscode.Uri | undefined;
   enabled(): boolean;
   topK(): number;
-  predict(context: string, next: string | null, topK: number): Promise<PredictResult>;
+  hover(document: vscode.TextDocument, offset: number, topK: number): Promise<HoverResult>;
+  /** Whether the text at `offset` was edited since the model was trained on it. */
+  isEdited(document: vscode.TextDocument, offset: number): boolean;
 }
-
-/** UTF-16 characters of context sent with a hover (the engine reads the last 256 code points). */
-const CONTEXT_UNITS = 600;
 
 export class PredictionHoverProvider implements vscode.HoverProvider {
   constructor(private readonly source: HoverSource) {}
@@ -22,73 +22,69 @@ export class PredictionHoverProvider implements vscode.HoverProvider {
   async provideHover(document: vscode.TextDocument, position: vscode.Position, token: vscode.CancellationToken): Promise<vscode.Hover | undefined> {
     const trained = this.source.trainedUri();
     if (!this.source.enabled() || !trained || trained.toString() !== document.uri.toString()) return undefined;
-    const line = document.lineAt(position.line).text;
-    let start = position.character;
-    // Hovering the second half of a surrogate pair means the whole code point.
-    if (start > 0 && isLowSurrogate(line.charCodeAt(start)) && isHighSurrogate(line.charCodeAt(start - 1))) start -= 1;
-    const offset = document.offsetAt(new vscode.Position(position.line, start));
-    // Only the text around the position: the document itself may be megabytes.
-    const base = Math.max(0, offset - CONTEXT_UNITS);
-    const text = document.getText(new vscode.Range(document.positionAt(base), document.positionAt(offset + 4)));
-    const at = offset - base;
-    if (at >= text.length) return undefined;
-    const hoveredLength = isHighSurrogate(text.charCodeAt(at)) && isLowSurrogate(text.charCodeAt(at + 1)) ? 2 : 1;
-    const end = at + hoveredLength;
-    let from = Math.max(0, end - CONTEXT_UNITS);
-    if (from > 0 && isLowSurrogate(text.charCodeAt(from))) from += 1;
-    const context = text.slice(from, end);
-    const next = nextCodePoint(text, end);
-    let result: PredictResult;
+    // A position past the line's end (or on an empty line) means its line break.
+    const offset = document.offsetAt(document.validatePosition(position));
+    if (offset >= document.offsetAt(document.lineAt(document.lineCount - 1).range.end)) return undefined;
+    let result: HoverResult;
     try {
-      result = await this.source.predict(context, next, this.source.topK());
+      result = await this.source.hover(document, offset, this.source.topK());
     } catch {
       return undefined;
     }
     if (token.isCancellationRequested) return undefined;
-    const range = new vscode.Range(document.positionAt(offset), document.positionAt(offset + hoveredLength));
-    return new vscode.Hover(renderPrediction(text.slice(at, end), result), range);
+    const range = new vscode.Range(document.positionAt(result.start), document.positionAt(result.end));
+    return new vscode.Hover(renderPrediction(result, this.source.isEdited(document, result.start)), range);
   }
 }
 
-function isHighSurrogate(code: number): boolean {
-  return code >= 0xd800 && code <= 0xdbff;
-}
+const WHITESPACE_NAMES: Record<string, string> = { ' ': 'space', '\n': 'newline', '\r': 'return', '\t': 'tab' };
 
-function isLowSurrogate(code: number): boolean {
-  return code >= 0xdc00 && code <= 0xdfff;
-}
-
-function nextCodePoint(text: string, at: number): string | null {
-  if (at >= text.length) return null;
-  const cp = text.codePointAt(at)!;
-  return String.fromCodePoint(cp);
-}
-
-/** Shows a character readably in markdown: whitespace by name, the rest as code. */
+/** Shows a character readably in markdown: whitespace by name, control characters by code, the rest as code. */
 export function showChar(ch: string): string {
-  const names: Record<string, string> = { ' ': '*space*', '\n': '*newline*', '\r': '*return*', '\t': '*tab*' };
-  if (names[ch]) return names[ch];
+  if (WHITESPACE_NAMES[ch]) return `*${WHITESPACE_NAMES[ch]}*`;
   const cp = ch.codePointAt(0)!;
   if (cp < 32 || cp === 127) return `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
   return '`` ' + ch.replace(/`/g, '\u02cb') + ' ``';
 }
 
+/** Shows a token: a single character as showChar, a whitespace run by its parts ("*return* *newline*", "*space* ×4"). */
+export function showToken(token: string): string {
+  const chars = [...token];
+  if (chars.length === 1) return showChar(token);
+  if (/^\s+$/.test(token)) {
+    const parts: string[] = [];
+    for (let i = 0; i < chars.length;) {
+      let j = i;
+      while (j < chars.length && chars[j] === chars[i]) j++;
+      const name = WHITESPACE_NAMES[chars[i]] ? `*${WHITESPACE_NAMES[chars[i]]}*` : showChar(chars[i]);
+      parts.push(j - i > 1 ? `${name} ×${j - i}` : name);
+      i = j;
+    }
+    return parts.join(' ');
+  }
+  const shown = token.length > 40 ? `${token.slice(0, 40)}…` : token;
+  return '`` ' + shown.replace(/`/g, '\u02cb').replace(/[\u0000-\u001f\u007f]/g, (c) => `U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`) + ' ``';
+}
+
 const BAR_WIDTH = 12;
 
-export function renderPrediction(hovered: string, r: PredictResult): vscode.MarkdownString {
+export function renderPrediction(r: HoverResult, edited = false): vscode.MarkdownString {
   const md = new vscode.MarkdownString(undefined, true);
   md.isTrusted = false;
   md.supportHtml = false;
-  md.appendMarkdown(`**LSTM Lab** · next character after ${showChar(hovered)}\n\n`);
+  const unit = r.mode === 'word' ? 'token' : 'character';
+  md.appendMarkdown(`**LSTM Lab** · next ${unit} after ${showToken(r.token)}\n\n`);
+  if (!r.known) md.appendMarkdown(`${showToken(r.token)} is not in the model's vocabulary: the model read it as the unknown token.\n\n`);
+  if (edited) md.appendMarkdown('$(edit) *Edited since training: the model learned from different text here.*\n\n');
   md.appendMarkdown('| next | p | |\n|:--|--:|:--|\n');
   for (const t of r.top) {
     const filled = Math.round(t.p * BAR_WIDTH);
-    md.appendMarkdown(`| ${showChar(t.token)} | ${(t.p * 100).toFixed(1)}% | ${'█'.repeat(filled)}${'░'.repeat(BAR_WIDTH - filled)} |\n`);
+    md.appendMarkdown(`| ${showToken(t.token)} | ${(t.p * 100).toFixed(1)}% | ${'█'.repeat(filled)}${'░'.repeat(BAR_WIDTH - filled)} |\n`);
   }
   md.appendMarkdown('\n');
   if (r.actual) {
     const a = r.actual;
-    md.appendMarkdown(`Actual next ${showChar(a.token)}: p = ${(a.p * 100).toFixed(2)}%, surprisal ${a.surprisalBits.toFixed(2)} bits`);
+    md.appendMarkdown(`Actual next ${showToken(a.token)}: p = ${(a.p * 100).toFixed(2)}%, surprisal ${a.surprisalBits.toFixed(2)} bits`);
     if (!a.known) md.appendMarkdown(' (not in the training vocabulary)');
     md.appendMarkdown('\n\n');
   } else {
@@ -102,6 +98,7 @@ export function renderPrediction(hovered: string, r: PredictResult): vscode.Mark
     });
     md.appendMarkdown('\n\n');
   }
-  md.appendMarkdown(`*Model reads the last ${r.contextChars} characters.*`);
+  const how = r.cached ? 'from the state it keeps for this file' : 'after a warm-up on the text before it, from a fresh state';
+  md.appendMarkdown(`*The model read up to here ${how}: ${r.steps} step${r.steps === 1 ? '' : 's'} for this hover.*`);
   return md;
 }

@@ -24,7 +24,8 @@ export interface TraceSource {
   isTraining(): boolean;
   /** The run the panel shows and its latest step, or null when nobody would see a trace. */
   current(): { runId: string; step: number } | null;
-  trace(text: string): Promise<TraceResult>;
+  /** Traces `range` of the document (offsets in the result are from the range's start). */
+  trace(document: vscode.TextDocument, range: vscode.Range): Promise<TraceResult>;
   show(runId: string, trace: TraceView): void;
 }
 
@@ -88,12 +89,11 @@ export class TraceFollower implements vscode.Disposable {
     const t = this.target();
     if (!t) return;
     this.lastRange = { uri: t.document.uri.toString(), range: t.range };
-    const text = t.document.getText(t.range);
-    if (text.length === 0) return;
+    if (t.range.isEmpty) return;
     const base = t.document.offsetAt(t.range.start);
     this.inFlight = true;
     try {
-      const r = await this.source.trace(text);
+      const r = await this.source.trace(t.document, t.range);
       if (r.runId !== current.runId) return;
       const values = r.layers.reduce((n, l) => n + Object.keys(l.values).length * l.units * r.tokens.length, 0);
       if (values > MAX_VALUES) {

@@ -46,6 +46,9 @@ export class TrainingController implements vscode.Disposable {
   private loading: Promise<void> | undefined;
   private readonly ends = new Map<string, Promise<void>>();
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly started = new vscode.EventEmitter<vscode.Uri>();
+  /** Fires with the document when a run starts training on it (its text as of now is the model's). */
+  readonly onDidStartRun = this.started.event;
 
   constructor(
     private readonly worker: EngineWorker,
@@ -60,7 +63,7 @@ export class TrainingController implements vscode.Disposable {
     const onCrash = (d: string) => this.onWorkerCrash(d);
     worker.on('event', onEvent);
     worker.on('crash', onCrash);
-    this.disposables.push({ dispose: () => { worker.off('event', onEvent); worker.off('crash', onCrash); } });
+    this.disposables.push(this.started, { dispose: () => { worker.off('event', onEvent); worker.off('crash', onCrash); } });
   }
 
   get isTraining(): boolean {
@@ -105,6 +108,11 @@ export class TrainingController implements vscode.Disposable {
     }
     this.trainedTokens = r.config.tokens;
     this.pendingModel = r.checkpointStep !== null ? { runId: r.run.runId, path: this.library.store.checkpointPath(r.run.runId) } : undefined;
+  }
+
+  /** Resolves once the engine has a model to answer with (a stored run's is loaded the first time). */
+  ready(): Promise<void> {
+    return this.ensureModel();
   }
 
   private async ensureModel(): Promise<void> {
@@ -334,6 +342,7 @@ export class TrainingController implements vscode.Disposable {
         `${accepted.trainTokens.toLocaleString('en')} training + ${accepted.valTokens.toLocaleString('en')} validation tokens, backend ${accepted.backend}`);
       this.trained = doc.uri;
       this.trainedTokens = trainConfig.tokens;
+      this.started.fire(doc.uri);
       this.library.begin({
         runId, fileName, startedAt: resume?.run.startedAt ?? Date.now(), cell: trainConfig.cell, layers: trainConfig.layers, hiddenSize: trainConfig.hiddenSize,
         seqLength: accepted.seqLength, batchSize: accepted.batchSize, learningRate: trainConfig.learningRate, vocabSize: accepted.vocabSize,

@@ -4,7 +4,8 @@
  */
 import { loadCheckpoint, saveCheckpoint } from '../engine/checkpoint';
 import type { Codec } from '../engine/codec';
-import { nextDistribution, sampleIds, saturation, surprisal, topK, traceSpan } from '../engine/infer';
+import { DocumentStates, inspectSpan } from '../engine/docStates';
+import { nextDistribution, sampleIds, saturation, surprisal, topK, traceSpan, type LayerTraceData } from '../engine/infer';
 import type { SequenceModel } from '../engine/model';
 import { startTrainer, type ShardSetup } from '../engine/parallel/startTrainer';
 import { resumeRun } from '../engine/resume';
@@ -14,8 +15,9 @@ import type { Trainer } from '../engine/trainer';
 import { UNKNOWN_ID } from '../engine/tokens';
 import { errorMessage, type Reply } from '../protocol/messages';
 import type {
-  HostToWorker, LoadRequest, LoadResult, PredictRequest, PredictResult, SampleRequest, SampleResult, SaveRequest, SaveResult, StepPoint, SurprisalRequest, SurprisalResult,
-  TraceRequest, TraceResult, TrainAccepted, TrainConfig, TrainRequest, WorkerToHost,
+  DocEditRequest, DocOpenRequest, DocSpan, HostToWorker, HoverRequest, HoverResult, LoadRequest, LoadResult, PredictRequest, PredictResult, SampleRequest, SampleResult,
+  SaveRequest, SaveResult, SpanRequest, SpanValues, StepPoint, SurprisalRequest, SurprisalResult, TraceRequest, TraceResult, TrainAccepted, TrainConfig, TrainRequest,
+  UnitScore, UnitSearchRequest, UnitSearchResult, WorkerToHost,
 } from '../protocol/workerProtocol';
 
 /** How often step points are flushed to the host. */
@@ -26,6 +28,10 @@ export const PREDICT_CONTEXT = 256;
 export const MAX_INSPECT_TOKENS = 20_000;
 /** Most values one trace may hold (tokens × units × traced names × layers): 64 MB of floats. */
 export const MAX_TRACE_VALUES = 16_000_000;
+/** Documents mirrored at once (the least recently opened goes first). */
+export const MAX_DOCUMENTS = 8;
+/** Longest stretch (UTF-16 units) one overlay request reads. */
+export const MAX_SPAN_UNITS = 60_000;
 
 interface TrainedModel {
   runId: string;
@@ -62,6 +68,9 @@ interface StartedRun {
 export class EngineService {
   private running: { runId: string; stop: boolean; progress?: RunProgress; saves: PendingSave[] } | undefined;
   private latest: TrainedModel | undefined;
+  /** Counts model replacements, so that kept document states never outlive their model. */
+  private modelSerial = 0;
+  private readonly docs = new Map<string, DocumentStates>();
 
   constructor(
     private readonly post: (message: WorkerToHost) => void,
@@ -96,6 +105,24 @@ export class EngineService {
           break;
         case 'load':
           this.reply(message.id, await this.load(message));
+          break;
+        case 'docOpen':
+          this.reply(message.id, this.docOpen(message));
+          break;
+        case 'docEdit':
+          this.reply(message.id, this.docEdit(message));
+          break;
+        case 'docClose':
+          this.reply(message.id, { closed: this.docs.delete(message.key) });
+          break;
+        case 'hover':
+          this.reply(message.id, this.hover(message));
+          break;
+        case 'span':
+          this.reply(message.id, this.span(message));
+          break;
+        case 'unitSearch':
+          this.reply(message.id, this.unitSearch(message));
           break;
         default:
           throw new Error(`unknown request ${JSON.stringify((message as { type?: unknown }).type)}`);
@@ -222,6 +249,7 @@ export class EngineService {
   private adopt(next: TrainedModel): void {
     const previous = this.latest;
     this.latest = next;
+    this.modelSerial++;
     if (previous && previous.model !== next.model) previous.model.dispose();
   }
 
@@ -294,15 +322,8 @@ export class EngineService {
   /** Each layer's sigmoid gates at the last token of `context`, averaged over the units. */
   private gateMeans(latest: TrainedModel, context: string): Record<string, number>[] {
     const ids = latest.codec.encode(context);
-    const gates = latest.model.cell.sigmoidGates;
-    if (ids.length === 0 || gates.length === 0) return [];
-    return traceSpan(latest.model, ids).map((layer) => {
-      const last = (ids.length - 1) * layer.units;
-      return Object.fromEntries(gates.map((g) => {
-        const v = layer.values[g].subarray(last, last + layer.units);
-        return [g, v.reduce((a, b) => a + b, 0) / layer.units];
-      }));
-    });
+    if (ids.length === 0) return [];
+    return gateMeansAt(traceSpan(latest.model, ids), latest.model.cell.sigmoidGates, ids.length - 1);
   }
 
   private trained(): TrainedModel {
@@ -318,6 +339,7 @@ export class EngineService {
   }
 
   private trace(req: TraceRequest): TraceResult {
+    if (req.doc) return this.traceDoc(req.doc);
     const { latest, tokens, offsets, ids } = this.tokenized(req.text);
     const { shape, cell } = latest.model;
     const values = ids.length * shape.hiddenSize * shape.layers * (cell.gateNames.length + 2);
@@ -329,6 +351,113 @@ export class EngineService {
       layers: layers.map((l) => ({ units: l.units, values: l.values })),
       saturation: layers.map((l) => Object.fromEntries(gates.map((g) => [g, saturation(l, g)]))),
     };
+  }
+
+  /** A trace of a stretch of a mirrored document, read on from its kept states; offsets from `span.start`. */
+  private traceDoc(span: DocSpan): TraceResult {
+    const { latest, doc } = this.document(span.key);
+    const { shape, cell } = latest.model;
+    const units = Math.max(0, span.end - span.start);
+    const values = units * shape.hiddenSize * shape.layers * (cell.gateNames.length + 2);
+    if (values > MAX_TRACE_VALUES) throw new Error(`a trace of ${units} characters could hold ${values} values (at most ${MAX_TRACE_VALUES}); inspect a shorter span`);
+    const r = inspectSpan(latest.model, latest.codec, doc, span.start, span.end, { trace: true });
+    const layers = r.trace ?? [];
+    const gates = cell.sigmoidGates;
+    return {
+      runId: latest.runId, tokens: r.tokens, offsets: r.offsets.map((o) => o - span.start),
+      layers: layers.map((l) => ({ units: l.units, values: l.values })),
+      saturation: layers.map((l) => Object.fromEntries(gates.map((g) => [g, saturation(l, g)]))),
+    };
+  }
+
+  private docOpen(req: DocOpenRequest): { length: number } {
+    if (typeof req.key !== 'string' || typeof req.text !== 'string') throw new Error('docOpen needs a key and a text');
+    this.docs.delete(req.key);
+    if (this.docs.size >= MAX_DOCUMENTS) this.docs.delete(this.docs.keys().next().value!);
+    this.docs.set(req.key, new DocumentStates(req.text));
+    return { length: req.text.length };
+  }
+
+  private docEdit(req: DocEditRequest): { length: number } {
+    const doc = this.docs.get(req.key);
+    if (!doc) throw new Error(`unknown document ${req.key}`);
+    try {
+      for (const c of req.changes) doc.edit(c.offset, c.removed, c.text);
+      if (doc.text.length !== req.length) throw new Error(`the copy has ${doc.text.length} characters, the document ${req.length}`);
+    } catch (e) {
+      // Out of step: forget the copy, so that the host sends the whole text again.
+      this.docs.delete(req.key);
+      throw new Error(`unknown document ${req.key} (${errorMessage(e)})`);
+    }
+    return { length: doc.text.length };
+  }
+
+  /** A mirrored document, with its kept states made valid for the current model. */
+  private document(key: string): { latest: TrainedModel; doc: DocumentStates } {
+    const latest = this.trained();
+    const doc = this.docs.get(key);
+    if (!doc) throw new Error(`unknown document ${key}`);
+    doc.useModel(`${this.modelSerial}:${latest.progress.step}`);
+    return { latest, doc };
+  }
+
+  private hover(req: HoverRequest): HoverResult {
+    const { latest, doc } = this.document(req.key);
+    if (!(req.offset >= 0 && req.offset < doc.text.length)) throw new Error(`offset ${req.offset} is outside the document`);
+    const gates = latest.model.cell.sigmoidGates;
+    const r = inspectSpan(latest.model, latest.codec, doc, req.offset, req.offset, { next: true, trace: gates.length > 0 });
+    const { vocab } = latest.codec;
+    const p = r.next!;
+    const k = Math.max(1, Math.min(req.topK, 20));
+    const top = topK(p, k).map((t) => ({ token: vocab.tokens[t.id], p: t.p }));
+    const f = r.following;
+    const actual = f ? { token: f.token, p: p[f.id], surprisalBits: -Math.log2(Math.max(p[f.id], 1e-30)), known: f.id !== UNKNOWN_ID } : null;
+    return {
+      runId: latest.runId, mode: latest.codec.mode, token: r.tokens[0], start: r.offsets[0], end: r.offsets[0] + r.tokens[0].length,
+      known: r.ids[0] !== UNKNOWN_ID, top, actual, gates: gateMeansAt(r.trace ?? [], gates, 0), steps: r.steps, cached: r.cached,
+    };
+  }
+
+  private span(req: SpanRequest): SpanValues {
+    const { latest, doc } = this.document(req.key);
+    if (req.end - req.start > MAX_SPAN_UNITS) throw new Error(`at most ${MAX_SPAN_UNITS} characters can be painted at once, asked for ${req.end - req.start}`);
+    if (req.unit) checkUnit(latest.model, req.unit);
+    const r = inspectSpan(latest.model, latest.codec, doc, req.start, req.end, { surprisal: req.surprisal, unit: req.unit });
+    return {
+      runId: latest.runId, starts: r.offsets, ends: Int32Array.from(r.tokens, (t, i) => r.offsets[i] + t.length),
+      bits: r.bits, unit: r.unit, steps: r.steps,
+    };
+  }
+
+  /** Correlates every unit (each layer, gate, c and h) with the match mask over the tokens read. */
+  private unitSearch(req: UnitSearchRequest): UnitSearchResult {
+    const { latest, doc } = this.document(req.key);
+    const { shape, cell } = latest.model;
+    const perToken = shape.hiddenSize * shape.layers * (cell.gateNames.length + 2);
+    const limit = Math.min(MAX_INSPECT_TOKENS, Math.floor(MAX_TRACE_VALUES / perToken));
+    const end = Math.min(req.end, req.start + limit);
+    const r = inspectSpan(latest.model, latest.codec, doc, req.start, end, { trace: true });
+    const n = r.tokens.length;
+    const mask = new Uint8Array(n);
+    let m = 0;
+    for (let i = 0; i < n; i++) {
+      const s = r.offsets[i];
+      const e = s + r.tokens[i].length;
+      while (m < req.matches.length && req.matches[m].end <= s) m++;
+      if (m < req.matches.length && req.matches[m].start < e) mask[i] = 1;
+    }
+    const positives = mask.reduce((a, b) => a + b, 0);
+    const scores: UnitScore[] = [];
+    if (positives > 0 && positives < n) {
+      (r.trace ?? []).forEach((layer, l) => {
+        for (const [name, values] of Object.entries(layer.values)) {
+          for (let u = 0; u < layer.units; u++) scores.push({ layer: l, name, unit: u, ...correlate(values, layer.units, u, mask, positives) });
+        }
+      });
+    }
+    scores.sort((a, b) => Math.abs(b.r) - Math.abs(a.r) || a.layer - b.layer || a.unit - b.unit);
+    const top = Math.max(1, Math.min(req.top, 50));
+    return { runId: latest.runId, tokens: n, positives, end: n > 0 ? r.offsets[n - 1] + r.tokens[n - 1].length : req.start, units: scores.slice(0, top) };
   }
 
   private surprisal(req: SurprisalRequest): SurprisalResult {
@@ -345,4 +474,40 @@ export class EngineService {
     const ids = sampleIds(latest.model, latest.codec.vocab, { length, temperature, seed: req.seed, prime });
     return { runId: latest.runId, text: latest.codec.decode(ids) };
   }
+}
+
+/** Each sigmoid gate's mean over the units at token `t` of every layer's trace. */
+function gateMeansAt(layers: LayerTraceData[], gates: readonly string[], t: number): Record<string, number>[] {
+  if (gates.length === 0) return [];
+  return layers.map((layer) => Object.fromEntries(gates.map((g) => {
+    const v = layer.values[g].subarray(t * layer.units, (t + 1) * layer.units);
+    return [g, v.reduce((a, b) => a + b, 0) / layer.units];
+  })));
+}
+
+function checkUnit(model: SequenceModel, u: { layer: number; name: string; unit: number }): void {
+  const names = [...model.cell.gateNames, ...(model.cell.hasCellState ? ['c'] : []), 'h'];
+  if (!Number.isInteger(u.layer) || u.layer < 0 || u.layer >= model.shape.layers) throw new Error(`layer ${u.layer + 1} does not exist (the model has ${model.shape.layers})`);
+  if (!names.includes(u.name)) throw new Error(`"${u.name}" is not traced by this cell (${names.join(', ')})`);
+  if (!Number.isInteger(u.unit) || u.unit < 0 || u.unit >= model.shape.hiddenSize) throw new Error(`unit ${u.unit} does not exist (the layer has ${model.shape.hiddenSize})`);
+}
+
+/** Pearson correlation of column `u` of a [tokens × units] array with a 0/1 mask, and the means on either side. */
+export function correlate(values: Float32Array, units: number, u: number, mask: Uint8Array, positives: number): { r: number; inside: number; outside: number } {
+  const n = mask.length;
+  let sumIn = 0;
+  let sum = 0;
+  let sumSq = 0;
+  for (let t = 0; t < n; t++) {
+    const x = values[t * units + u];
+    sum += x;
+    sumSq += x * x;
+    if (mask[t]) sumIn += x;
+  }
+  const mean = sum / n;
+  const p = positives / n;
+  const varX = sumSq / n - mean * mean;
+  const cov = sumIn / n - mean * p;
+  const r = varX > 1e-12 ? cov / Math.sqrt(varX * p * (1 - p)) : 0;
+  return { r: Math.max(-1, Math.min(1, r)), inside: sumIn / positives, outside: (sum - sumIn) / (n - positives) };
 }

@@ -6,7 +6,8 @@ import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { isReply, RequestTracker } from '../protocol/messages';
 import type {
-  HostToWorker, LoadResult, PredictRequest, PredictResult, SampleRequest, SampleResult, SaveResult, TraceResult, TrainAccepted, TrainRequest, WorkerToHost,
+  DocChange, DocSpan, HostToWorker, HoverResult, LoadResult, PredictRequest, PredictResult, SampleRequest, SampleResult, SaveResult, SpanRequest, SpanValues, TraceResult,
+  TrainAccepted, TrainRequest, UnitSearchRequest, UnitSearchResult, WorkerToHost,
 } from '../protocol/workerProtocol';
 
 type Distribute<T> = T extends unknown ? Omit<T, 'id'> : never;
@@ -22,6 +23,7 @@ export class EngineWorker extends EventEmitter<EngineWorkerEvents> {
   private worker: Worker | undefined;
   private readonly tracker = new RequestTracker();
   private disposed = false;
+  private starts = 0;
 
   constructor(private readonly scriptPath: string, private readonly wasmDir: string) {
     super();
@@ -44,8 +46,38 @@ export class EngineWorker extends EventEmitter<EngineWorkerEvents> {
     return this.request<PredictResult>({ type: 'predict', ...request }, timeoutMs);
   }
 
-  trace(text: string): Promise<TraceResult> {
-    return this.request<TraceResult>({ type: 'trace', text }, 30_000);
+  trace(text: string, doc?: DocSpan): Promise<TraceResult> {
+    return this.request<TraceResult>({ type: 'trace', text, doc }, 30_000);
+  }
+
+  /** Mirrors a document's text in the engine. */
+  docOpen(key: string, text: string): Promise<{ length: number }> {
+    return this.request({ type: 'docOpen', key, text }, 30_000);
+  }
+
+  docEdit(key: string, changes: DocChange[], length: number): Promise<{ length: number }> {
+    return this.request({ type: 'docEdit', key, changes, length }, 30_000);
+  }
+
+  docClose(key: string): Promise<{ closed: boolean }> {
+    return this.request({ type: 'docClose', key }, 10_000);
+  }
+
+  hover(key: string, offset: number, topK: number, timeoutMs = 10_000): Promise<HoverResult> {
+    return this.request<HoverResult>({ type: 'hover', key, offset, topK }, timeoutMs);
+  }
+
+  span(request: Omit<SpanRequest, 'id' | 'type'>): Promise<SpanValues> {
+    return this.request<SpanValues>({ type: 'span', ...request }, 60_000);
+  }
+
+  unitSearch(request: Omit<UnitSearchRequest, 'id' | 'type'>): Promise<UnitSearchResult> {
+    return this.request<UnitSearchResult>({ type: 'unitSearch', ...request }, 120_000);
+  }
+
+  /** A number that changes each time a new worker thread starts (its mirrored documents are then gone). */
+  get generation(): number {
+    return this.starts;
   }
 
   sample(request: Omit<SampleRequest, 'id' | 'type'>): Promise<SampleResult> {
@@ -85,6 +117,7 @@ export class EngineWorker extends EventEmitter<EngineWorkerEvents> {
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
     const worker = new Worker(this.scriptPath, { workerData: { wasmDir: this.wasmDir } });
+    this.starts++;
     worker.on('message', (message: WorkerToHost) => {
       if (isReply(message)) this.tracker.handleReply(message);
       else this.emit('event', message);

@@ -6,8 +6,10 @@ import { before, test } from 'node:test';
 import { loadCheckpoint } from '../../src/engine/checkpoint';
 import { findBundle, findWasmDir } from '../../src/engine/backend';
 import { DEFAULT_TRAIN_CONFIG } from '../../src/engine/defaults';
-import type { DoneEvent, LoadResult, PredictResult, StepsEvent, SurprisalResult, TraceResult, TrainAccepted, ValEvent, WorkerToHost } from '../../src/protocol/workerProtocol';
-import { EngineService } from '../../src/worker/engineService';
+import type {
+  DoneEvent, HoverResult, LoadResult, PredictResult, SpanValues, StepsEvent, SurprisalResult, TraceResult, TrainAccepted, UnitSearchResult, ValEvent, WorkerToHost,
+} from '../../src/protocol/workerProtocol';
+import { correlate, EngineService } from '../../src/worker/engineService';
 import { useWasm } from './helpers/backend';
 
 before(useWasm);
@@ -170,4 +172,67 @@ test('checkpoints: written when the run ends, saved on request mid-run, loaded f
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('mirrored documents: hover reads from kept states, edits keep the copy in step, span and unit search answer per token', async () => {
+  const h = harness();
+  const quoted = 'say "hi there" now and "bye" then. '.repeat(40);
+  await h.service.handle({ type: 'train', id: 1, runId: 'r1', text: quoted, config: { ...config, maxSteps: 20 } });
+  await h.done();
+  let id = 10;
+  const ask = async <T>(m: Record<string, unknown>): Promise<T> => {
+    const n = ++id;
+    await h.service.handle({ ...m, id: n } as never);
+    const r = h.replyTo(n)!;
+    if (!r.ok) throw new Error(r.error);
+    return r.result as T;
+  };
+  await assert.rejects(ask({ type: 'hover', key: 'd', offset: 0, topK: 3 }), /unknown document d/);
+  await ask({ type: 'docOpen', key: 'd', text: quoted });
+  const first = await ask<HoverResult>({ type: 'hover', key: 'd', offset: 500, topK: 3 });
+  assert.equal(first.token, quoted[500]);
+  assert.deepEqual([first.start, first.end], [500, 501]);
+  assert.equal(first.actual!.token, quoted[501]);
+  assert.equal(first.top.length, 3);
+  assert.ok(Math.abs(first.actual!.surprisalBits + Math.log2(first.actual!.p)) < 1e-4);
+  assert.deepEqual(Object.keys(first.gates[0]).sort(), ['forget', 'input', 'output']);
+  const again = await ask<HoverResult>({ type: 'hover', key: 'd', offset: 505, topK: 3 });
+  assert.ok(again.cached && again.steps <= 32, `a nearby hover reads from a kept state (${again.steps} steps)`);
+
+  // Edits: applied in order, each on the result of the one before; the length is checked.
+  await ask({ type: 'docEdit', key: 'd', changes: [{ offset: 0, removed: 3, text: 'SAY' }, { offset: 3, removed: 0, text: '€' }], length: quoted.length + 1 });
+  const edited = await ask<HoverResult>({ type: 'hover', key: 'd', offset: 3, topK: 3 });
+  assert.equal(edited.token, '€');
+  assert.equal(edited.known, false, 'a character the model never saw is the unknown token');
+  await assert.rejects(ask({ type: 'docEdit', key: 'd', changes: [{ offset: 0, removed: 1, text: '' }], length: 5 }), /unknown document d/);
+  await assert.rejects(ask({ type: 'hover', key: 'd', offset: 0, topK: 3 }), /unknown document d/, 'a copy out of step is dropped, so the host sends it again');
+
+  await ask({ type: 'docOpen', key: 'd', text: quoted });
+  const span = await ask<SpanValues>({ type: 'span', key: 'd', start: 100, end: 160, surprisal: true, unit: { layer: 0, name: 'c', unit: 2 } });
+  assert.equal(span.starts.length, 60);
+  assert.equal(span.ends[59], 160);
+  assert.ok(span.bits!.every((b) => Number.isFinite(b) && b >= 0));
+  assert.equal(span.unit!.length, 60);
+  await assert.rejects(ask({ type: 'span', key: 'd', start: 0, end: 10, unit: { layer: 3, name: 'c', unit: 0 } }), /layer 4 does not exist/);
+  await assert.rejects(ask({ type: 'span', key: 'd', start: 0, end: 10, unit: { layer: 0, name: 'zeta', unit: 0 } }), /"zeta" is not traced/);
+
+  const matches = [...quoted.matchAll(/"[^"]*"/g)].map((m) => ({ start: m.index!, end: m.index! + m[0].length }));
+  const found = await ask<UnitSearchResult>({ type: 'unitSearch', key: 'd', start: 0, end: quoted.length, matches, top: 5 });
+  assert.equal(found.tokens, quoted.length);
+  assert.equal(found.positives, matches.reduce((n, m) => n + m.end - m.start, 0));
+  assert.equal(found.units.length, 5);
+  assert.ok(found.units.every((u, i) => i === 0 || Math.abs(u.r) <= Math.abs(found.units[i - 1].r)), 'sorted by |r|');
+  assert.ok(found.units.every((u) => Math.abs(u.r) <= 1 && (u.r > 0) === (u.inside > u.outside)), 'r agrees with the means inside and outside');
+});
+
+test('correlate: Pearson r of a unit with a 0/1 mask', () => {
+  const mask = Uint8Array.from([1, 1, 0, 0, 1, 0]);
+  // Two units: unit 0 equals the mask (r = 1), unit 1 is its negation plus a constant (r = −1).
+  const values = Float32Array.from([1, 5, 1, 5, 0, 6, 0, 6, 1, 5, 0, 6]);
+  assert.ok(Math.abs(correlate(values, 2, 0, mask, 3).r - 1) < 1e-6);
+  const neg = correlate(values, 2, 1, mask, 3);
+  assert.ok(Math.abs(neg.r + 1) < 1e-6);
+  assert.deepEqual([neg.inside, neg.outside], [5, 6]);
+  const flat = correlate(new Float32Array(6).fill(0.5), 1, 0, mask, 3);
+  assert.equal(flat.r, 0, 'a constant unit does not correlate');
 });

@@ -1,0 +1,144 @@
+/**
+ * Keeps the engine's copy of the trained document in step with the editor: the whole text once,
+ * then each edit as it happens, so that hovers, overlays, traces and unit searches read the
+ * current text from the engine's kept states instead of sending text around.
+ *
+ * It also remembers which stretches were edited since the model last saw the document, so that
+ * a hover there can say the model learned from other text.
+ */
+import * as vscode from 'vscode';
+import type { Log } from '../log';
+import { errorMessage } from '../protocol/messages';
+import type { DocChange } from '../protocol/workerProtocol';
+import type { EngineWorker } from '../worker/engineWorker';
+
+export interface MirrorSource {
+  trainedUri(): vscode.Uri | undefined;
+  /** Resolves once a model is ready in the engine (loading a stored one if needed). */
+  ready(): Promise<void>;
+}
+
+/** An edited stretch, in UTF-16 offsets of the current text. */
+export interface Range16 {
+  start: number;
+  end: number;
+}
+
+export class DocumentMirror implements vscode.Disposable {
+  private synced: { uri: string; key: string; generation: number } | undefined;
+  private serial = 0;
+  private edited: Range16[] = [];
+  private editedUri = '';
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly changed = new vscode.EventEmitter<vscode.TextDocumentChangeEvent>();
+  /** Fires after an edit of the trained document has been passed on. */
+  readonly onDidEdit = this.changed.event;
+
+  constructor(private readonly worker: EngineWorker, private readonly source: MirrorSource, private readonly log: Log) {
+    this.disposables.push(
+      this.changed,
+      vscode.workspace.onDidChangeTextDocument((e) => this.onChange(e)),
+      vscode.workspace.onDidCloseTextDocument((d) => {
+        if (this.synced?.uri !== d.uri.toString()) return;
+        const { key } = this.synced;
+        this.synced = undefined;
+        this.worker.docClose(key).catch(() => undefined);
+      }),
+    );
+  }
+
+  /** The model now reflects the document as it is: nothing counts as edited any more. */
+  markTrained(uri: vscode.Uri): void {
+    this.editedUri = uri.toString();
+    this.edited = [];
+  }
+
+  /** Whether `offset` lies in text edited since the model was trained on this document. */
+  isEdited(uri: vscode.Uri, offset: number): boolean {
+    return uri.toString() === this.editedUri && this.edited.some((r) => offset >= r.start && offset < r.end);
+  }
+
+  /**
+   * Runs `call` with the key of the document's copy in the engine, sending the text first when
+   * the engine does not have it (first use, a new engine thread, or a copy out of step).
+   */
+  async with<T>(document: vscode.TextDocument, call: (key: string) => Promise<T>): Promise<T> {
+    await this.source.ready();
+    try {
+      return await call(this.ensure(document));
+    } catch (e) {
+      if (!/unknown document/.test(errorMessage(e))) throw e;
+      this.synced = undefined;
+      return call(this.ensure(document));
+    }
+  }
+
+  private ensure(document: vscode.TextDocument): string {
+    const uri = document.uri.toString();
+    const s = this.synced;
+    if (s && s.uri === uri && s.generation === this.worker.generation) return s.key;
+    const key = `${uri}#${++this.serial}`;
+    // Posted now, before any later edit event: the engine sees the text, then the edits, in order.
+    this.worker.docOpen(key, document.getText()).catch((e) => this.log.info(`The document copy could not be sent: ${errorMessage(e)}`));
+    this.synced = { uri, key, generation: this.worker.generation };
+    return key;
+  }
+
+  private onChange(e: vscode.TextDocumentChangeEvent): void {
+    if (e.contentChanges.length === 0) return;
+    const uri = e.document.uri.toString();
+    const changes: DocChange[] = e.contentChanges.map((c) => ({ offset: c.rangeOffset, removed: c.rangeLength, text: c.text }));
+    if (uri === this.editedUri) this.edited = applyToRanges(this.edited, changes);
+    const s = this.synced;
+    if (s && s.uri === uri && s.generation === this.worker.generation) {
+      this.worker.docEdit(s.key, changes, lengthOf(e.document)).catch(() => {
+        // The next use sends the whole text again.
+        if (this.synced === s) this.synced = undefined;
+      });
+    }
+    if (uri === this.source.trainedUri()?.toString()) this.changed.fire(e);
+  }
+
+  dispose(): void {
+    vscode.Disposable.from(...this.disposables).dispose();
+  }
+}
+
+/** The document's length in UTF-16 units, without copying its text. */
+export function lengthOf(document: vscode.TextDocument): number {
+  return document.offsetAt(document.lineAt(document.lineCount - 1).range.end);
+}
+
+/**
+ * Moves edited stretches through a list of changes (each applied to the result of the one
+ * before) and adds the inserted text of each change as edited.
+ */
+export function applyToRanges(ranges: Range16[], changes: DocChange[]): Range16[] {
+  let out = ranges;
+  for (const c of changes) {
+    const end = c.offset + c.removed;
+    const delta = c.text.length - c.removed;
+    const moved: Range16[] = [];
+    for (const r of out) {
+      // Parts before the change stay, parts after it move, parts inside it are replaced.
+      if (r.end <= c.offset) moved.push(r);
+      else if (r.start >= end) moved.push({ start: r.start + delta, end: r.end + delta });
+      else moved.push({ start: Math.min(r.start, c.offset), end: Math.max(r.end + delta, c.offset + c.text.length) });
+    }
+    // A deletion leaves a point where text was: mark the character after it.
+    moved.push({ start: c.offset, end: c.offset + Math.max(c.text.length, 1) });
+    out = merge(moved);
+  }
+  return out;
+}
+
+function merge(ranges: Range16[]): Range16[] {
+  const sorted = [...ranges].sort((a, b) => a.start - b.start);
+  const out: Range16[] = [];
+  for (const r of sorted) {
+    const last = out[out.length - 1];
+    if (last && r.start <= last.end) last.end = Math.max(last.end, r.end);
+    else out.push({ ...r });
+  }
+  return out;
+}
