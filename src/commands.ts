@@ -8,6 +8,11 @@ export enum CommandId {
   CompareCells = 'lstmLab.compareCells',
   ResumeRun = 'lstmLab.resumeRun',
   Generate = 'lstmLab.generateAtCursor',
+  ToggleSurprisal = 'lstmLab.toggleSurprisal',
+  ShowUnitActivation = 'lstmLab.showUnitActivation',
+  HideOverlay = 'lstmLab.hideOverlay',
+  FindUnits = 'lstmLab.findUnits',
+  OpenSample = 'lstmLab.openSample',
 }
 
 export type CommandHandlers = Record<CommandId, (...args: unknown[]) => unknown>;

@@ -33,7 +33,6 @@ export function readConfig(): LabConfig {
     if (maxCharacters !== undefined) problems.push(`lstmLab.data.maxCharacters: ${JSON.stringify(maxCharacters)} is not a whole number in ${MAX_CHARACTERS.min}…${MAX_CHARACTERS.max}; using ${MAX_CHARACTERS.fallback}.`);
     maxCharacters = MAX_CHARACTERS.fallback;
   }
-  const topK = c.get<unknown>('hover.topK');
   const integer = (key: string, fallback: number, min: number, max: number): number => {
     const v = c.get<unknown>(key);
     if (typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max) return v;
@@ -44,15 +43,18 @@ export function readConfig(): LabConfig {
     train: config,
     problems,
     maxCharacters: maxCharacters as number,
-    hover: {
-      enabled: c.get<unknown>('hover.enabled') !== false,
-      topK: typeof topK === 'number' && Number.isInteger(topK) && topK >= 1 && topK <= 20 ? topK : 5,
-    },
+    hover: { enabled: hoverEnabled(c.get<unknown>('hover.enabled'), problems), topK: integer('hover.topK', 5, 1, 20) },
     checkpointEverySeconds: integer('runs.checkpointEverySeconds', 60, 5, 3600),
     keepRuns: integer('runs.keep', 30, 1, 500),
     compareSeconds: integer('compare.secondsPerCell', 30, 5, 3600),
     generate: { length: integer('generate.length', 200, 1, 2000), temperature: generateTemperature(c.get<unknown>('generate.temperature'), problems) },
   };
+}
+
+function hoverEnabled(v: unknown, problems: string[]): boolean {
+  if (typeof v === 'boolean') return v;
+  if (v !== undefined) problems.push(`lstmLab.hover.enabled: ${JSON.stringify(v)} is not true or false; using true.`);
+  return true;
 }
 
 function generateTemperature(v: unknown, problems: string[]): number {

@@ -1,8 +1,11 @@
 /** Wiring only: every feature lives in its own module. */
 import * as vscode from 'vscode';
 import { CommandId, registerCommands } from './commands';
-import { ConfigStore } from './config';
+import { ConfigStore, type LabConfig } from './config';
 import { DocumentMirror } from './editor/documentMirror';
+import { EditorOverlays, type PaintReport } from './editor/overlays';
+import { askUnit, unitArg } from './editor/unitPick';
+import { UnitSearch, unitSearchOptions } from './editor/unitSearch';
 import { PredictionHoverProvider } from './hover/predictionHover';
 import { Log } from './log';
 import { LabPanel } from './panel/labPanel';
@@ -14,6 +17,7 @@ import { TrainingStatusBar } from './statusBar';
 import { compareCells, compareOptions } from './training/compareCells';
 import { TraceFollower } from './training/traceFollower';
 import { TrainingController, type TrainOptions } from './training/trainingController';
+import { markFirstHover, openSample, openSampleOptions } from './walkthrough';
 import { EngineWorker } from './worker/engineWorker';
 
 /** What the extension exports, for tests and other extensions. */
@@ -22,6 +26,18 @@ export interface LabApi {
   isTraining(): boolean;
   trainedUri(): string | undefined;
   panelOpen(): boolean;
+  /** How long activate() took, in milliseconds. */
+  activationMs: number;
+  /** The settings in effect (invalid ones already replaced by their defaults). */
+  settings(): LabConfig;
+  /** Where the checkpoint of stored run `runId` is kept. */
+  checkpointPath(runId: string): string;
+  /** The editor overlay shown, and what its last paint did. */
+  overlay(): { mode: string; paint: PaintReport };
+  /** Paints the overlay now and resolves when done. */
+  refreshOverlay(): Promise<void>;
+  /** Ends the engine thread the way a crash would (fault tests); resolves when it has ended. */
+  killWorker(): Promise<void>;
 }
 
 export function activate(context: vscode.ExtensionContext): LabApi {
@@ -55,6 +71,7 @@ export function activate(context: vscode.ExtensionContext): LabApi {
       case 'deleteRun': void confirmDelete(library, message.runId); break;
       case 'saveCheckpoint': void controller.saveCheckpoint(); break;
       case 'loadCheckpoint': void controller.loadCheckpoint(); break;
+      case 'showUnit': overlays.showUnit({ layer: message.layer, name: message.name, unit: message.unit }); break;
       case 'ready': case 'export': break;
     }
   };
@@ -70,6 +87,18 @@ export function activate(context: vscode.ExtensionContext): LabApi {
     hover: (document, offset, k) => mirror.with(document, (key) => worker.hover(key, offset, k)),
     isEdited: (document, offset) => mirror.isEdited(document.uri, offset),
   });
+  const overlays = new EditorOverlays({
+    trainedUri: () => controller.trainedUri,
+    isTraining: () => controller.isTraining,
+    span: (document, start, end, want) => mirror.with(document, (key) => worker.span({ key, start, end, ...want })),
+    onDidEdit: mirror.onDidEdit,
+  }, log);
+  const unitSearch = new UnitSearch({
+    trainedUri: () => controller.trainedUri,
+    search: (document, matches, top) => mirror.with(document, (key) => worker.unitSearch({ key, start: 0, end: document.getText().length, matches, top })),
+    show: (view) => { panel.show(true); panel.post(state.setUnits(view)); },
+    showUnit: (unit) => overlays.showUnit(unit),
+  });
   const follower = new TraceFollower({
     trainedUri: () => controller.trainedUri,
     isTraining: () => controller.isTraining,
@@ -78,26 +107,46 @@ export function activate(context: vscode.ExtensionContext): LabApi {
     show: (runId, trace) => panel.post(state.setTrace(runId, trace)),
   }, log);
   context.subscriptions.push(
-    log, config, status, panel, controller, worker, mirror, follower,
-    vscode.languages.registerHoverProvider({ pattern: '**' }, hover),
+    log, config, status, panel, controller, worker, mirror, overlays, unitSearch, follower,
+    vscode.languages.registerHoverProvider({ pattern: '**' }, markFirstHover(hover)),
     ...registerCommands({
       [CommandId.Train]: (arg?: unknown) => controller.train(undefined, trainOptions(arg)),
       [CommandId.Stop]: () => controller.stop(),
       [CommandId.ShowPanel]: () => panel.show(false),
       [CommandId.CompareCells]: (arg?: unknown) => compareCells(controller, library, config, compareOptions(arg)),
       [CommandId.Generate]: () => controller.generateAtCursor(),
+      [CommandId.ToggleSurprisal]: () => overlays.toggleSurprisal().kind,
+      [CommandId.ShowUnitActivation]: async (arg?: unknown) => {
+        const unit = unitArg(arg) ?? await askUnit();
+        if (unit) overlays.showUnit(unit);
+        return unit;
+      },
+      [CommandId.HideOverlay]: () => { overlays.hide(); unitSearch.clearMarks(); },
+      [CommandId.FindUnits]: (arg?: unknown) => unitSearch.run(unitSearchOptions(arg)),
+      [CommandId.OpenSample]: (arg?: unknown) => openSample(context.extensionUri, context.globalStorageUri, openSampleOptions(arg)),
       [CommandId.ResumeRun]: async (arg?: unknown) => {
         const runId = typeof arg === 'string' ? arg : await pickRunToResume(library);
         return runId ? controller.resume(runId) : undefined;
       },
     }),
   );
-  log.info(`LSTM Lab activated in ${(performance.now() - started).toFixed(1)} ms`);
+  const activationMs = performance.now() - started;
+  log.info(`LSTM Lab activated in ${activationMs.toFixed(1)} ms`);
   return {
     snapshot: () => state.snapshot(),
     isTraining: () => controller.isTraining,
     trainedUri: () => controller.trainedUri?.toString(),
     panelOpen: () => panel.isOpen,
+    activationMs,
+    settings: () => config.value,
+    checkpointPath: (runId) => library.store.checkpointPath(runId),
+    overlay: () => ({ mode: overlays.current.kind, paint: overlays.lastPaint }),
+    refreshOverlay: () => overlays.refresh(),
+    killWorker: async () => {
+      // Not EngineWorker.terminate(): that is an intended end, which is not reported as a crash.
+      const thread = (worker as unknown as { worker?: { terminate(): Promise<number> } }).worker;
+      await thread?.terminate();
+    },
   };
 }
 

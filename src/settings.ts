@@ -80,3 +80,13 @@ export function validateTrainConfig(
   }
   return { config, problems };
 }
+
+/**
+ * One notification for the settings problems: a single one in full; several by the names of the
+ * settings (each sentence is in the log).
+ */
+export function settingsProblemsMessage(problems: string[]): string {
+  const names = problems.map((p) => /^(lstmLab\.[\w.]+):/.exec(p)?.[1]).filter((n): n is string => n !== undefined);
+  if (names.length <= 1) return `${names.length === 1 ? 'an invalid setting was replaced by its default. ' : ''}${problems.join(' ')}`;
+  return `${names.length} invalid settings were replaced by their defaults: ${names.join(', ')}. ${problems[0]} The log "LSTM Lab" lists each one.`;
+}

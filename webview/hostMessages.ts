@@ -5,7 +5,7 @@
 import { isObject } from '../src/protocol/messages';
 import { DEFAULT_TRAIN_CONFIG } from '../src/engine/defaults';
 import { FORM_FIELDS, formOf, MAX_SELECTED_RUNS } from '../src/protocol/webviewProtocol';
-import type { FormConfig, GradFlow, HostToWebview, LossPoint, PanelSnapshot, RunInfo, RunOverlay, RunStatus, RunSummary, TraceView } from '../src/protocol/webviewProtocol';
+import type { FormConfig, GradFlow, HostToWebview, LossPoint, PanelSnapshot, RunInfo, RunOverlay, RunStatus, RunSummary, TraceView, UnitSearchView } from '../src/protocol/webviewProtocol';
 
 const STATUSES: ReadonlySet<string> = new Set<RunStatus>(['running', 'completed', 'stopped', 'diverged', 'failed']);
 
@@ -46,9 +46,22 @@ export function parseHostMessage(data: unknown): HostToWebview | null {
       return { type: 'runs', runs: parseRuns(data.runs), selected: parseSelected(data.selected) };
     case 'overlays':
       return { type: 'overlays', overlays: parseOverlays(data.overlays) };
+    case 'units':
+      return { type: 'units', search: parseUnitSearch(data.search) };
     default:
       return null;
   }
+}
+
+/** A unit search result with only well-formed rows (at most 50), or null. */
+function parseUnitSearch(value: unknown): UnitSearchView | null {
+  if (!isObject(value) || typeof value.pattern !== 'string' || !isFiniteNumber(value.tokens) || !isFiniteNumber(value.positives) || !Array.isArray(value.units)) return null;
+  const units: UnitSearchView['units'] = [];
+  for (const u of value.units.slice(0, 50)) {
+    if (!isObject(u) || typeof u.name !== 'string' || ![u.layer, u.unit, u.r, u.inside, u.outside].every(isFiniteNumber)) continue;
+    units.push({ layer: u.layer as number, name: u.name.slice(0, 12), unit: u.unit as number, r: u.r as number, inside: u.inside as number, outside: u.outside as number });
+  }
+  return { pattern: value.pattern.slice(0, 200), tokens: value.tokens, positives: value.positives, truncated: value.truncated === true, units };
 }
 
 /** Most runs a list shows (the host keeps fewer). */

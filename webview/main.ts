@@ -21,6 +21,7 @@ import type { LossViewOptions } from './lossTransform';
 import { PanelModel } from './panelModel';
 import { SaturationPlot } from './saturationPlot';
 import { RunsView } from './runsView';
+import { UnitsView } from './unitsView';
 import { PanelView } from './view';
 import { connectToHost } from './vscodeApi';
 
@@ -52,6 +53,11 @@ const form = new ConfigForm(document.getElementById('config-form')!,
   () => vscode.postMessage({ type: 'loadCheckpoint' }));
 const gates = new GateHeatmap(view.gatesHeatmap, view.gatesTooltip, view.gatesLegend, (offset) => vscode.postMessage({ type: 'reveal', offset }));
 let gateChoice: HeatmapChoice = { layer: 0, name: 'forget' };
+const unitsView = new UnitsView(
+  document.getElementById('units-found')!, document.getElementById('units-pattern')!, document.getElementById('units-note')!, document.getElementById('units-body')!,
+  (u) => vscode.postMessage({ type: 'showUnit', ...u }),
+);
+let drawnUnits = -1;
 const saturation = new SaturationPlot(view.gatesSaturation);
 
 /** Keeps the user's choice where the new trace has it; otherwise the first gate, or h. */
@@ -83,6 +89,10 @@ const render = frameTask(() => {
     chart.setOverlays(model.state.overlays);
     gradChart.setOverlays(model.state.overlays);
     form.setTraining(training);
+  }
+  if (drawnUnits !== model.unitsVersion) {
+    drawnUnits = model.unitsVersion;
+    unitsView.set(model.units);
   }
   if (drawnForm !== model.formVersion) {
     drawnForm = model.formVersion;

@@ -4,7 +4,7 @@
  */
 import { DEFAULT_TRAIN_CONFIG } from '../src/engine/defaults';
 import { emptySnapshot, formOf, MAX_GRAD_HISTORY, thinned } from '../src/protocol/webviewProtocol';
-import type { HostToWebview, LossPoint, PanelSnapshot } from '../src/protocol/webviewProtocol';
+import type { HostToWebview, LossPoint, PanelSnapshot, UnitSearchView } from '../src/protocol/webviewProtocol';
 import { isObject } from '../src/protocol/messages';
 import { parseSnapshot } from './hostMessages';
 
@@ -27,6 +27,9 @@ export class PanelModel {
   runsVersion = 0;
   /** Bumped when a snapshot brings new starting values for the form. */
   formVersion = 0;
+  /** The last unit search (the host sends it after each snapshot). */
+  units: UnitSearchView | null = null;
+  unitsVersion = 0;
 
   /** Applies one host message; returns false when it changed nothing (e.g. it was for another run). */
   apply(message: HostToWebview): boolean {
@@ -38,6 +41,11 @@ export class PanelModel {
       this.state.runs = message.runs;
       this.state.selected = message.selected;
       this.runsVersion++;
+      return true;
+    }
+    if (message.type === 'units') {
+      this.units = message.search;
+      this.unitsVersion++;
       return true;
     }
     if (message.type === 'overlays') {

@@ -14,7 +14,7 @@
  * CHECKPOINT_LIMITS before anything is allocated. The header is only ever given to JSON.parse.
  */
 import { randomBytes } from 'node:crypto';
-import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { UNKNOWN_TOKEN } from './tokens';
 
@@ -212,9 +212,17 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
 
 type Json = unknown;
 
+/** A short description of a header value for an error message, whatever its size or depth. */
 function describeValue(v: Json): string {
   if (v === undefined) return 'nothing';
-  const s = JSON.stringify(v);
+  if (typeof v === 'string' && v.length > 40) return `${JSON.stringify(v.slice(0, 40)).slice(0, -1)}…"`;
+  let s: string;
+  try {
+    s = JSON.stringify(v);
+  } catch {
+    // Nested too deeply to write back out.
+    return Array.isArray(v) ? `an array of ${v.length}` : 'an object';
+  }
   return s.length > 40 ? `${s.slice(0, 40)}…` : s;
 }
 
@@ -429,7 +437,7 @@ function ioError(action: string, path: string, e: unknown): CheckpointError {
 export async function writeFileAtomic(path: string, bytes: Uint8Array, steps: Partial<AtomicWriteSteps> = {}): Promise<void> {
   const { write, rename: move } = { ...realSteps, ...steps };
   const dir = dirname(path);
-  const temp = join(dir, `.${basename(path)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  const temp = join(dir, tempName(basename(path), process.pid, randomBytes(4).toString('hex')));
   let file: FileHandle | undefined;
   let created = false;
   try {
@@ -451,6 +459,44 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array, steps: Pa
     await d.sync().finally(() => d.close());
   } catch {
     // The file is in place either way.
+  }
+  await removeStaleTemps(dir, basename(path));
+}
+
+/** `.NAME.PID-RANDOM.tmp`: hidden, next to NAME, and naming the process that writes it. */
+function tempName(name: string, pid: number, random: string): string {
+  return `.${name}.${pid}-${random}.tmp`;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: the process exists but belongs to someone else.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes temporary files that saves of `name` left behind when their process died mid-write
+ * (a crash, a kill). Files of processes still running may be saves in progress and are kept.
+ */
+async function removeStaleTemps(dir: string, name: string): Promise<void> {
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch {
+    return;
+  }
+  const prefix = `.${name}.`;
+  for (const entry of entries) {
+    if (!entry.startsWith(prefix)) continue;
+    const m = /^(\d+)-[0-9a-f]{8}\.tmp$/.exec(entry.slice(prefix.length));
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid === process.pid || isRunning(pid)) continue;
+    await unlink(join(dir, entry)).catch(() => undefined);
   }
 }
 

@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../protocol/workerProtocol';
 import type { CellType } from './cells/cell';
+import { cellOf } from './cells/registry';
 import type { Checkpoint, TensorRecord } from './checkpoint';
 import { codecFromTokens, type Codec, type TokenMode } from './codec';
 import { SequenceModel, type ModelShape } from './model';
@@ -80,10 +81,20 @@ export function shapeOf(config: TrainConfig, vocabSize: number): ModelShape {
  * fields are missing or invalid.
  */
 export function configOf(c: Checkpoint): TrainConfig {
-  const { config, problems } = validateTrainConfig(c.config as Partial<Record<keyof TrainConfig, unknown>>);
-  const defining = problems.filter((p) => /\.(cell|layers|hiddenSize|tokens):/.test(p));
+  const defines = ['cell', 'layers', 'hiddenSize', 'tokens'] as const;
+  // Settings are numbers and strings; a list or an object in their place is refused here (a
+  // model-defining one) or left out (any other, which then takes its default).
+  const plain: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(c.config)) {
+    if (typeof value !== 'object' || value === null) plain[key] = value;
+    else if ((defines as readonly string[]).includes(key)) {
+      throw new Error(`the checkpoint's configuration has ${Array.isArray(value) ? 'a list' : 'an object'} as "${key}"`);
+    }
+  }
+  const { config, problems } = validateTrainConfig(plain as Partial<Record<keyof TrainConfig, unknown>>);
+  const defining = problems.filter((p) => /\.(cell|layers|hiddenSize|tokens):/.test(p)).map((p) => (p.length > 200 ? `${p.slice(0, 200)}…` : p));
   if (defining.length > 0) throw new Error(`the checkpoint's configuration is invalid: ${defining.join(' ')}`);
-  for (const key of ['cell', 'layers', 'hiddenSize', 'tokens'] as const) {
+  for (const key of defines) {
     if (c.config[key] === undefined) throw new Error(`the checkpoint's configuration has no "${key}"`);
   }
   if (c.vocab.mode !== config.tokens) throw new Error(`the checkpoint's vocabulary is for ${c.vocab.mode} tokens but its configuration says ${config.tokens}`);
@@ -91,23 +102,61 @@ export function configOf(c: Checkpoint): TrainConfig {
 }
 
 /**
+ * The weights (keys and shapes, in order) of the model `SequenceModel.create(shape)` builds,
+ * worked out without building it.
+ */
+export function modelWeightShapes(shape: ModelShape): { key: string; shape: number[] }[] {
+  const { vocabSize: V, hiddenSize: H } = shape;
+  const cell = cellOf(shape.cell);
+  const G = cell.blocks;
+  const out: { key: string; shape: number[] }[] = [];
+  for (let l = 0; l < shape.layers; l++) {
+    out.push({ key: `layer${l}.Wx`, shape: [l === 0 ? V : H, G * H] }, { key: `layer${l}.Wh`, shape: [H, G * H] }, { key: `layer${l}.b`, shape: [G * H] });
+    if (cell.peepholes) out.push({ key: `layer${l}.p`, shape: [3, H] });
+  }
+  out.push({ key: 'out.W', shape: [H, V] }, { key: 'out.b', shape: [V] });
+  return out;
+}
+
+/**
+ * Checks that a checkpoint's weights are exactly the ones this configuration's model with the
+ * checkpoint's vocabulary has (names and shapes), before any model is built: the sizes a
+ * checkpoint's vocabulary and configuration imply are only allocated when its data backs them.
+ */
+function checkWeights(c: Checkpoint, config: TrainConfig): void {
+  const vocabSize = c.vocab.tokens.length;
+  const expected = modelWeightShapes(shapeOf(config, vocabSize));
+  const byName = new Map(c.weights.map((w) => [w.name, w]));
+  const wanted = new Set(expected.map((e) => e.key));
+  const extra = c.weights.filter((w) => !wanted.has(w.name)).map((w) => w.name);
+  if (extra.length > 0) throw new Error(`the checkpoint has weights this ${config.cell} model does not: ${extra.slice(0, 5).join(', ')}`);
+  for (const { key, shape } of expected) {
+    const w = byName.get(key);
+    if (!w) throw new Error(`the checkpoint has no weight "${key}"`);
+    if (w.shape.join('×') === shape.join('×')) continue;
+    let why = '';
+    // The input weights' rows and the output weights' columns are one per vocabulary token.
+    const vocabAxis = key === 'layer0.Wx' || key === 'out.b' ? 0 : key === 'out.W' ? 1 : -1;
+    if (vocabAxis >= 0 && w.shape.length === shape.length && w.shape.every((d, i) => i === vocabAxis || d === shape[i])) {
+      why = `: its vocabulary has ${vocabSize} tokens but its weights were made for ${w.shape[vocabAxis]}`;
+    }
+    throw new Error(`the checkpoint's weight "${key}" has shape [${w.shape.join(', ')}] but the model needs [${shape.join(', ')}]${why}`);
+  }
+}
+
+/**
  * Rebuilds the model from a checkpoint, checking that its weights are exactly the ones this
  * configuration's model has (names and shapes).
  */
 export async function restoreRun(c: Checkpoint, config: TrainConfig): Promise<RunSnapshot> {
+  checkWeights(c, config);
   const codec = codecFromTokens(c.vocab.mode as TokenMode, c.vocab.tokens);
   const model = SequenceModel.create(shapeOf(config, codec.vocab.size), config.seed);
   try {
     const byName = new Map(c.weights.map((w) => [w.name, w]));
-    const wanted = new Set(model.named.map((n) => n.key));
-    const extra = c.weights.filter((w) => !wanted.has(w.name)).map((w) => w.name);
-    if (extra.length > 0) throw new Error(`the checkpoint has weights this ${config.cell} model does not: ${extra.slice(0, 5).join(', ')}`);
     for (const { key, variable } of model.named) {
       const w = byName.get(key);
-      if (!w) throw new Error(`the checkpoint has no weight "${key}"`);
-      if (w.shape.join('×') !== variable.shape.join('×')) {
-        throw new Error(`the checkpoint's weight "${key}" has shape [${w.shape.join(', ')}] but the model needs [${variable.shape.join(', ')}]`);
-      }
+      if (!w || w.shape.join('×') !== variable.shape.join('×')) throw new Error(`the checkpoint's weight "${key}" does not fit the model`);
       const t = tf.tensor(w.data, w.shape);
       variable.assign(t);
       t.dispose();
@@ -116,7 +165,7 @@ export async function restoreRun(c: Checkpoint, config: TrainConfig): Promise<Ru
     model.dispose();
     throw e;
   }
-  const step = typeof c.config.step === 'number' ? c.config.step : 0;
+  const step = typeof c.config.step === 'number' && Number.isSafeInteger(c.config.step) && c.config.step >= 0 ? c.config.step : 0;
   return { model, codec, config, step, metrics: { train: c.metrics.train.slice(), val: c.metrics.val.slice() }, bestValLoss: c.bestValLoss };
 }
 

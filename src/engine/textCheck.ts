@@ -16,9 +16,9 @@ export interface TextCheck {
 export const MIN_CHARS = 32;
 
 /**
- * Checks `text` for training. Binary content (NUL bytes) and texts with fewer than two distinct
- * characters are refused; texts longer than `maxChars` are cut to a prefix, ending on a whole
- * code point.
+ * Checks `text` for training. Binary content (NUL bytes), whitespace only and texts with fewer
+ * than two distinct characters are refused; texts longer than `maxChars` are cut to a prefix,
+ * ending on a whole code point.
  */
 export function checkTrainingText(text: string, maxChars: number): TextCheck {
   const originalLength = text.length;
@@ -36,6 +36,11 @@ export function checkTrainingText(text: string, maxChars: number): TextCheck {
     truncated = true;
   }
   if (text.includes('\u0000')) return fail('The file looks binary (it contains NUL bytes). LSTM Lab trains on text.');
+  if (!/\S/u.test(text)) {
+    return fail(truncated
+      ? `The first ${text.length.toLocaleString('en')} characters of the file are only whitespace (spaces, tabs, line breaks): there is nothing to learn from.`
+      : 'The file holds only whitespace (spaces, tabs, line breaks): there is nothing to learn from.');
+  }
   let count = 0;
   for (const _ of text) if (++count >= MIN_CHARS) break;
   if (count < MIN_CHARS) return fail(`The file is too short: at least ${MIN_CHARS} characters are needed, it has ${count}.`);

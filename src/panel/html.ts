@@ -141,6 +141,14 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
             <h3 class="subhead">Saturation</h3>
             <p class="chart-note">One point per unit for each gate of the layer: how often it is nearly shut (below 0.1, across) and nearly open (above 0.9, up) over these tokens. Units on the faint diagonal are always one or the other, like switches; near the corner at 0 they work in between.</p>
           </div>
+          <div id="units-found" class="units-found" data-units="0" hidden>
+            <h3 class="subhead">Units tracking <span id="units-pattern"></span></h3>
+            <p id="units-note" class="chart-note"></p>
+            <table class="units-table">
+              <thead><tr><th scope="col">Unit</th><th scope="col">r</th><th scope="col">On matches</th><th scope="col">Elsewhere</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+              <tbody id="units-body"></tbody>
+            </table>
+          </div>
         </section>
         <section class="card sample-card" aria-labelledby="sample-title">
           <div class="card-head">

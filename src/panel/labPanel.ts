@@ -122,6 +122,7 @@ export class LabPanel implements vscode.Disposable {
 
   private sendSnapshot(): void {
     this.post({ type: 'snapshot', state: this.state.snapshot() });
+    if (this.state.units) this.post({ type: 'units', search: this.state.units });
   }
 
   dispose(): void {

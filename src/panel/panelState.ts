@@ -5,7 +5,7 @@
 import type { StepPoint } from '../protocol/workerProtocol';
 import {
   emptySnapshot, MAX_GRAD_HISTORY, thinned, type FormConfig, type GradFlow, type HostToWebview, type LossPoint, type PanelSnapshot, type RunInfo, type RunOverlay,
-  type RunStatus, type RunSummary, type TraceView,
+  type RunStatus, type RunSummary, type TraceView, type UnitSearchView,
 } from '../protocol/webviewProtocol';
 
 /** Beyond this many points the oldest half is thinned to every other point. */
@@ -73,6 +73,14 @@ export class PanelState {
     this.state.runs = runs;
     this.state.selected = selected;
     return { type: 'runs', runs, selected };
+  }
+
+  /** The last unit search, listed under the gates (not part of a run). */
+  units: UnitSearchView | null = null;
+
+  setUnits(search: UnitSearchView | null): HostToWebview {
+    this.units = search;
+    return { type: 'units', search };
   }
 
   setOverlays(overlays: RunOverlay[]): HostToWebview {

@@ -122,7 +122,19 @@ export type HostToWebview =
   | { type: 'gradFlow'; runId: string; gradFlow: GradFlow }
   | { type: 'trace'; runId: string; trace: TraceView }
   | { type: 'runs'; runs: RunSummary[]; selected: string[] }
-  | { type: 'overlays'; overlays: RunOverlay[] };
+  | { type: 'overlays'; overlays: RunOverlay[] }
+  | { type: 'units'; search: UnitSearchView | null };
+
+/** A Find Units Tracking Pattern result, as the panel lists it. */
+export interface UnitSearchView {
+  /** What was searched: "/regex/" or "the selection". */
+  pattern: string;
+  tokens: number;
+  positives: number;
+  /** Whether only the start of a long document was read. */
+  truncated: boolean;
+  units: { layer: number; name: string; unit: number; r: number; inside: number; outside: number }[];
+}
 
 export type WebviewToHost =
   | { type: 'ready' }
@@ -135,7 +147,11 @@ export type WebviewToHost =
   | { type: 'select'; runIds: string[] }
   | { type: 'deleteRun'; runId: string }
   | { type: 'saveCheckpoint' }
-  | { type: 'loadCheckpoint' };
+  | { type: 'loadCheckpoint' }
+  | { type: 'showUnit'; layer: number; name: string; unit: number };
+
+/** Names a unit can be traced by: the cells' gates, c and h. */
+const UNIT_NAME = /^[a-z]{1,12}$/;
 
 const NO_PAYLOAD = new Set(['ready', 'stop', 'train', 'saveCheckpoint', 'loadCheckpoint']);
 
@@ -144,16 +160,24 @@ const RUN_ID = /^run-[a-z0-9]{1,16}$/;
 /** Most runs that can be compared at once. */
 export const MAX_SELECTED_RUNS = 8;
 
+/**
+ * Up to five names, each cut to 40 characters: a reason is logged, and a message may carry
+ * field names of any length and number.
+ */
+function someNames(names: readonly string[]): string {
+  return names.slice(0, 5).map((n) => (n.length > 40 ? `${n.slice(0, 40)}…` : n)).join(', ') + (names.length > 5 ? ', …' : '');
+}
+
 function onlyFields(value: Record<string, unknown>, allowed: readonly string[]): string | null {
   const extra = Object.keys(value).filter((k) => k !== 'type' && !allowed.includes(k));
-  return extra.length > 0 ? `unexpected fields: ${extra.slice(0, 5).join(', ')}` : null;
+  return extra.length > 0 ? `unexpected fields: ${someNames(extra)}` : null;
 }
 
 /** A form configuration with only known fields of the right types; ranges are checked by the host's settings validation. */
 function parseFormConfig(v: unknown): { ok: true; config: Partial<FormConfig> } | { ok: false; reason: string } {
   if (!isObject(v)) return { ok: false, reason: 'config must be an object' };
   const unknown = Object.keys(v).filter((k) => !(FORM_FIELDS as readonly string[]).includes(k));
-  if (unknown.length > 0) return { ok: false, reason: `unknown config fields: ${unknown.slice(0, 5).join(', ')}` };
+  if (unknown.length > 0) return { ok: false, reason: `unknown config fields: ${someNames(unknown)}` };
   for (const [k, x] of Object.entries(v)) {
     const text = k === 'cell' || k === 'optimizer' || k === 'tokens';
     if (text ? typeof x !== 'string' || x.length > 20 : typeof x !== 'number' || !Number.isFinite(x)) return { ok: false, reason: `config.${k} has the wrong type` };
@@ -164,14 +188,26 @@ function parseFormConfig(v: unknown): { ok: true; config: Partial<FormConfig> } 
 /** Sampling temperatures the panel may ask for. */
 export const TEMPERATURE_RANGE = { min: 0.1, max: 2 } as const;
 
-/** Returns the message if it is well-formed, otherwise a reason why not. */
+/**
+ * Returns the message if it is well-formed, otherwise a reason why not (at most a few hundred
+ * characters, whatever the message's size). Never throws.
+ */
 export function parseWebviewMessage(value: unknown): { ok: true; message: WebviewToHost } | { ok: false; reason: string } {
+  try {
+    return parseMessage(value);
+  } catch (e) {
+    // Only a value that is not plain data (a getter, a proxy) gets here.
+    return { ok: false, reason: `the message could not be read: ${String(e instanceof Error ? e.message : e).slice(0, 100)}` };
+  }
+}
+
+function parseMessage(value: unknown): { ok: true; message: WebviewToHost } | { ok: false; reason: string } {
   if (!isObject(value)) return { ok: false, reason: 'not an object' };
   const type = value.type;
   if (typeof type !== 'string') return { ok: false, reason: 'missing type' };
   if (type === 'sample') {
     const extra = Object.keys(value).filter((k) => k !== 'type' && k !== 'temperature');
-    if (extra.length > 0) return { ok: false, reason: `unexpected fields: ${extra.slice(0, 5).join(', ')}` };
+    if (extra.length > 0) return { ok: false, reason: `unexpected fields: ${someNames(extra)}` };
     const t = value.temperature;
     if (typeof t !== 'number' || !Number.isFinite(t) || t < TEMPERATURE_RANGE.min || t > TEMPERATURE_RANGE.max) {
       return { ok: false, reason: `temperature must be a number from ${TEMPERATURE_RANGE.min} to ${TEMPERATURE_RANGE.max}` };
@@ -180,14 +216,14 @@ export function parseWebviewMessage(value: unknown): { ok: true; message: Webvie
   }
   if (type === 'reveal') {
     const extra = Object.keys(value).filter((k) => k !== 'type' && k !== 'offset');
-    if (extra.length > 0) return { ok: false, reason: `unexpected fields: ${extra.slice(0, 5).join(', ')}` };
+    if (extra.length > 0) return { ok: false, reason: `unexpected fields: ${someNames(extra)}` };
     const o = value.offset;
     if (typeof o !== 'number' || !Number.isInteger(o) || o < 0 || o > 1e9) return { ok: false, reason: 'offset must be a whole number ≥ 0' };
     return { ok: true, message: { type: 'reveal', offset: o } };
   }
   if (type === 'export') {
     const extra = Object.keys(value).filter((k) => k !== 'type' && k !== 'format');
-    if (extra.length > 0) return { ok: false, reason: `unexpected fields: ${extra.slice(0, 5).join(', ')}` };
+    if (extra.length > 0) return { ok: false, reason: `unexpected fields: ${someNames(extra)}` };
     if (value.format !== 'csv' && value.format !== 'json') return { ok: false, reason: 'format must be csv or json' };
     return { ok: true, message: { type: 'export', format: value.format } };
   }
@@ -203,6 +239,15 @@ export function parseWebviewMessage(value: unknown): { ok: true; message: Webvie
     if (typeof value.runId !== 'string' || !RUN_ID.test(value.runId)) return { ok: false, reason: 'runId is not a run id' };
     return { ok: true, message: { type, runId: value.runId } };
   }
+  if (type === 'showUnit') {
+    const bad = onlyFields(value, ['layer', 'name', 'unit']);
+    if (bad) return { ok: false, reason: bad };
+    const { layer, name, unit } = value;
+    if (typeof layer !== 'number' || !Number.isInteger(layer) || layer < 0 || layer > 3) return { ok: false, reason: 'layer must be a whole number from 0 to 3' };
+    if (typeof name !== 'string' || !UNIT_NAME.test(name)) return { ok: false, reason: 'name must be a gate, c or h' };
+    if (typeof unit !== 'number' || !Number.isInteger(unit) || unit < 0 || unit > 4095) return { ok: false, reason: 'unit must be a whole number from 0 to 4095' };
+    return { ok: true, message: { type: 'showUnit', layer, name, unit } };
+  }
   if (type === 'select') {
     const bad = onlyFields(value, ['runIds']);
     if (bad) return { ok: false, reason: bad };
@@ -212,9 +257,9 @@ export function parseWebviewMessage(value: unknown): { ok: true; message: Webvie
     }
     return { ok: true, message: { type: 'select', runIds: [...new Set(ids as string[])] } };
   }
-  if (!NO_PAYLOAD.has(type)) return { ok: false, reason: `unknown type ${JSON.stringify(type).slice(0, 40)}` };
+  if (!NO_PAYLOAD.has(type)) return { ok: false, reason: `unknown type ${JSON.stringify(type.length > 40 ? `${type.slice(0, 40)}…` : type)}` };
   const extra = Object.keys(value).filter((k) => k !== 'type');
-  if (extra.length > 0) return { ok: false, reason: `unexpected fields: ${extra.slice(0, 5).join(', ')}` };
+  if (extra.length > 0) return { ok: false, reason: `unexpected fields: ${someNames(extra)}` };
   return { ok: true, message: { type } as WebviewToHost };
 }
 

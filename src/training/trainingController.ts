@@ -14,7 +14,7 @@ import type { FormConfig, RunStatus } from '../protocol/webviewProtocol';
 import type { DoneEvent, PredictResult, TraceResult, TrainConfig, WorkerToHost } from '../protocol/workerProtocol';
 import type { RunLibrary } from '../runs/runLibrary';
 import type { RunRecord } from '../runs/runStore';
-import { validateTrainConfig } from '../settings';
+import { settingsProblemsMessage, validateTrainConfig } from '../settings';
 import { formatRate, type TrainingStatusBar } from '../statusBar';
 import type { EngineWorker } from '../worker/engineWorker';
 
@@ -291,6 +291,14 @@ export class TrainingController implements vscode.Disposable {
     }
     // A checkpoint being loaded for hovers must not land after this run's model.
     await this.loading;
+    // Checked before anything else: a file that cannot be trained on leaves a running run alone.
+    const fileName = path.basename(doc.uri.path) || doc.uri.toString();
+    const check = checkTrainingText(doc.getText(), this.config.value.maxCharacters);
+    if (!check.ok) {
+      this.log.warn(`Not training on ${fileName}: ${check.reason}`);
+      void vscode.window.showErrorMessage(`LSTM Lab cannot train on ${fileName}. ${check.reason}`);
+      return undefined;
+    }
     if (this.active) {
       const choice = options.ifRunning ?? await this.askAboutRunningRun(doc);
       if (choice !== 'stop') return undefined;
@@ -306,15 +314,8 @@ export class TrainingController implements vscode.Disposable {
     }
     if (cfg.problems.length > 0) {
       cfg.problems.forEach((p) => this.log.warn(p));
-      void vscode.window.showWarningMessage(`LSTM Lab: some settings are invalid and were replaced by defaults. ${cfg.problems[0]}`, 'Open Settings')
+      void vscode.window.showWarningMessage(`LSTM Lab: ${settingsProblemsMessage(cfg.problems)}`, 'Open Settings')
         .then((b) => { if (b) void vscode.commands.executeCommand('workbench.action.openSettings', 'lstmLab'); });
-    }
-    const fileName = path.basename(doc.uri.path) || doc.uri.toString();
-    const check = checkTrainingText(doc.getText(), cfg.maxCharacters);
-    if (!check.ok) {
-      this.log.warn(`Not training on ${fileName}: ${check.reason}`);
-      void vscode.window.showErrorMessage(`LSTM Lab cannot train on ${fileName}. ${check.reason}`);
-      return undefined;
     }
     if (check.truncated) {
       const msg = `${fileName} has ${check.originalLength.toLocaleString('en')} characters; training on the first ${check.text.length.toLocaleString('en')} (setting lstmLab.data.maxCharacters).`;

@@ -20,10 +20,16 @@ function loadSuites(): void {
   require('./badInput.test');
   require('./runs.test');
   require('./generate.test');
+  require('./editor.test');
+  require('./badInputBattery.test');
+  require('./faults.test');
 }
 
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 120_000 });
+  // LSTM_LAB_TEST_GREP=<regexp> runs only the tests whose full title matches (for iterating on a few).
+  const grep = process.env.LSTM_LAB_TEST_GREP;
+  if (grep) mocha.grep(new RegExp(grep));
   // What mocha does per file before loading it: define the interface's globals.
   mocha.suite.emit('pre-require', globalThis, 'bundle', mocha);
   console.log(START_TAG);

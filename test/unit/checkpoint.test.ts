@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { fork } from 'node:child_process';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
@@ -197,6 +199,87 @@ test('huge declared sizes are refused before anything is allocated', () => {
   rejects(() => decodeCheckpoint(withHeader((h) => { h.weights[0].shape = [2 ** 20, 2 ** 20]; })), 'too-large', /"layer0\/kernel".*more than/);
 });
 
+/** Runs `fn` and returns the length of the largest Float32Array it created (the decoder's only tensor allocation). */
+function largestFloat32Array(fn: () => void): number {
+  const original = globalThis.Float32Array;
+  let largest = 0;
+  globalThis.Float32Array = new Proxy(original, {
+    construct(target, args, newTarget) {
+      if (typeof args[0] === 'number') largest = Math.max(largest, args[0]);
+      return Reflect.construct(target, args, newTarget);
+    },
+  });
+  try {
+    fn();
+  } finally {
+    globalThis.Float32Array = original;
+  }
+  return largest;
+}
+
+test('a header claiming 10^12 floats is refused at once, by name, without allocating them', () => {
+  const bytes = encodeCheckpoint(sample());
+  // The probe sees what decoding allocates: the largest tensor of a valid file has 6 values.
+  assert.equal(largestFloat32Array(() => decodeCheckpoint(bytes)), 6);
+  const claims: [string, (h: any) => void, CheckpointProblem, RegExp][] = [
+    ['10^12 values in two dimensions', (h) => { h.weights[0].shape = [1e6, 1e6]; h.weights[0].byteLength = 4e12; },
+      'too-large', /tensor "layer0\/kernel" has shape \[1000000, 1000000\], more than 268435456 values/],
+    ['10^12 values in three dimensions', (h) => { h.optimizer.slots[1].shape = [1e4, 1e4, 1e4]; h.optimizer.slots[1].byteLength = 4e12; },
+      'too-large', /tensor "layer0\/kernel\/v" has shape \[10000, 10000, 10000\], more than 268435456 values/],
+    // Under the per-tensor limit, but not in the file: refused by the data the file has.
+    ['2·10^8 values, 800 MB the file does not have', (h) => { h.weights[0].shape = [2e8]; h.weights[0].byteLength = 8e8; },
+      'header', /tensor "layer0\/kernel" ends at data byte 800000000, past the 88 bytes of data/],
+    ['a shape that disagrees with its byte length', (h) => { h.weights[0].shape = [1e8]; },
+      'header', /tensor "layer0\/kernel" has shape \[100000000\] \(400000000 bytes\) but 24 bytes of data/],
+  ];
+  for (const [what, edit, problem, message] of claims) {
+    const file = withHeader(edit);
+    const started = performance.now();
+    const largest = largestFloat32Array(() => rejects(() => decodeCheckpoint(file), problem, message));
+    const ms = performance.now() - started;
+    assert.ok(largest <= file.length / 4, `${what}: allocated a Float32Array of ${largest} values for a ${file.length}-byte file`);
+    assert.ok(ms < 1000, `${what}: took ${ms.toFixed(0)} ms`);
+  }
+});
+
+/** Deterministic bytes (xorshift32). */
+function randomBytes(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13; s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5; s >>>= 0;
+    out[i] = s & 0xff;
+  }
+  return out;
+}
+
+test('random bytes are refused with a CheckpointError that says why, with or without a valid beginning', () => {
+  const valid = encodeCheckpoint(sample());
+  for (const [n, seed] of [[1, 1], [7, 2], [24, 3], [100, 4], [4096, 5], [valid.length, 6], [1 << 20, 7]]) {
+    rejects(() => decodeCheckpoint(randomBytes(n, seed)), 'magic', /not an LSTM Lab checkpoint/);
+    // The magic and version intact, the rest random: the lengths in the prefix are nonsense.
+    const prefixed = randomBytes(Math.max(n, 12), seed);
+    prefixed.set(valid.subarray(0, 12));
+    largestFloat32Array(() => assert.throws(() => decodeCheckpoint(prefixed), (e: unknown) => {
+      assert.ok(e instanceof CheckpointError, `${n} bytes: ${String(e)}`);
+      assert.match(e.message, /truncated|more than the \d+ allowed|unexpected bytes after its end|checksum mismatch/);
+      return true;
+    }));
+    // A valid file whose header and data were overwritten with random bytes: the checksum catches it.
+    const overwritten = valid.slice();
+    overwritten.set(randomBytes(valid.length - PREFIX - 4, seed), PREFIX);
+    rejects(() => decodeCheckpoint(overwritten), 'corrupt', /the checkpoint is corrupted: checksum mismatch \(stored 0x[0-9a-f]{8}, computed 0x[0-9a-f]{8}\)/);
+  }
+});
+
+test('a checkpoint of the wrong version is refused before its header is read', () => {
+  // Version 2 with a header this version could not parse at all.
+  rejects(() => decodeCheckpoint(forge('not json', new Uint8Array(0), 2)), 'version', /^checkpoint format version 2 \(written by a newer LSTM Lab\) is not supported: this LSTM Lab reads version 1$/);
+  rejects(() => decodeCheckpoint(forge({}, new Uint8Array(0), 0xffffffff)), 'version', /version 4294967295 \(written by a newer LSTM Lab\)/);
+});
+
 // ---- Header problems ----
 
 test('a header that is not JSON, or not an object, is refused', () => {
@@ -221,6 +304,29 @@ test('missing or ill-typed header fields are named', () => {
     [(h) => { h.createdAt = 'yesterday'; }, /createdAt "yesterday" is not an ISO date/],
   ];
   for (const [edit, message] of cases) rejects(() => decodeCheckpoint(withHeader(edit)), 'header', message);
+});
+
+test('header values nested too deeply to print, or huge, are still refused with a short message', () => {
+  const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+  const { header, data } = parts(encodeCheckpoint(sample()));
+  const json = JSON.stringify(header);
+  for (const [field, message] of [['createdAt', /"createdAt" must be a string, found an array of 1$/], ['vocab', /"vocab" must be an object, found an array of 1$/]] as const) {
+    const text = json.replace(`"${field}":`, `"${field}":${deep},"was-${field}":`);
+    rejects(() => decodeCheckpoint(forge(text, data)), 'header', message);
+  }
+  rejects(() => decodeCheckpoint(withHeader((h) => { h.vocab.mode = 'x'.repeat(2 ** 20); })), 'header', /^header field "vocab.mode" must be "char" or "word", found "x{40}…"$/);
+});
+
+test('prototype keys in the header are plain data: nothing is polluted and the checkpoint decodes', () => {
+  const { header, data } = parts(encodeCheckpoint(sample()));
+  const text = JSON.stringify(header)
+    .replace('{', '{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},')
+    .replace('"config":{', '"config":{"__proto__":{"cell":"gru","polluted":true},');
+  const c = decodeCheckpoint(forge(text, data));
+  assert.equal(({} as Record<string, unknown>).polluted, undefined, 'Object.prototype is untouched');
+  assert.equal(Object.getPrototypeOf(c.config), Object.prototype);
+  assert.equal(c.config.cell, 'lstm', 'the own "cell" is read, not one from a "__proto__" key');
+  assertSame({ ...c, config: sample().config }, sample());
 });
 
 test('a tensor whose shape does not match its bytes, or that is out of place, is refused by name', () => {
@@ -325,6 +431,78 @@ test('a save that fails half-way through writing leaves the previous checkpoint 
   await rejectsAsync(failing, 'io', /simulated disk full/);
   assertSame(await loadCheckpoint(file), sample());
   assert.deepEqual(fs.readdirSync(dir), ['run.ckpt']);
+});
+
+/** src/engine/checkpoint.ts bundled on its own, for a process that saves and is killed. */
+function checkpointModuleFile(dir: string): string {
+  const repo = path.resolve(__dirname, '..', '..', '..');
+  const esbuild = createRequire(path.join(repo, 'package.json'))('esbuild') as typeof import('esbuild');
+  const outfile = path.join(dir, 'checkpoint.js');
+  esbuild.buildSync({ entryPoints: [path.join(repo, 'src/engine/checkpoint.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile, logLevel: 'silent' });
+  return outfile;
+}
+
+/** A process that saves `source` over `target` and stops half-way through writing, until it is killed. */
+const HALF_WRITE = `
+const { writeFileAtomic } = require(process.argv[2]);
+const bytes = require('node:fs').readFileSync(process.argv[4]);
+writeFileAtomic(process.argv[3], bytes, {
+  write: async (file, b) => {
+    await file.write(b, 0, b.length >> 1);
+    await file.sync();
+    process.send('half-written');
+    await new Promise(() => {});
+  },
+}).catch((e) => { process.send('failed: ' + e.message); });
+`;
+
+test('a process killed half-way through saving leaves the previous checkpoint intact and loadable', async () => {
+  const work = freshDir();
+  const dir = freshDir();
+  const file = path.join(dir, 'run.ckpt');
+  await saveCheckpoint(file, sample());
+  const before = fs.readFileSync(file);
+  const next = { ...sample(), bestValLoss: 0.5 };
+  const source = path.join(work, 'next.bytes');
+  fs.writeFileSync(source, encodeCheckpoint(next));
+  const script = path.join(work, 'half-write.js');
+  fs.writeFileSync(script, HALF_WRITE);
+
+  const child = fork(script, [checkpointModuleFile(work), file, source], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+  const said = await new Promise<unknown>((resolve, reject) => {
+    child.once('message', resolve);
+    child.once('exit', (code) => reject(new Error(`the saving process exited (${code}) before writing`)));
+  });
+  assert.equal(said, 'half-written');
+  // Mid-write: the new bytes are in a temporary file next to the checkpoint, which is untouched.
+  const temps = fs.readdirSync(dir).filter((f) => f !== 'run.ckpt');
+  assert.equal(temps.length, 1, `one temporary file: ${temps.join(', ')}`);
+  assert.match(temps[0], new RegExp(`^\\.run\\.ckpt\\.${child.pid}-[0-9a-f]{8}\\.tmp$`));
+  assert.equal(fs.statSync(path.join(dir, temps[0])).size, fs.statSync(source).size >> 1);
+  child.kill('SIGKILL');
+  assert.equal(await exited, 'SIGKILL');
+
+  assert.deepEqual(fs.readFileSync(file), before, 'the checkpoint file is byte for byte the previous one');
+  assertSame(await loadCheckpoint(file), sample());
+  // The half-written temporary file is what a crash leaves; it is not a checkpoint.
+  await rejectsAsync(loadCheckpoint(path.join(dir, temps[0])), 'truncated', /truncated/);
+  // The next save succeeds and clears what the killed one left behind.
+  await saveCheckpoint(file, next);
+  assertSame(await loadCheckpoint(file), next);
+  assert.deepEqual(fs.readdirSync(dir), ['run.ckpt']);
+});
+
+test('a save keeps temporary files of saves still in progress in other processes', async () => {
+  const dir = freshDir();
+  const file = path.join(dir, 'run.ckpt');
+  // The parent of this process is alive; a pid that cannot exist is not.
+  const live = path.join(dir, `.run.ckpt.${process.ppid}-0123abcd.tmp`);
+  const dead = path.join(dir, `.run.ckpt.${2 ** 30 + 7}-0123abcd.tmp`);
+  const other = path.join(dir, `.other.ckpt.${2 ** 30 + 7}-0123abcd.tmp`);
+  for (const f of [live, dead, other]) fs.writeFileSync(f, 'partial');
+  await saveCheckpoint(file, sample());
+  assert.deepEqual(fs.readdirSync(dir).sort(), [path.basename(other), path.basename(live), 'run.ckpt'].sort());
 });
 
 test('saving where the rename cannot succeed or into a missing folder fails cleanly', async () => {

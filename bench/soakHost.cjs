@@ -1,0 +1,87 @@
+// Runs inside VS Code's extension host for bench/soak.mjs (it is passed as the
+// extensionTestsPath, so the workbench calls run() and reports when it settles). Trains on the
+// bundled sample with the panel open and prints one `soak-sample {json}` line per interval.
+// Settings come from the environment: SOAK_MINUTES, SOAK_INTERVAL_SECONDS.
+'use strict';
+const vscode = require('vscode');
+const { monitorEventLoopDelay } = require('node:perf_hooks');
+
+const minutes = Number(process.env.SOAK_MINUTES || 30);
+const intervalMs = Number(process.env.SOAK_INTERVAL_SECONDS || 60) * 1000;
+const MB = 1024 * 1024;
+
+function print(tag, value) {
+  console.log(`${tag} ${JSON.stringify(value)}`);
+}
+
+async function labApi() {
+  const ext = vscode.extensions.all.find((e) => e.packageJSON && e.packageJSON.name === 'lstm-lab');
+  if (!ext) throw new Error('LSTM Lab is not installed');
+  return ext.activate();
+}
+
+/** Hover latency at a position that moves through the sample, so the model is asked about new text. */
+async function hoverMs(uri, k) {
+  const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri);
+  if (!doc) return null;
+  const offset = Math.floor(((k * 7919) % 997) / 997 * (doc.getText().length - 1000)) + 500;
+  const started = performance.now();
+  const hovers = await vscode.commands.executeCommand('vscode.executeHoverProvider', doc.uri, doc.positionAt(offset));
+  const ms = performance.now() - started;
+  return hovers && hovers.length > 0 ? ms : null;
+}
+
+async function sample(api, k, startedAt, loop, uri) {
+  const mem = process.memoryUsage();
+  const snap = api.snapshot();
+  const last = snap.train.length ? snap.train[snap.train.length - 1] : null;
+  // Optional until the extension exposes it: the worker's own tfjs and heap figures.
+  const worker = typeof api.workerStats === 'function' ? await api.workerStats().catch((e) => ({ error: String(e) })) : null;
+  const s = {
+    minute: (Date.now() - startedAt) / 60_000,
+    step: last ? last.step : 0,
+    loss: last ? last.loss : null,
+    status: snap.status,
+    trainPoints: snap.train.length,
+    panelOpen: api.panelOpen(),
+    hostRssMB: mem.rss / MB,
+    hostHeapUsedMB: mem.heapUsed / MB,
+    hostHeapTotalMB: mem.heapTotal / MB,
+    hostExternalMB: mem.external / MB,
+    hostArrayBuffersMB: mem.arrayBuffers / MB,
+    loopP99Ms: loop.count > 0 ? loop.percentile(99) / 1e6 : null,
+    hoverMs: await hoverMs(uri, k),
+    worker,
+  };
+  loop.reset();
+  print('soak-sample', s);
+}
+
+async function run() {
+  const api = await labApi();
+  const c = vscode.workspace.getConfiguration('lstmLab');
+  // The default workload, with time to spare past the soak's end.
+  await c.update('train.maxSeconds', minutes * 60 + 300, vscode.ConfigurationTarget.Global);
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  const startedAt = Date.now();
+  await sample(api, 0, startedAt, loop, null);
+  const opened = await vscode.commands.executeCommand('lstmLab.openSample', { train: true });
+  if (!opened || !opened.runId) throw new Error('training did not start on the sample');
+  print('soak-start', { runId: opened.runId, uri: opened.uri, pid: process.pid });
+  for (let k = 1; Date.now() - startedAt < minutes * 60_000; k++) {
+    const due = startedAt + k * intervalMs;
+    await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now())));
+    await sample(api, k, startedAt, loop, opened.uri);
+    if (!api.isTraining()) throw new Error(`training ended early: ${api.snapshot().status}`);
+  }
+  await vscode.commands.executeCommand('lstmLab.stop');
+  const stopped = Date.now();
+  while (api.isTraining() && Date.now() - stopped < 30_000) await new Promise((r) => setTimeout(r, 200));
+  await new Promise((r) => setTimeout(r, 5_000)); // let the last checkpoint and metrics settle
+  await sample(api, -1, startedAt, loop, opened.uri);
+  loop.disable();
+  print('soak-done', { status: api.snapshot().status });
+}
+
+module.exports = { run };

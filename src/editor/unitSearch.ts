@@ -1,0 +1,141 @@
+/**
+ * Find Units Tracking Pattern: marks what the user means (a regular expression's matches, or the
+ * current selections) in the trained document, asks the engine which units' activations follow
+ * that mask best (Pearson r over the tokens, per layer and per gate, c and h), and offers them:
+ * in the panel and in a quick pick, where choosing one paints it on the text.
+ */
+import * as vscode from 'vscode';
+import type { UnitSearchView } from '../protocol/webviewProtocol';
+import type { UnitRef, UnitSearchResult } from '../protocol/workerProtocol';
+import { describeUnit } from './overlays';
+
+export interface UnitSearchSource {
+  trainedUri(): vscode.Uri | undefined;
+  search(document: vscode.TextDocument, matches: { start: number; end: number }[], top: number): Promise<UnitSearchResult>;
+  /** Lists the result in the panel. */
+  show(view: UnitSearchView): void;
+  showUnit(unit: UnitRef): void;
+}
+
+/** Most matches marked and used. */
+const MAX_MATCHES = 50_000;
+/** Units listed. */
+const TOP_UNITS = 12;
+
+/** Arguments for scripted use: a pattern, and whether to skip the quick pick. */
+export interface UnitSearchOptions {
+  pattern?: string;
+  flags?: string;
+  pick?: boolean;
+}
+
+export function unitSearchOptions(arg: unknown): UnitSearchOptions {
+  if (typeof arg !== 'object' || arg === null) return {};
+  const o = arg as Record<string, unknown>;
+  return {
+    pattern: typeof o.pattern === 'string' ? o.pattern : undefined,
+    flags: typeof o.flags === 'string' ? o.flags : undefined,
+    pick: typeof o.pick === 'boolean' ? o.pick : undefined,
+  };
+}
+
+/** Matches of `pattern` in `text` (empty matches skipped), sorted and not overlapping. */
+export function findMatches(text: string, pattern: RegExp, max = MAX_MATCHES): { start: number; end: number }[] {
+  const flags = pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`;
+  const re = new RegExp(pattern.source, flags);
+  const out: { start: number; end: number }[] = [];
+  for (const m of text.matchAll(re)) {
+    if (m[0].length === 0) continue;
+    out.push({ start: m.index!, end: m.index! + m[0].length });
+    if (out.length >= max) break;
+  }
+  return out;
+}
+
+export class UnitSearch implements vscode.Disposable {
+  private readonly marks = vscode.window.createTextEditorDecorationType({
+    borderStyle: 'solid', borderWidth: '0 0 2px 0', borderColor: new vscode.ThemeColor('lstmLab.patternMatchBorder'),
+  });
+  private lastPattern = '"[^"\\n]*"';
+  /** The last result, for tests. */
+  last: UnitSearchView | undefined;
+
+  constructor(private readonly source: UnitSearchSource) {}
+
+  async run(options: UnitSearchOptions = {}): Promise<UnitSearchView | undefined> {
+    const uri = this.source.trainedUri();
+    const editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri?.toString());
+    if (!uri || !editor) {
+      void vscode.window.showWarningMessage('LSTM Lab: train a model on a file (or open the file of a stored run) first; units are searched in the trained file.');
+      return undefined;
+    }
+    const document = editor.document;
+    let matches: { start: number; end: number }[];
+    let described: string;
+    const selections = editor.selections.filter((s) => !s.isEmpty);
+    if (options.pattern === undefined && selections.length > 0) {
+      matches = selections.map((s) => ({ start: document.offsetAt(s.start), end: document.offsetAt(s.end) })).sort((a, b) => a.start - b.start);
+      described = selections.length === 1 ? 'the selection' : `${selections.length} selections`;
+    } else {
+      const input = options.pattern ?? await vscode.window.showInputBox({
+        title: 'Find Units Tracking Pattern',
+        prompt: 'A regular expression: units whose activation is high (or low) exactly on its matches are listed. Or select text first and run the command again.',
+        value: this.lastPattern,
+        validateInput: (v) => regexProblem(v),
+      });
+      if (input === undefined) return undefined;
+      const problem = regexProblem(input, options.flags);
+      if (problem) {
+        void vscode.window.showErrorMessage(`LSTM Lab: ${problem}`);
+        return undefined;
+      }
+      this.lastPattern = input;
+      matches = findMatches(document.getText(), new RegExp(input, `${options.flags ?? ''}gu`));
+      described = `/${input}/`;
+    }
+    if (matches.length === 0) {
+      void vscode.window.showInformationMessage(`LSTM Lab: ${described} matches nothing in ${document.fileName.split(/[\\/]/).pop()}.`);
+      return undefined;
+    }
+    editor.setDecorations(this.marks, matches.map((m) => new vscode.Range(document.positionAt(m.start), document.positionAt(m.end))));
+    const result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Window, title: 'LSTM Lab: correlating units with the matches' },
+      () => this.source.search(document, matches, TOP_UNITS),
+    );
+    if (result.positives === 0 || result.positives === result.tokens) {
+      void vscode.window.showInformationMessage(`LSTM Lab: ${described} covers ${result.positives === 0 ? 'none' : 'all'} of the ${result.tokens} tokens read, so nothing can follow it.`);
+      return undefined;
+    }
+    const view: UnitSearchView = {
+      pattern: described, tokens: result.tokens, positives: result.positives, truncated: result.end < document.getText().length,
+      units: result.units.map((u) => ({ layer: u.layer, name: u.name, unit: u.unit, r: u.r, inside: u.inside, outside: u.outside })),
+    };
+    this.last = view;
+    this.source.show(view);
+    if (options.pick === false || view.units.length === 0) return view;
+    const pick = await vscode.window.showQuickPick(view.units.map((u) => ({
+      label: describeUnit(u), description: `r = ${u.r.toFixed(2)}`,
+      detail: `mean ${u.inside.toFixed(2)} on the matches, ${u.outside.toFixed(2)} elsewhere`, unit: u as UnitRef,
+    })), { title: `Units tracking ${described} (${view.positives} of ${view.tokens} tokens match)`, placeHolder: 'Pick a unit to paint its activation on the text' });
+    if (pick) this.source.showUnit({ layer: pick.unit.layer, name: pick.unit.name, unit: pick.unit.unit });
+    return view;
+  }
+
+  clearMarks(): void {
+    for (const e of vscode.window.visibleTextEditors) e.setDecorations(this.marks, []);
+  }
+
+  dispose(): void {
+    this.marks.dispose();
+  }
+}
+
+function regexProblem(v: string, flags = ''): string | null {
+  if (v.length === 0) return 'type a regular expression';
+  try {
+    new RegExp(v, `${flags}gu`);
+    return null;
+  } catch (e) {
+    return `not a regular expression: ${e instanceof Error ? e.message : String(e)}`;
+  }
+}

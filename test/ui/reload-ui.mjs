@@ -1,0 +1,174 @@
+#!/usr/bin/env node
+// Window reload in the middle of a run, in the real workbench (code-server in Chromium): trains on
+// a file until a checkpoint is written, reloads the page (the extension host goes away with the
+// run and comes back), then checks that the panel returns with the run marked stopped and
+// resumable, and that resuming it continues from its checkpoint.
+//
+//   node test/ui/reload-ui.mjs [--verbose]
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  REPO, deadline, launchBrowser, makeScratch, printExtensionHostErrors, requireBuilt, seconds, startCodeServer, withTimeout, workbenchUrl,
+} from '../vscode/codeServer.mjs';
+
+const TIME_LIMIT_MS = 4 * 60_000;
+const FILE = 'prose.txt';
+const CHECKPOINT_SECONDS = 5;
+const SETTINGS = {
+  'lstmLab.runs.checkpointEverySeconds': CHECKPOINT_SECONDS,
+  'lstmLab.train.hiddenSize': 32,
+  'lstmLab.train.batchSize': 16,
+  'lstmLab.train.sequenceLength': 32,
+  'lstmLab.train.maxSeconds': 120,
+};
+
+const { values: opts } = parseArgs({ options: { verbose: { type: 'boolean', default: false } } });
+
+const PLANNED = [
+  'training runs in the panel',
+  'the panel comes back after the reload',
+  'the run is marked stopped, resumable from its checkpoint',
+  'the loss history comes back',
+  'Resume continues from the checkpoint',
+];
+const checks = [];
+
+function record(name, ok, detail = '') {
+  checks.push({ name, ok });
+  console.log(`${ok ? '  ✔' : '  ✘'} ${name}${detail ? ` — ${detail}` : ''}`);
+  return ok;
+}
+
+async function check(name, fn) {
+  try {
+    const detail = await fn();
+    return record(name, true, typeof detail === 'string' ? detail : '');
+  } catch (err) {
+    return record(name, false, String(err?.message ?? err).split('\n')[0]);
+  }
+}
+
+function panelFrame(page) {
+  return page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame');
+}
+
+async function waitForWorkbench(page) {
+  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
+}
+
+async function runCommand(page, title) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: 15_000 });
+  await input.fill(`>${title}`);
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  await row.waitFor({ timeout: 30_000 });
+  await row.click();
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
+}
+
+/** Polls `read` until `ok(value)`, or fails after `ms` with the last value. */
+async function until(what, read, ok, ms) {
+  const end = Date.now() + ms;
+  let value;
+  for (;;) {
+    try { value = await read(); } catch { /* the panel is (re)loading */ }
+    if (value !== undefined && ok(value)) return value;
+    if (Date.now() > end) throw new Error(`${what}: still ${JSON.stringify(value)} after ${ms / 1000} s`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+async function main() {
+  const started = Date.now();
+  const cancelDeadline = deadline(TIME_LIMIT_MS, 'ui-reload');
+  const scratch = makeScratch('ui-reload');
+  let server;
+  let browser;
+  let crashed = null;
+  try {
+    requireBuilt('dist/extension.js');
+    copyFileSync(join(REPO, 'test/fixtures', FILE), join(scratch.workspace, FILE));
+    server = await startCodeServer(scratch, { settings: SETTINGS });
+    browser = await launchBrowser(scratch);
+    const page = await browser.context.newPage();
+    if (opts.verbose) page.on('console', (m) => console.log(`  [browser ${m.type()}] ${m.text()}`));
+    await page.goto(workbenchUrl(server, scratch.workspace, [['extensionDevelopmentPath', server.remote(REPO)]]), { timeout: 60_000 });
+    await scenario(page);
+  } catch (err) {
+    crashed = err;
+    console.error(`ui-reload: harness error: ${err.stack ?? err}`);
+    if (server) console.error(`--- code-server log tail (${server.logFile}) ---\n${server.tail()}`);
+  } finally {
+    if (crashed || checks.some((c) => !c.ok)) printExtensionHostErrors(scratch);
+    await browser?.close();
+    await server?.stop();
+    cancelDeadline();
+  }
+  for (const name of PLANNED.filter((n) => !checks.some((c) => c.name === n))) record(name, false, 'not reached');
+  const passed = checks.filter((c) => c.ok).length;
+  const failed = checks.length - passed + (crashed && checks.every((c) => c.ok) ? 1 : 0);
+  scratch.dispose(failed === 0);
+  console.log(`ui-reload took ${seconds(Date.now() - started)}`);
+  console.log(`ui: ${passed} passed, ${failed} failed`);
+  process.exit(failed === 0 ? 0 : 1);
+}
+
+async function scenario(page) {
+  const chart = () => panelFrame(page).locator('#loss-chart');
+  const points = async () => Number(await chart().getAttribute('data-train-points', { timeout: 2_000 }));
+  const status = async () => panelFrame(page).locator('#status-line').getAttribute('data-status', { timeout: 2_000 });
+  let before = 0;
+  const training = await check('training runs in the panel', async () => {
+    await waitForWorkbench(page);
+    await page.keyboard.press('Control+P');
+    await page.locator('.quick-input-widget input').fill(FILE);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: FILE }).first().waitFor({ timeout: 15_000 });
+    await page.keyboard.press('Enter');
+    await page.locator(`.tabs-container .tab[aria-label^="${FILE}"]`).waitFor({ timeout: 15_000 });
+    await runCommand(page, 'LSTM Lab: Train LSTM on File');
+    await until('training points', points, (n) => n > 0, 120_000);
+    // Past the first checkpoint, and the run's record written after it.
+    await page.waitForTimeout((2 * CHECKPOINT_SECONDS + 2) * 1000);
+    before = await points();
+    return `${before} points before the reload`;
+  });
+  if (!training) return;
+
+  await page.reload({ timeout: 60_000 });
+  const back = await check('the panel comes back after the reload', async () => {
+    await waitForWorkbench(page);
+    const s = await until('the panel status', status, (v) => v && v !== 'waiting', 90_000);
+    return `status ${s}`;
+  });
+  if (!back) return;
+  let resumeStep = 0;
+  await check('the run is marked stopped, resumable from its checkpoint', async () => {
+    const s = await status();
+    if (s !== 'stopped') throw new Error(`status ${s}`);
+    const message = await panelFrame(page).locator('#status-message').innerText({ timeout: 5_000 });
+    const m = /interrupted.*Resume continues from step (\d+)/s.exec(message);
+    if (!m) throw new Error(`message ${JSON.stringify(message)}`);
+    resumeStep = Number(m[1]);
+    return message;
+  });
+  await check('the loss history comes back', async () => {
+    const n = await until('restored points', points, (v) => v > 0, 10_000);
+    if (n < resumeStep) throw new Error(`${n} points, fewer than the checkpoint's ${resumeStep} steps`);
+    return `${n} points`;
+  });
+  await check('Resume continues from the checkpoint', async () => {
+    if (resumeStep <= 0) throw new Error('no checkpoint step to resume from');
+    const row = panelFrame(page).locator('#runs-body tr', { hasText: FILE }).first();
+    await row.locator('.run-resume').click({ timeout: 10_000 });
+    await until('the resumed run training', status, (v) => v === 'running', 60_000);
+    const stepText = async () => panelFrame(page).locator('#status-step').innerText({ timeout: 2_000 });
+    const text = await until('steps beyond the checkpoint', stepText, (t) => Number(t.replace(/\D/g, '')) > resumeStep + 5, 60_000);
+    await runCommand(page, 'LSTM Lab: Stop Training');
+    return `${text} after resuming from step ${resumeStep}`;
+  });
+}
+
+await withTimeout(main(), TIME_LIMIT_MS, 'ui-reload');
