@@ -2,7 +2,8 @@
  * `lstm-lab bench`: tokens/s of the reference workload (one-hot → 128 units → softmax, batch 32,
  * BPTT 64, Adam 2e-3, clip 5) for every cell type, with one and two workers for the LSTM, each in
  * its own process (so each peak RSS is its own), and — when Debian's python3-torch and the PyTorch
- * reference script are available — the same LSTM workload in PyTorch, for a ratio.
+ * reference script are available — the same LSTM workload in PyTorch, for a ratio. Then hover
+ * latency on a 1 MB document (`bench-hover`).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -77,5 +78,15 @@ export async function bench(argv: string[]): Promise<void> {
   } else {
     result.pytorch = { error: 'reference_torch.py not found (pass --reference PATH)' };
   }
+  log('bench: hover latency on a 1 MB document…');
+  result.hover = measureHover(corpus);
   console.log(JSON.stringify(result, null, v.json ? undefined : 2));
+}
+
+/** `bench-hover` in its own process: hover p50/p95 on 1 MB of the corpus. */
+function measureHover(corpus: string): unknown {
+  const r = spawnSync(process.execPath, [path.join(__dirname, 'cli.js'), 'bench-hover', '--corpus', corpus, '--json'], { encoding: 'utf8', timeout: 600_000, maxBuffer: 16 << 20 });
+  const line = r.stdout?.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  if (r.status !== 0 || !line) return { error: (r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n').pop() };
+  return JSON.parse(line) as unknown;
 }

@@ -3,11 +3,12 @@
  */
 import { UsageError } from './args';
 import { bench, BENCH_USAGE } from './bench';
+import { benchHover, BENCH_HOVER_USAGE } from './benchHover';
 import { evaluateFile, EVAL_USAGE, sample, SAMPLE_USAGE } from './inspect';
 import { profile, PROFILE_USAGE } from './profile';
 import { train, TRAIN_USAGE } from './train';
 
-const USAGE = ['usage:', TRAIN_USAGE, SAMPLE_USAGE, EVAL_USAGE, BENCH_USAGE, PROFILE_USAGE].join('\n  ');
+const USAGE = ['usage:', TRAIN_USAGE, SAMPLE_USAGE, EVAL_USAGE, BENCH_USAGE, BENCH_HOVER_USAGE, PROFILE_USAGE].join('\n  ');
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
@@ -16,6 +17,7 @@ async function main(argv: string[]): Promise<void> {
     case 'sample': return sample(rest);
     case 'eval': return evaluateFile(rest);
     case 'bench': return bench(rest);
+    case 'bench-hover': return benchHover(rest);
     case 'profile': return profile(rest);
     case undefined:
     case '-h':

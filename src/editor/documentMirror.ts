@@ -14,6 +14,8 @@ import type { EngineWorker } from '../worker/engineWorker';
 
 export interface MirrorSource {
   trainedUri(): vscode.Uri | undefined;
+  /** While training the model changes every step, so reading ahead would be wasted. */
+  isTraining(): boolean;
   /** Resolves once a model is ready in the engine (loading a stored one if needed). */
   ready(): Promise<void>;
 }
@@ -24,6 +26,11 @@ export interface Range16 {
   end: number;
 }
 
+/** Reading ahead waits for scrolling to settle. */
+const WARM_DEBOUNCE_MS = 400;
+/** Most text read ahead at once (a tall editor on long lines). */
+const WARM_UNITS = 20_000;
+
 export class DocumentMirror implements vscode.Disposable {
   private synced: { uri: string; key: string; generation: number } | undefined;
   private serial = 0;
@@ -31,6 +38,7 @@ export class DocumentMirror implements vscode.Disposable {
   private editedUri = '';
   private readonly disposables: vscode.Disposable[] = [];
   private readonly changed = new vscode.EventEmitter<vscode.TextDocumentChangeEvent>();
+  private warmTimer: ReturnType<typeof setTimeout> | undefined;
   /** Fires after an edit of the trained document has been passed on. */
   readonly onDidEdit = this.changed.event;
 
@@ -38,6 +46,8 @@ export class DocumentMirror implements vscode.Disposable {
     this.disposables.push(
       this.changed,
       vscode.workspace.onDidChangeTextDocument((e) => this.onChange(e)),
+      vscode.window.onDidChangeTextEditorVisibleRanges((e) => this.scheduleWarm(e.textEditor)),
+      vscode.window.onDidChangeActiveTextEditor((e) => { if (e) this.scheduleWarm(e); }),
       vscode.workspace.onDidCloseTextDocument((d) => {
         if (this.synced?.uri !== d.uri.toString()) return;
         const { key } = this.synced;
@@ -73,6 +83,29 @@ export class DocumentMirror implements vscode.Disposable {
     }
   }
 
+  /**
+   * Reads the visible lines of the trained document ahead of any hover, so that hovers there
+   * start from a kept state at most K tokens back (debounced; skipped while training).
+   */
+  private scheduleWarm(editor: vscode.TextEditor): void {
+    if (editor.document.uri.toString() !== this.source.trainedUri()?.toString() || this.source.isTraining()) return;
+    if (this.warmTimer) clearTimeout(this.warmTimer);
+    this.warmTimer = setTimeout(() => {
+      this.warmTimer = undefined;
+      const visible = editor.visibleRanges;
+      if (visible.length === 0 || editor.document.isClosed) return;
+      const document = editor.document;
+      const start = document.offsetAt(visible[0].start);
+      const end = Math.min(document.offsetAt(visible[visible.length - 1].end), start + WARM_UNITS);
+      this.with(document, (key) => this.worker.span({ key, start, end })).catch(() => undefined);
+    }, WARM_DEBOUNCE_MS);
+  }
+
+  /** Reads ahead what `editor` shows now (also after training ends). */
+  warm(editor: vscode.TextEditor): void {
+    this.scheduleWarm(editor);
+  }
+
   private ensure(document: vscode.TextDocument): string {
     const uri = document.uri.toString();
     const s = this.synced;
@@ -100,6 +133,7 @@ export class DocumentMirror implements vscode.Disposable {
   }
 
   dispose(): void {
+    if (this.warmTimer) clearTimeout(this.warmTimer);
     vscode.Disposable.from(...this.disposables).dispose();
   }
 }
