@@ -78,7 +78,7 @@ export function activate(context: vscode.ExtensionContext): LabApi {
   // The newest run comes back after a reload: in the panel, and (lazily) for hovers.
   void library.open().then((shown) => { if (shown) controller.adoptStored(shown); });
   context.subscriptions.push(config.onDidChange(() => state.setForm(formOf(config.value.train))));
-  const mirror = new DocumentMirror(worker, { trainedUri: () => controller.trainedUri, ready: () => controller.ready() }, log);
+  const mirror = new DocumentMirror(worker, { trainedUri: () => controller.trainedUri, isTraining: () => controller.isTraining, ready: () => controller.ready() }, log);
   controller.onDidStartRun((uri) => mirror.markTrained(uri));
   const hover = new PredictionHoverProvider({
     trainedUri: () => controller.trainedUri,
