@@ -10,6 +10,7 @@ import * as vscode from 'vscode';
 import type { Log } from '../log';
 import { errorMessage } from '../protocol/messages';
 import type { DocChange } from '../protocol/workerProtocol';
+import { applyToRanges, type Range16 } from './ranges';
 import type { EngineWorker } from '../worker/engineWorker';
 
 export interface MirrorSource {
@@ -18,12 +19,6 @@ export interface MirrorSource {
   isTraining(): boolean;
   /** Resolves once a model is ready in the engine (loading a stored one if needed). */
   ready(): Promise<void>;
-}
-
-/** An edited stretch, in UTF-16 offsets of the current text. */
-export interface Range16 {
-  start: number;
-  end: number;
 }
 
 /** Reading ahead waits for scrolling to settle. */
@@ -141,38 +136,4 @@ export class DocumentMirror implements vscode.Disposable {
 /** The document's length in UTF-16 units, without copying its text. */
 export function lengthOf(document: vscode.TextDocument): number {
   return document.offsetAt(document.lineAt(document.lineCount - 1).range.end);
-}
-
-/**
- * Moves edited stretches through a list of changes (each applied to the result of the one
- * before) and adds the inserted text of each change as edited.
- */
-export function applyToRanges(ranges: Range16[], changes: DocChange[]): Range16[] {
-  let out = ranges;
-  for (const c of changes) {
-    const end = c.offset + c.removed;
-    const delta = c.text.length - c.removed;
-    const moved: Range16[] = [];
-    for (const r of out) {
-      // Parts before the change stay, parts after it move, parts inside it are replaced.
-      if (r.end <= c.offset) moved.push(r);
-      else if (r.start >= end) moved.push({ start: r.start + delta, end: r.end + delta });
-      else moved.push({ start: Math.min(r.start, c.offset), end: Math.max(r.end + delta, c.offset + c.text.length) });
-    }
-    // A deletion leaves a point where text was: mark the character after it.
-    moved.push({ start: c.offset, end: c.offset + Math.max(c.text.length, 1) });
-    out = merge(moved);
-  }
-  return out;
-}
-
-function merge(ranges: Range16[]): Range16[] {
-  const sorted = [...ranges].sort((a, b) => a.start - b.start);
-  const out: Range16[] = [];
-  for (const r of sorted) {
-    const last = out[out.length - 1];
-    if (last && r.start <= last.end) last.end = Math.max(last.end, r.end);
-    else out.push({ ...r });
-  }
-  return out;
 }

@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import type { Log } from '../log';
 import { errorMessage } from '../protocol/messages';
 import type { SpanValues, UnitRef } from '../protocol/workerProtocol';
+import { ACTIVATION_LEVELS, activationScale, describeUnit, levelOf, scaleDescription, SURPRISAL_LEVELS } from './overlayScale';
 
 /** What the last paint did. */
 export interface PaintReport {
@@ -34,33 +35,11 @@ export interface OverlaySource {
   onDidEdit: vscode.Event<unknown>;
 }
 
-/** Lower edges (bits) of the surprisal levels; below the first, the model expected the token and nothing is painted. */
-export const SURPRISAL_LEVELS = [1, 2, 4, 6, 9];
-/** Lower edges of |activation| (scaled to −1…1) of the activation levels. */
-export const ACTIVATION_LEVELS = [0.2, 0.4, 0.6, 0.8];
 /** Lines painted beyond the visible ones, so that a small scroll shows paint at once. */
 const MARGIN_LINES = 5;
 const DEBOUNCE_MS = 150;
 const EDIT_DEBOUNCE_MS = 300;
 const TRAINING_REFRESH_MS = 3000;
-
-/** A value to show on a −1…1 scale: gates are 0…1 (centred at ½), h is −1…1, c goes through tanh as h does. */
-export function activationScale(name: string, v: number): number {
-  if (name === 'h') return v;
-  if (name === 'c' || name === 'candidate') return Math.tanh(v);
-  return 2 * v - 1;
-}
-
-/** The level (0-based) a value falls in, or −1 below the first edge. */
-export function levelOf(edges: readonly number[], v: number): number {
-  let level = -1;
-  for (let i = 0; i < edges.length; i++) if (v >= edges[i]) level = i;
-  return level;
-}
-
-export function describeUnit(u: UnitRef): string {
-  return `layer ${u.layer + 1} · ${u.name} · unit ${u.unit}`;
-}
 
 export class EditorOverlays implements vscode.Disposable {
   private mode: OverlayMode = { kind: 'off' };
@@ -140,8 +119,7 @@ export class EditorOverlays implements vscode.Disposable {
       md.appendMarkdown(`\nUnpainted: under ${SURPRISAL_LEVELS[0]} bit (the model expected it).`);
     } else {
       this.legend.text = `$(pulse) ${describeUnit(m.unit)}`;
-      const scale = m.unit.name === 'h' ? 'h in −1…1' : m.unit.name === 'c' || m.unit.name === 'candidate' ? `tanh(${m.unit.name}) in −1…1` : `2·${m.unit.name} − 1 (the gate's 0…1 centred on ½)`;
-      md.appendMarkdown(`**Unit activation overlay**: ${describeUnit(m.unit)}, shown as ${scale}.\n\n`);
+      md.appendMarkdown(`**Unit activation overlay**: ${describeUnit(m.unit)}, shown as ${scaleDescription(m.unit.name)}.\n\n`);
       md.appendMarkdown('Warm shades: positive; cool shades: negative; darker is stronger. Unpainted: within ±0.2.');
     }
     md.appendMarkdown('\n\n*Click to hide the overlay.*');

@@ -7,7 +7,8 @@
 import * as vscode from 'vscode';
 import type { UnitSearchView } from '../protocol/webviewProtocol';
 import type { UnitRef, UnitSearchResult } from '../protocol/workerProtocol';
-import { describeUnit } from './overlays';
+import { describeUnit } from './overlayScale';
+import { findMatches, type UnitSearchOptions } from './unitText';
 
 export interface UnitSearchSource {
   trainedUri(): vscode.Uri | undefined;
@@ -17,40 +18,8 @@ export interface UnitSearchSource {
   showUnit(unit: UnitRef): void;
 }
 
-/** Most matches marked and used. */
-const MAX_MATCHES = 50_000;
 /** Units listed. */
 const TOP_UNITS = 12;
-
-/** Arguments for scripted use: a pattern, and whether to skip the quick pick. */
-export interface UnitSearchOptions {
-  pattern?: string;
-  flags?: string;
-  pick?: boolean;
-}
-
-export function unitSearchOptions(arg: unknown): UnitSearchOptions {
-  if (typeof arg !== 'object' || arg === null) return {};
-  const o = arg as Record<string, unknown>;
-  return {
-    pattern: typeof o.pattern === 'string' ? o.pattern : undefined,
-    flags: typeof o.flags === 'string' ? o.flags : undefined,
-    pick: typeof o.pick === 'boolean' ? o.pick : undefined,
-  };
-}
-
-/** Matches of `pattern` in `text` (empty matches skipped), sorted and not overlapping. */
-export function findMatches(text: string, pattern: RegExp, max = MAX_MATCHES): { start: number; end: number }[] {
-  const flags = pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`;
-  const re = new RegExp(pattern.source, flags);
-  const out: { start: number; end: number }[] = [];
-  for (const m of text.matchAll(re)) {
-    if (m[0].length === 0) continue;
-    out.push({ start: m.index!, end: m.index! + m[0].length });
-    if (out.length >= max) break;
-  }
-  return out;
-}
 
 export class UnitSearch implements vscode.Disposable {
   private readonly marks = vscode.window.createTextEditorDecorationType({

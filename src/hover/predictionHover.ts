@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { HoverResult } from '../protocol/workerProtocol';
+import { showToken } from './tokenText';
 
 /** The trained document and a way to ask the engine about a position in it. */
 export interface HoverSource {
@@ -35,35 +36,6 @@ export class PredictionHoverProvider implements vscode.HoverProvider {
     const range = new vscode.Range(document.positionAt(result.start), document.positionAt(result.end));
     return new vscode.Hover(renderPrediction(result, this.source.isEdited(document, result.start)), range);
   }
-}
-
-const WHITESPACE_NAMES: Record<string, string> = { ' ': 'space', '\n': 'newline', '\r': 'return', '\t': 'tab' };
-
-/** Shows a character readably in markdown: whitespace by name, control characters by code, the rest as code. */
-export function showChar(ch: string): string {
-  if (WHITESPACE_NAMES[ch]) return `*${WHITESPACE_NAMES[ch]}*`;
-  const cp = ch.codePointAt(0)!;
-  if (cp < 32 || cp === 127) return `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
-  return '`` ' + ch.replace(/`/g, '\u02cb') + ' ``';
-}
-
-/** Shows a token: a single character as showChar, a whitespace run by its parts ("*return* *newline*", "*space* ×4"). */
-export function showToken(token: string): string {
-  const chars = [...token];
-  if (chars.length === 1) return showChar(token);
-  if (/^\s+$/.test(token)) {
-    const parts: string[] = [];
-    for (let i = 0; i < chars.length;) {
-      let j = i;
-      while (j < chars.length && chars[j] === chars[i]) j++;
-      const name = WHITESPACE_NAMES[chars[i]] ? `*${WHITESPACE_NAMES[chars[i]]}*` : showChar(chars[i]);
-      parts.push(j - i > 1 ? `${name} ×${j - i}` : name);
-      i = j;
-    }
-    return parts.join(' ');
-  }
-  const shown = token.length > 40 ? `${token.slice(0, 40)}…` : token;
-  return '`` ' + shown.replace(/`/g, '\u02cb').replace(/[\u0000-\u001f\u007f]/g, (c) => `U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`) + ' ``';
 }
 
 const BAR_WIDTH = 12;

@@ -1,0 +1,42 @@
+/** Stretches of a document in UTF-16 offsets, moved through edits. No `vscode` import. */
+import type { DocChange } from '../protocol/workerProtocol';
+
+/** An edited stretch, in UTF-16 offsets of the current text. */
+export interface Range16 {
+  start: number;
+  end: number;
+}
+
+/**
+ * Moves edited stretches through a list of changes (each applied to the result of the one
+ * before) and adds the inserted text of each change as edited.
+ */
+export function applyToRanges(ranges: Range16[], changes: DocChange[]): Range16[] {
+  let out = ranges;
+  for (const c of changes) {
+    const end = c.offset + c.removed;
+    const delta = c.text.length - c.removed;
+    const moved: Range16[] = [];
+    for (const r of out) {
+      // Parts before the change stay, parts after it move, parts inside it are replaced.
+      if (r.end <= c.offset) moved.push(r);
+      else if (r.start >= end) moved.push({ start: r.start + delta, end: r.end + delta });
+      else moved.push({ start: Math.min(r.start, c.offset), end: Math.max(r.end + delta, c.offset + c.text.length) });
+    }
+    // A deletion leaves a point where text was: mark the character after it.
+    moved.push({ start: c.offset, end: c.offset + Math.max(c.text.length, 1) });
+    out = merge(moved);
+  }
+  return out;
+}
+
+function merge(ranges: Range16[]): Range16[] {
+  const sorted = [...ranges].sort((a, b) => a.start - b.start);
+  const out: Range16[] = [];
+  for (const r of sorted) {
+    const last = out[out.length - 1];
+    if (last && r.start <= last.end) last.end = Math.max(last.end, r.end);
+    else out.push({ ...r });
+  }
+  return out;
+}
