@@ -19,6 +19,7 @@ import { compareCells, compareOptions } from './training/compareCells';
 import { TraceFollower } from './training/traceFollower';
 import { TrainingController, type TrainOptions } from './training/trainingController';
 import { markFirstHover, openSample, openSampleOptions } from './walkthrough';
+import type { EngineStats } from './protocol/workerProtocol';
 import { EngineWorker } from './worker/engineWorker';
 
 /** What the extension exports, for tests and other extensions. */
@@ -37,6 +38,8 @@ export interface LabApi {
   overlay(): { mode: string; paint: PaintReport };
   /** Paints the overlay now and resolves when done. */
   refreshOverlay(): Promise<void>;
+  /** Tensors and heap of the engine thread (null before it starts), for the soak script. */
+  workerStats(): Promise<EngineStats | null>;
   /** Ends the engine thread the way a crash would (fault tests); resolves when it has ended. */
   killWorker(): Promise<void>;
 }
@@ -143,11 +146,9 @@ export function activate(context: vscode.ExtensionContext): LabApi {
     checkpointPath: (runId) => library.store.checkpointPath(runId),
     overlay: () => ({ mode: overlays.current.kind, paint: overlays.lastPaint }),
     refreshOverlay: () => overlays.refresh(),
-    killWorker: async () => {
-      // Not EngineWorker.terminate(): that is an intended end, which is not reported as a crash.
-      const thread = (worker as unknown as { worker?: { terminate(): Promise<number> } }).worker;
-      await thread?.terminate();
-    },
+    // Not EngineWorker.terminate(): that is an intended end, which is not reported as a crash.
+    killWorker: () => worker.kill(),
+    workerStats: () => worker.stats(),
   };
 }
 

@@ -49,6 +49,12 @@ const steps = [
     timeoutMs: 7 * MINUTE, // the runner gives itself 6
     parse: parseRunner,
   },
+  {
+    name: 'ui-reload',
+    command: [process.execPath, 'test/ui/reload-ui.mjs'],
+    timeoutMs: 5 * MINUTE, // the runner gives itself 4
+    parse: parseRunner,
+  },
 ];
 
 function hasFiles(repoRelative, pattern) {

@@ -31,7 +31,7 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
     `script-src 'nonce-${opts.nonce}'`,
     // No inline styles: uPlot and the components style elements through the CSSOM, which CSP allows.
     `style-src ${opts.cspSource}`,
-    `img-src ${opts.cspSource} data:`,
+    `img-src ${opts.cspSource}`,
     `font-src ${opts.cspSource}`,
     "base-uri 'none'",
     "form-action 'none'",

@@ -41,7 +41,7 @@ export class LabPanel implements vscode.Disposable {
       PANEL_VIEW_TYPE,
       'LSTM Lab',
       { viewColumn: vscode.ViewColumn.Beside, preserveFocus },
-      { enableScripts: true, localResourceRoots: this.roots() },
+      { enableScripts: true, enableForms: false, localResourceRoots: this.roots() },
     );
     this.attach(panel);
   }
@@ -64,7 +64,7 @@ export class LabPanel implements vscode.Disposable {
     }
     this.panel = panel;
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'icon.png');
-    panel.webview.options = { enableScripts: true, localResourceRoots: this.roots() };
+    panel.webview.options = { enableScripts: true, enableForms: false, localResourceRoots: this.roots() };
     const uri = (...p: string[]) => panel.webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, ...p)).toString();
     panel.webview.html = renderPanelHtml({
       cspSource: panel.webview.cspSource,

@@ -89,6 +89,20 @@ export interface DocSpan {
   end: number;
 }
 
+/** Memory of the engine thread: tfjs tensors and the thread's heap. */
+export interface StatsRequest {
+  type: 'stats';
+  id: number;
+}
+
+export interface EngineStats {
+  numTensors: number;
+  numBytes: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+}
+
 /** Mirrors a document in the engine (replacing any earlier copy under the same key). */
 export interface DocOpenRequest {
   type: 'docOpen';
@@ -264,7 +278,7 @@ export interface LoadResult {
 
 export type HostToWorker =
   | TrainRequest | StopRequest | PredictRequest | TraceRequest | SurprisalRequest | SampleRequest | SaveRequest | LoadRequest
-  | DocOpenRequest | DocEditRequest | DocCloseRequest | HoverRequest | SpanRequest | UnitSearchRequest;
+  | DocOpenRequest | DocEditRequest | DocCloseRequest | HoverRequest | SpanRequest | UnitSearchRequest | StatsRequest;
 
 export interface TraceResult {
   runId: string;

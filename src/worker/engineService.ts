@@ -2,6 +2,7 @@
  * The engine behind the worker door: handles one message at a time and reports through `post`.
  * Kept free of worker_threads so that tests can drive it directly.
  */
+import * as tf from '@tensorflow/tfjs';
 import { loadCheckpoint, saveCheckpoint } from '../engine/checkpoint';
 import type { Codec } from '../engine/codec';
 import { DocumentStates, inspectSpan } from '../engine/docStates';
@@ -15,7 +16,7 @@ import type { Trainer } from '../engine/trainer';
 import { UNKNOWN_ID } from '../engine/tokens';
 import { errorMessage, type Reply } from '../protocol/messages';
 import type {
-  DocEditRequest, DocOpenRequest, DocSpan, HostToWorker, HoverRequest, HoverResult, LoadRequest, LoadResult, PredictRequest, PredictResult, SampleRequest, SampleResult,
+  DocEditRequest, DocOpenRequest, DocSpan, EngineStats, HostToWorker, HoverRequest, HoverResult, LoadRequest, LoadResult, PredictRequest, PredictResult, SampleRequest, SampleResult,
   SaveRequest, SaveResult, SpanRequest, SpanValues, StepPoint, SurprisalRequest, SurprisalResult, TraceRequest, TraceResult, TrainAccepted, TrainConfig, TrainRequest,
   UnitScore, UnitSearchRequest, UnitSearchResult, WorkerToHost,
 } from '../protocol/workerProtocol';
@@ -124,6 +125,12 @@ export class EngineService {
         case 'unitSearch':
           this.reply(message.id, this.unitSearch(message));
           break;
+        case 'stats': {
+          const { numTensors, numBytes } = tf.memory();
+          const { heapUsed, external, arrayBuffers } = process.memoryUsage();
+          this.reply(message.id, { numTensors, numBytes, heapUsed, external, arrayBuffers } satisfies EngineStats);
+          break;
+        }
         default:
           throw new Error(`unknown request ${JSON.stringify((message as { type?: unknown }).type)}`);
       }

@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { isReply, RequestTracker } from '../protocol/messages';
 import type {
-  DocChange, DocSpan, HostToWorker, HoverResult, LoadResult, PredictRequest, PredictResult, SampleRequest, SampleResult, SaveResult, SpanRequest, SpanValues, TraceResult,
+  DocChange, DocSpan, EngineStats, HostToWorker, HoverResult, LoadResult, PredictRequest, PredictResult, SampleRequest, SampleResult, SaveResult, SpanRequest, SpanValues, TraceResult,
   TrainAccepted, TrainRequest, UnitSearchRequest, UnitSearchResult, WorkerToHost,
 } from '../protocol/workerProtocol';
 
@@ -73,6 +73,16 @@ export class EngineWorker extends EventEmitter<EngineWorkerEvents> {
 
   unitSearch(request: Omit<UnitSearchRequest, 'id' | 'type'>): Promise<UnitSearchResult> {
     return this.request<UnitSearchResult>({ type: 'unitSearch', ...request }, 120_000);
+  }
+
+  /** Tensors and heap of the engine thread, or null when it has not started. */
+  stats(): Promise<EngineStats | null> {
+    return this.worker ? this.request<EngineStats>({ type: 'stats' }, 10_000) : Promise.resolve(null);
+  }
+
+  /** Ends the thread the way a crash would: pending requests fail and `crash` is emitted (fault tests). */
+  async kill(): Promise<void> {
+    await this.worker?.terminate();
   }
 
   /** A number that changes each time a new worker thread starts (its mirrored documents are then gone). */

@@ -48,6 +48,8 @@ const PLANNED = [
   'training stops',
   'gates heatmap follows the cursor in the trained file',
   'switching the gate redraws the heatmap',
+  'hovering a character shows what the model expects next',
+  'palette "Show Surprisal (toggle)" paints the visible text; toggling again clears it',
   'palette runs "LSTM Lab: Compare Cell Types on File" for RNN and GRU',
   'run list holds the compared runs and the chart overlays the other one',
   'no Content Security Policy violations',
@@ -342,6 +344,7 @@ async function gatesAndCompare(page) {
     });
   }
   await screenshot(page, 'ui-gates');
+  await editorFeatures(page);
   const compared = await check('palette runs "LSTM Lab: Compare Cell Types on File" for RNN and GRU', async () => {
     await runCommand(page, 'LSTM Lab: Compare Cell Types on File', { keepOpen: true });
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Vanilla RNN' }).waitFor({ timeout: 15_000 });
@@ -373,6 +376,54 @@ async function gatesAndCompare(page) {
     });
   }
   await screenshot(page, 'ui-compare');
+}
+
+/** Decorations painted over the text lines (Monaco draws background decorations as `ced-…` boxes). */
+function overlayBoxes(page) {
+  return page.locator('.editor-instance .monaco-editor .view-overlays [class*="ced-"]').count();
+}
+
+async function editorFeatures(page) {
+  await check('hovering a character shows what the model expects next', async () => {
+    await page.keyboard.press('Escape');
+    // The longest line on screen (Monaco may order its line elements in any way).
+    const lines = page.locator('.editor-instance .monaco-editor .view-line');
+    const texts = await lines.allInnerTexts();
+    const longest = texts.reduce((best, t, i) => (t.length > texts[best].length ? i : best), 0);
+    const box = await lines.nth(longest).boundingBox();
+    await page.mouse.move(box.x + 5, box.y - 40);
+    await page.mouse.move(box.x + 30, box.y + box.height / 2, { steps: 4 });
+    const hover = page.locator('.monaco-hover-content', { hasText: 'LSTM Lab' }).first();
+    await hover.waitFor({ timeout: 20_000 });
+    const text = await hover.innerText();
+    if (!/next character after/.test(text) || !/Actual next/.test(text) || !/Gates here/.test(text)) throw new Error(`hover reads ${JSON.stringify(text.slice(0, 300))}`);
+    await page.waitForTimeout(300);
+    await screenshot(page, 'ui-hover');
+    return text.split('\n').find((l) => /Actual next/.test(l));
+  });
+  await page.mouse.move(5, 5);
+  await page.keyboard.press('Escape');
+  await check('palette "Show Surprisal (toggle)" paints the visible text; toggling again clears it', async () => {
+    const before = await overlayBoxes(page);
+    await runCommand(page, 'LSTM Lab: Show Surprisal (toggle)');
+    const end = Date.now() + 20_000;
+    let painted = before;
+    while ((painted = await overlayBoxes(page)) < before + 20) {
+      if (Date.now() > end) throw new Error(`${painted} decoration boxes (${before} before)`);
+      await page.waitForTimeout(250);
+    }
+    const legend = await page.locator('.statusbar-item', { hasText: 'Surprisal' }).count();
+    if (legend === 0) throw new Error('no legend in the status bar');
+    await screenshot(page, 'ui-surprisal');
+    await runCommand(page, 'LSTM Lab: Show Surprisal (toggle)');
+    const cleared = Date.now() + 10_000;
+    let after = painted;
+    while ((after = await overlayBoxes(page)) > before) {
+      if (Date.now() > cleared) throw new Error(`${after} boxes left after toggling off (${before} before)`);
+      await page.waitForTimeout(250);
+    }
+    return `${painted - before} tokens painted, then cleared`;
+  });
 }
 
 async function screenshot(page, name) {

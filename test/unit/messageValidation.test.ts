@@ -288,7 +288,7 @@ test('the panel host gives the webview scripts and exactly dist and media as loc
   const before = fake.created.length;
   host.show();
   assert.equal(fake.created.length, before + 1);
-  const expected = { enableScripts: true, localResourceRoots: ['/ext/dist', '/ext/media'] };
+  const expected = { enableScripts: true, enableForms: false, localResourceRoots: ['/ext/dist', '/ext/media'] };
   const plain = (o: unknown) => {
     const { localResourceRoots, ...rest } = o as { localResourceRoots: { path: string }[] };
     return { ...rest, localResourceRoots: localResourceRoots.map((u) => u.path) };
@@ -296,7 +296,7 @@ test('the panel host gives the webview scripts and exactly dist and media as loc
   assert.deepEqual(plain(fake.created.at(-1)!.options), expected, 'createWebviewPanel options');
   assert.deepEqual(plain(fake.created.at(-1)!.panel.webview.options), expected, 'webview.options');
   // Nothing else: no command URIs, no port mapping.
-  assert.deepEqual(Object.keys(fake.created.at(-1)!.panel.webview.options as object).sort(), ['enableScripts', 'localResourceRoots']);
+  assert.deepEqual(Object.keys(fake.created.at(-1)!.panel.webview.options as object).sort(), ['enableForms', 'enableScripts', 'localResourceRoots']);
   const html = fake.created.at(-1)!.panel.webview.html;
   assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'nonce-[0-9a-f]{32}'; style-src https:\/\/\*\.vscode-cdn\.net; /);
   assert.match(html, /<script nonce="[0-9a-f]{32}" src="https:\/\/file%2B\.vscode-resource\.vscode-cdn\.net\/ext\/dist\/webview\.js"><\/script>/);

@@ -36,7 +36,7 @@ test('the CSP allows scripts only by nonce and styles, images and fonts only fro
   assert.deepEqual(csp['default-src'], ["'none'"]);
   assert.deepEqual(csp['script-src'], ["'nonce-abcdef0123456789abcdef0123456789'"]);
   assert.deepEqual(csp['style-src'], source);
-  assert.deepEqual(csp['img-src'], [...source, 'data:']);
+  assert.deepEqual(csp['img-src'], source);
   assert.deepEqual(csp['font-src'], source);
   assert.deepEqual(csp['base-uri'], ["'none'"]);
   assert.doesNotMatch(html, /unsafe-inline|unsafe-eval|unsafe-hashes|http:\/\/|\*\s/);
