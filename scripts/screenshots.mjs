@@ -21,6 +21,8 @@ export const BUDGET_BYTES = 1.5 * 1024 * 1024;
 export const SCREENSHOTS = [
   { name: 'workbench-training.png', source: 'ui-training.png', test: 'test/ui/run-ui.mjs' },
   { name: 'workbench-gates.png', source: 'ui-gates.png', test: 'test/ui/run-ui.mjs' },
+  { name: 'editor-hover.png', source: 'ui-hover.png', test: 'test/ui/run-ui.mjs' },
+  { name: 'editor-surprisal.png', source: 'ui-surprisal.png', test: 'test/ui/run-ui.mjs' },
   { name: 'compare-light.png', source: 'overlays-light.png', test: 'test/webview/featureScreenshots.test.mjs' },
   { name: 'compare-dark.png', source: 'overlays-dark.png', test: 'test/webview/featureScreenshots.test.mjs' },
   { name: 'compare-hc.png', source: 'overlays-hc.png', test: 'test/webview/featureScreenshots.test.mjs' },

@@ -378,6 +378,9 @@ async function gatesAndCompare(page) {
   await screenshot(page, 'ui-compare');
 }
 
+/** The editor side of the 1400 × 900 workbench, for pictures of the text itself. */
+const EDITOR_CLIP = { x: 340, y: 30, width: 680, height: 420 };
+
 /** Decorations painted over the text lines (Monaco draws background decorations as `ced-…` boxes). */
 function overlayBoxes(page) {
   return page.locator('.editor-instance .monaco-editor .view-overlays [class*="ced-"]').count();
@@ -398,7 +401,7 @@ async function editorFeatures(page) {
     const text = await hover.innerText();
     if (!/next character after/.test(text) || !/Actual next/.test(text) || !/Gates here/.test(text)) throw new Error(`hover reads ${JSON.stringify(text.slice(0, 300))}`);
     await page.waitForTimeout(300);
-    await screenshot(page, 'ui-hover');
+    await screenshot(page, 'ui-hover', EDITOR_CLIP);
     return text.split('\n').find((l) => /Actual next/.test(l));
   });
   await page.mouse.move(5, 5);
@@ -414,7 +417,7 @@ async function editorFeatures(page) {
     }
     const legend = await page.locator('.statusbar-item', { hasText: 'Surprisal' }).count();
     if (legend === 0) throw new Error('no legend in the status bar');
-    await screenshot(page, 'ui-surprisal');
+    await screenshot(page, 'ui-surprisal', EDITOR_CLIP);
     await runCommand(page, 'LSTM Lab: Show Surprisal (toggle)');
     const cleared = Date.now() + 10_000;
     let after = painted;
@@ -426,10 +429,11 @@ async function editorFeatures(page) {
   });
 }
 
-async function screenshot(page, name) {
+/** Saves a screenshot to test-results/; `clip` keeps part of the page (e.g. the editor alone). */
+async function screenshot(page, name, clip) {
   const path = join(RESULTS, `${name}.png`);
   try {
-    await page.screenshot({ path, timeout: 15_000 });
+    await page.screenshot({ path, timeout: 15_000, clip });
     console.log(`  screenshot: ${path}`);
   } catch (err) {
     console.log(`  screenshot ${name} failed: ${err.message}`);
