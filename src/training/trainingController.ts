@@ -11,7 +11,7 @@ import type { PanelState } from '../panel/panelState';
 import type { LabPanel } from '../panel/labPanel';
 import { errorMessage } from '../protocol/messages';
 import type { FormConfig, RunStatus } from '../protocol/webviewProtocol';
-import type { DoneEvent, PredictResult, TraceResult, TrainConfig, WorkerToHost } from '../protocol/workerProtocol';
+import type { DoneEvent, TrainConfig, WorkerToHost } from '../protocol/workerProtocol';
 import type { RunLibrary } from '../runs/runLibrary';
 import type { RunRecord } from '../runs/runStore';
 import { settingsProblemsMessage, validateTrainConfig } from '../settings';
@@ -73,21 +73,6 @@ export class TrainingController implements vscode.Disposable {
   /** The document the current model was trained on. */
   get trainedUri(): vscode.Uri | undefined {
     return this.trained;
-  }
-
-  /** Whether the current model reads characters (hover predictions are per character). */
-  get trainedOnCharacters(): boolean {
-    return this.trainedTokens === 'char';
-  }
-
-  async predict(context: string, next: string | null, topK: number): Promise<PredictResult> {
-    await this.ensureModel();
-    return this.worker.predict({ context, next, topK });
-  }
-
-  async trace(text: string): Promise<TraceResult> {
-    await this.ensureModel();
-    return this.worker.trace(text);
   }
 
   /** Resolves when run `runId` has ended (at once for a run that is not going). */
@@ -280,13 +265,33 @@ export class TrainingController implements vscode.Disposable {
   }
 
   /**
+   * Why there is no document to train on. A file over about 50 MB is shown in an editor tab, but
+   * VS Code does not pass its text to extensions: say so rather than "open a file".
+   */
+  private async noDocumentReason(): Promise<string> {
+    const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+    if (input instanceof vscode.TabInputText) {
+      try {
+        const { size } = await vscode.workspace.fs.stat(input.uri);
+        if (size > 50 * 1024 * 1024) {
+          return `LSTM Lab: ${path.basename(input.uri.path)} is ${(size / 1048576).toFixed(0)} MB, more than VS Code passes to extensions (50 MB). ` +
+            'Copy a part of it into a new file and train on that.';
+        }
+      } catch {
+        // Not readable: fall through to the general advice.
+      }
+    }
+    return 'LSTM Lab: open a file first, then run "Train LSTM on File" on it.';
+  }
+
+  /**
    * Trains on `document`, by default the active editor's (or, when the panel has focus, the
    * visible editor's). Returns the run id, or undefined when nothing was started.
    */
   async train(document?: vscode.TextDocument, options: TrainOptions = {}): Promise<string | undefined> {
     const doc = document ?? vscode.window.activeTextEditor?.document ?? vscode.window.visibleTextEditors[0]?.document;
     if (!doc) {
-      void vscode.window.showWarningMessage('LSTM Lab: open a file first, then run "Train LSTM on File" on it.');
+      void vscode.window.showWarningMessage(await this.noDocumentReason());
       return undefined;
     }
     // A checkpoint being loaded for hovers must not land after this run's model.

@@ -105,6 +105,23 @@ suite('LSTM Lab: bad input battery', () => {
     }
   });
 
+  test("battery: a file over VS Code's 50 MB limit for extensions is named, with what to do instead", async () => {
+    const size = 53 * 1024 * 1024;
+    const uri = writeWorkspaceFile('too-large.txt', 'abcdefghij\n'.repeat(Math.ceil(size / 11)));
+    try {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      // VS Code shows the file in a tab but gives extensions no document for it.
+      await vscode.commands.executeCommand('vscode.open', uri);
+      await waitFor('the tab to open', () => vscode.window.tabGroups.activeTabGroup.activeTab?.label === 'too-large.txt' || undefined, 20_000);
+      notices.clear();
+      assert.equal(await vscode.commands.executeCommand('lstmLab.train'), undefined, 'nothing starts');
+      await notices.expect('warning', /too-large\.txt is 53 MB, more than VS Code passes to extensions \(50 MB\)\. Copy a part of it into a new file/);
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      removeWorkspaceFile('too-large.txt');
+    }
+  });
+
   test('battery: CJK text trains on its characters, and hovers predict them', async () => {
     const lines = ['春眠不觉晓，处处闻啼鸟。', '夜来风雨声，花落知多少。', 'いろはにほへと　ちりぬるを', '다람쥐 헌 쳇바퀴에 타고파'];
     const text = Array.from({ length: 60 }, (_, i) => lines[i % lines.length]).join('\n');
