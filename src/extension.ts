@@ -83,7 +83,11 @@ export function activate(context: vscode.ExtensionContext): LabApi {
   void library.open().then((shown) => { if (shown) controller.adoptStored(shown); });
   context.subscriptions.push(config.onDidChange(() => state.setForm(formOf(config.value.train))));
   const mirror = new DocumentMirror(worker, { trainedUri: () => controller.trainedUri, isTraining: () => controller.isTraining, ready: () => controller.ready() }, log);
-  controller.onDidStartRun((uri) => mirror.markTrained(uri));
+  controller.onDidStartRun((uri) => {
+    mirror.markTrained(uri);
+    // Units found in the last model mean nothing in a new one.
+    if (state.units) panel.post(state.setUnits(null));
+  });
   const hover = new PredictionHoverProvider({
     trainedUri: () => controller.trainedUri,
     enabled: () => config.value.hover.enabled,

@@ -69,11 +69,13 @@ export class DocumentMirror implements vscode.Disposable {
    */
   async with<T>(document: vscode.TextDocument, call: (key: string) => Promise<T>): Promise<T> {
     await this.source.ready();
+    const key = this.ensure(document);
     try {
-      return await call(this.ensure(document));
+      return await call(key);
     } catch (e) {
       if (!/unknown document/.test(errorMessage(e))) throw e;
-      this.synced = undefined;
+      // Only the copy this call used is stale; another call may already have sent a fresh one.
+      if (this.synced?.key === key) this.synced = undefined;
       return call(this.ensure(document));
     }
   }
@@ -106,6 +108,8 @@ export class DocumentMirror implements vscode.Disposable {
     const s = this.synced;
     if (s && s.uri === uri && s.generation === this.worker.generation) return s.key;
     const key = `${uri}#${++this.serial}`;
+    // The copy it replaces (another file, or one out of step) is not needed any more.
+    if (s && s.generation === this.worker.generation) this.worker.docClose(s.key).catch(() => undefined);
     // Posted now, before any later edit event: the engine sees the text, then the edits, in order.
     this.worker.docOpen(key, document.getText()).catch((e) => this.log.info(`The document copy could not be sent: ${errorMessage(e)}`));
     this.synced = { uri, key, generation: this.worker.generation };

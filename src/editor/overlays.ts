@@ -40,6 +40,8 @@ const MARGIN_LINES = 5;
 const DEBOUNCE_MS = 150;
 const EDIT_DEBOUNCE_MS = 300;
 const TRAINING_REFRESH_MS = 3000;
+/** Most text painted at once (the engine reads up to 60,000 characters per request). */
+const MAX_PAINT_UNITS = 50_000;
 
 export class EditorOverlays implements vscode.Disposable {
   private mode: OverlayMode = { kind: 'off' };
@@ -50,6 +52,11 @@ export class EditorOverlays implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private generation = 0;
+  /** A paint is waiting for the engine; a request meanwhile paints once more after it. */
+  private inFlight = false;
+  private pending = false;
+  private disposed = false;
+  private wasTraining = false;
   /** What the last paint did, for tests and the log. */
   private painted: PaintReport = { generation: 0, version: -1, tokens: 0, ranges: 0, start: 0, end: 0, mode: 'off' };
 
@@ -63,7 +70,12 @@ export class EditorOverlays implements vscode.Disposable {
       vscode.window.onDidChangeActiveTextEditor(() => this.schedule(DEBOUNCE_MS)),
       source.onDidEdit(() => this.schedule(EDIT_DEBOUNCE_MS)),
     );
-    const refresh = setInterval(() => { if (this.mode.kind !== 'off' && this.source.isTraining()) this.schedule(0); }, TRAINING_REFRESH_MS);
+    // While training the model changes: repaint now and then, and once more when the run ends.
+    const refresh = setInterval(() => {
+      const training = this.source.isTraining();
+      if (this.mode.kind !== 'off' && (training || this.wasTraining)) this.schedule(0);
+      this.wasTraining = training;
+    }, TRAINING_REFRESH_MS);
     this.disposables.push({ dispose: () => clearInterval(refresh) });
   }
 
@@ -132,7 +144,7 @@ export class EditorOverlays implements vscode.Disposable {
   }
 
   private schedule(ms: number): void {
-    if (this.mode.kind === 'off') return;
+    if (this.mode.kind === 'off' || this.disposed) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => { this.timer = undefined; void this.paint(); }, ms);
   }
@@ -145,10 +157,28 @@ export class EditorOverlays implements vscode.Disposable {
   }
 
   private async paint(): Promise<void> {
+    if (this.inFlight) {
+      this.pending = true;
+      return;
+    }
+    this.inFlight = true;
+    try {
+      await this.paintOnce();
+    } finally {
+      this.inFlight = false;
+      if (this.pending) {
+        this.pending = false;
+        this.schedule(0);
+      }
+    }
+  }
+
+  private async paintOnce(): Promise<void> {
     const mode = this.mode;
-    if (mode.kind === 'off') return;
+    if (mode.kind === 'off' || this.disposed) return;
     const editor = vscode.window.visibleTextEditors.find((e) => this.isTrained(e.document));
     if (!editor) return;
+    const trained = this.source.trainedUri()?.toString();
     const generation = ++this.generation;
     const document = editor.document;
     const version = document.version;
@@ -156,7 +186,8 @@ export class EditorOverlays implements vscode.Disposable {
     const firstLine = Math.max(0, Math.min(...visible.map((r) => r.start.line)) - MARGIN_LINES);
     const lastLine = Math.min(document.lineCount - 1, Math.max(...visible.map((r) => r.end.line)) + MARGIN_LINES);
     const start = document.offsetAt(new vscode.Position(firstLine, 0));
-    const end = document.offsetAt(document.lineAt(lastLine).rangeIncludingLineBreak.end);
+    // Very long lines (minified files) are painted up to a limit the engine takes at once.
+    const end = Math.min(document.offsetAt(document.lineAt(lastLine).rangeIncludingLineBreak.end), start + MAX_PAINT_UNITS);
     let values: SpanValues;
     try {
       values = await this.source.span(document, start, end, mode.kind === 'surprisal' ? { surprisal: true } : { unit: mode.unit });
@@ -171,7 +202,7 @@ export class EditorOverlays implements vscode.Disposable {
       return;
     }
     // A newer paint, a mode change or an edit since the request: that paint wins.
-    if (generation !== this.generation || this.mode !== mode || document.version !== version) return;
+    if (generation !== this.generation || this.mode !== mode || document.version !== version || this.disposed || this.source.trainedUri()?.toString() !== trained) return;
     const buckets = (mode.kind === 'surprisal' ? this.surprisalTypes : [...this.positiveTypes, ...this.negativeTypes]).map(() => [] as vscode.Range[]);
     let ranges = 0;
     for (let i = 0; i < values.starts.length; i++) {
@@ -195,6 +226,7 @@ export class EditorOverlays implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.disposed = true;
     if (this.timer) clearTimeout(this.timer);
     vscode.Disposable.from(...this.disposables).dispose();
   }

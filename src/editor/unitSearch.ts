@@ -67,10 +67,15 @@ export class UnitSearch implements vscode.Disposable {
       return undefined;
     }
     editor.setDecorations(this.marks, matches.map((m) => new vscode.Range(document.positionAt(m.start), document.positionAt(m.end))));
+    const version = document.version;
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Window, title: 'LSTM Lab: correlating units with the matches' },
       () => this.source.search(document, matches, TOP_UNITS),
     );
+    if (document.version !== version) {
+      void vscode.window.showWarningMessage('LSTM Lab: the file changed during the search, so the matches moved; run Find Units Tracking Pattern again.');
+      return undefined;
+    }
     if (result.positives === 0 || result.positives === result.tokens) {
       void vscode.window.showInformationMessage(`LSTM Lab: ${described} covers ${result.positives === 0 ? 'none' : 'all'} of the ${result.tokens} tokens read, so nothing can follow it.`);
       return undefined;

@@ -20,11 +20,13 @@ export interface DocStatesOptions {
   every: number;
   /** Tokens read from a zero state before a span when no kept state is near. */
   warmup: number;
-  /** Most states kept per document (the ones farthest from the latest look go first). */
+  /** Most states kept per document (the ones farthest from the latest look go first)… */
   maxEntries: number;
+  /** …and at most this many bytes of them (a 4 × 1024 LSTM's state is 32 KiB). */
+  maxBytes: number;
 }
 
-export const DOC_STATE_DEFAULTS: DocStatesOptions = { every: 32, warmup: 256, maxEntries: 20_000 };
+export const DOC_STATE_DEFAULTS: DocStatesOptions = { every: 32, warmup: 256, maxEntries: 20_000, maxBytes: 64 << 20 };
 
 /**
  * An edit can change the token that ends at its offset (a letter typed right after a word joins
@@ -47,7 +49,11 @@ export class DocumentStates {
   private key = '';
   private stores = 0;
 
-  constructor(private textNow: string, readonly options: DocStatesOptions = DOC_STATE_DEFAULTS) {}
+  readonly options: DocStatesOptions;
+
+  constructor(private textNow: string, options: Partial<DocStatesOptions> = {}) {
+    this.options = { ...DOC_STATE_DEFAULTS, ...options };
+  }
 
   get text(): string {
     return this.textNow;
@@ -61,6 +67,38 @@ export class DocumentStates {
   useModel(key: string): void {
     if (key !== this.key) this.entries = [];
     this.key = key;
+  }
+
+  /** Drops every kept state (the model changed). */
+  clear(): void {
+    this.entries = [];
+  }
+
+  /**
+   * Applies changes in order, each on the result of the one before. Many changes at once (Replace
+   * All) usually come last-first and apart: those are applied in one pass over the text.
+   */
+  editMany(changes: readonly { offset: number; removed: number; text: string }[]): void {
+    const descending = changes.length > 8 && changes.every((c, i) => i === 0 || c.offset + c.removed <= changes[i - 1].offset);
+    if (!descending) {
+      for (const c of changes) this.edit(c.offset, c.removed, c.text);
+      return;
+    }
+    const last = changes[changes.length - 1];
+    const first = changes[0];
+    if (!(last.offset >= 0 && first.offset + first.removed <= this.textNow.length && changes.every((c) => c.removed >= 0))) {
+      throw new RangeError(`edits reach outside the document (length ${this.textNow.length})`);
+    }
+    const parts: string[] = [];
+    let at = 0;
+    for (let i = changes.length - 1; i >= 0; i--) {
+      const c = changes[i];
+      parts.push(this.textNow.slice(at, c.offset), c.text);
+      at = c.offset + c.removed;
+    }
+    parts.push(this.textNow.slice(at));
+    this.textNow = parts.join('');
+    this.entries.length = this.firstAtOrAfter(last.offset - EDIT_MARGIN);
   }
 
   /** Replaces `removed` UTF-16 units at `offset` with `inserted`; states from just before the edit on are dropped. */
@@ -96,17 +134,21 @@ export class DocumentStates {
     return i > 0 ? this.entries[i - 1] : undefined;
   }
 
-  store(offset: number, state: Float32Array): void {
+  /** Keeps a state; with `replace` false, a state already kept at that offset stays (it may have read more). */
+  store(offset: number, state: Float32Array, replace = true): void {
     const i = this.firstAtOrAfter(offset);
-    if (this.entries[i]?.offset === offset) this.entries[i] = { offset, state };
-    else this.entries.splice(i, 0, { offset, state });
-    if (this.entries.length > this.options.maxEntries && ++this.stores % 64 === 0) this.evict(offset);
-    else if (this.entries.length > this.options.maxEntries * 1.1) this.evict(offset);
+    if (this.entries[i]?.offset === offset) {
+      if (replace) this.entries[i] = { offset, state };
+      return;
+    }
+    this.entries.splice(i, 0, { offset, state });
+    const max = Math.max(1, Math.min(this.options.maxEntries, Math.floor(this.options.maxBytes / Math.max(state.byteLength, 1))));
+    if (this.entries.length > max && (++this.stores % 64 === 0 || this.entries.length > max * 1.1)) this.evict(offset, max);
   }
 
-  /** Keeps the `maxEntries` states nearest to `focus`. */
-  private evict(focus: number): void {
-    const kept = [...this.entries].sort((a, b) => Math.abs(a.offset - focus) - Math.abs(b.offset - focus)).slice(0, this.options.maxEntries);
+  /** Keeps the `max` states nearest to `focus`. */
+  private evict(focus: number, max: number): void {
+    const kept = [...this.entries].sort((a, b) => Math.abs(a.offset - focus) - Math.abs(b.offset - focus)).slice(0, max);
     this.entries = kept.sort((a, b) => a.offset - b.offset);
   }
 }
@@ -163,6 +205,12 @@ export function inspectSpan(model: SequenceModel, codec: Codec, doc: DocumentSta
   } else if (start > 0) {
     origin = warmupStart(codec, text, start, warmup);
     warmAfter = origin === 0 ? 0 : warmup;
+    // A kept state after the warm-up's start is nearer and has read more: read on from it.
+    if (entry && entry.offset >= origin) {
+      origin = entry.offset;
+      startState = entry.state;
+      warmAfter = 0;
+    }
   }
   const sliceEnd = Math.min(text.length, spanEnd + TAIL_UNITS);
   const { tokens, offsets: rel } = codec.tokenize(text.slice(origin, sliceEnd));
@@ -177,16 +225,19 @@ export function inspectSpan(model: SequenceModel, codec: Codec, doc: DocumentSta
   return inspectFrom(model, codec, doc, origin, warmAfter, startState, start, spanEnd, sliceEnd, want, { tokens, rel, lead });
 }
 
-/** The offset `warmup` tokens before `start` (a token boundary), or 0. */
+/** The offset `warmup` tokens before the token at `start` (a token boundary), or 0. */
 function warmupStart(codec: Codec, text: string, start: number, warmup: number): number {
   const unitsPerToken = codec.mode === 'word' ? 16 : 2;
   const from = Math.max(0, start - warmup * unitsPerToken);
-  const { tokens, offsets } = codec.tokenize(text.slice(from, start));
-  // Tokens wholly before start; the first ones may be cut by the slice, so only the last `warmup` count.
-  let n = tokens.length;
-  while (n > 0 && from + offsets[n - 1] + tokens[n - 1].length > start) n--;
-  if (n <= warmup) return from === 0 ? 0 : from + offsets[0];
-  return from + offsets[n - warmup];
+  // Past `start`, so that a token that `start` falls inside is seen whole and not counted.
+  const { tokens, offsets } = codec.tokenize(text.slice(from, Math.min(text.length, start + TAIL_UNITS)));
+  let n = 0;
+  while (n < tokens.length && from + offsets[n] + tokens[n].length <= start) n++;
+  // The slice may cut the first token: it does not count.
+  const first = from > 0 ? 1 : 0;
+  if (n - first >= warmup) return from + offsets[n - warmup];
+  if (from === 0) return 0;
+  return from + offsets[Math.min(first, Math.max(n, 0))] ;
 }
 
 function inspectFrom(
@@ -195,12 +246,23 @@ function inspectFrom(
 ): SpanResult {
   const text = doc.text;
   const { every } = doc.options;
-  const tokenized = pre ?? (() => {
-    const t = codec.tokenize(text.slice(origin, sliceEnd));
+  const tokenize = (to: number) => {
+    const t = codec.tokenize(text.slice(origin, to));
     let lead = 0;
     while (lead < t.tokens.length && origin + t.offsets[lead] + t.tokens[lead].length <= start) lead++;
     return { tokens: t.tokens, rel: t.offsets, lead };
-  })();
+  };
+  let tokenized = pre ?? tokenize(sliceEnd);
+  // A token longer than the tail (a long run of digits or spaces) is read whole, with the one after it.
+  const spanAndNextComplete = (t: typeof tokenized) => {
+    let i = t.lead;
+    while (i < t.tokens.length && origin + t.rel[i] < spanEnd) i++;
+    return i < t.tokens.length && origin + t.rel[i] + t.tokens[i].length < sliceEnd;
+  };
+  while (sliceEnd < text.length && !spanAndNextComplete(tokenized)) {
+    sliceEnd = Math.min(text.length, sliceEnd + Math.max(TAIL_UNITS, sliceEnd - origin));
+    tokenized = tokenize(sliceEnd);
+  }
   const { tokens, rel, lead } = tokenized;
   const ids = Int32Array.from(tokens, (t) => codec.vocab.idOf(t));
   let spanCount = 0;
@@ -219,8 +281,9 @@ function inspectFrom(
     following, steps: 0, cached: warmAfter === 0,
   };
   const boundary = (i: number) => (i < tokens.length ? origin + rel[i] : text.length);
+  // States of a warm-up chain have read less than a state kept from further back: they never replace one.
   const keep = (read: number) => {
-    if (read >= warmAfter && read > 0) doc.store(boundary(read), pack(state, hasC));
+    if (read >= warmAfter && read > 0) doc.store(boundary(read), pack(state, hasC), warmAfter === 0);
   };
   try {
     // Catch up (or warm up) to the span, keeping a state every `every` tokens.

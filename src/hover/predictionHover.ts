@@ -70,7 +70,7 @@ export function renderPrediction(r: HoverResult, edited = false): vscode.Markdow
     });
     md.appendMarkdown('\n\n');
   }
-  const how = r.cached ? 'from the state it keeps for this file' : 'after a warm-up on the text before it, from a fresh state';
+  const how = r.cached ? 'on from the nearest state it kept (or from the start of the file)' : 'after a warm-up on the text just before it, from a fresh state';
   md.appendMarkdown(`*The model read up to here ${how}: ${r.steps} step${r.steps === 1 ? '' : 's'} for this hover.*`);
   return md;
 }

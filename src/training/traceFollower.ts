@@ -48,6 +48,7 @@ export class TraceFollower implements vscode.Disposable {
   private pending = false;
   private lastRange: { uri: string; range: vscode.Range } | undefined;
   private lastProblem = '';
+  private disposed = false;
 
   constructor(private readonly source: TraceSource, private readonly log: Log) {
     this.disposables.push(
@@ -60,6 +61,7 @@ export class TraceFollower implements vscode.Disposable {
 
   /** Traces soon (debounced). */
   schedule(): void {
+    if (this.disposed) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => { this.timer = undefined; void this.run(); }, DEBOUNCE_MS);
   }
@@ -126,6 +128,7 @@ export class TraceFollower implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.disposed = true;
     if (this.timer) clearTimeout(this.timer);
     vscode.Disposable.from(...this.disposables).dispose();
   }

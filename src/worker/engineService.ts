@@ -236,6 +236,8 @@ export class EngineService {
         },
       }, { trainer, step: started.step });
       flush();
+      // A step that stopped the run (a loss jump) changed the weights without an onStep: states kept since are stale.
+      this.modelSerial++;
       // A run stopped for a loss jump has applied that step: its last periodic checkpoint is the good one.
       if (summary.steps > started.step && summary.reason !== 'diverged') await autosave();
       this.post({ type: 'done', runId, ...summary });
@@ -257,6 +259,8 @@ export class EngineService {
     const previous = this.latest;
     this.latest = next;
     this.modelSerial++;
+    // Kept states belong to the model that read them (their memory goes now, not at the next look).
+    for (const doc of this.docs.values()) doc.clear();
     if (previous && previous.model !== next.model) previous.model.dispose();
   }
 
@@ -389,7 +393,7 @@ export class EngineService {
     const doc = this.docs.get(req.key);
     if (!doc) throw new Error(`unknown document ${req.key}`);
     try {
-      for (const c of req.changes) doc.edit(c.offset, c.removed, c.text);
+      doc.editMany(req.changes);
       if (doc.text.length !== req.length) throw new Error(`the copy has ${doc.text.length} characters, the document ${req.length}`);
     } catch (e) {
       // Out of step: forget the copy, so that the host sends the whole text again.
@@ -442,7 +446,9 @@ export class EngineService {
     const { shape, cell } = latest.model;
     const perToken = shape.hiddenSize * shape.layers * (cell.gateNames.length + 2);
     const limit = Math.min(MAX_INSPECT_TOKENS, Math.floor(MAX_TRACE_VALUES / perToken));
-    const end = Math.min(req.end, req.start + limit);
+    // The stretch that holds `limit` tokens (word tokens are several characters each).
+    const ahead = latest.codec.tokenize(doc.text.slice(req.start, Math.min(req.end, req.start + limit * (latest.codec.mode === 'word' ? 32 : 2))));
+    const end = ahead.tokens.length > limit ? req.start + ahead.offsets[limit] : Math.min(req.end, req.start + (ahead.tokens.length ? ahead.offsets[ahead.tokens.length - 1] + ahead.tokens[ahead.tokens.length - 1].length : 0));
     const r = inspectSpan(latest.model, latest.codec, doc, req.start, end, { trace: true });
     const n = r.tokens.length;
     const mask = new Uint8Array(n);

@@ -144,3 +144,56 @@ test('kept states are bounded, keeping those nearest the latest look', () => {
   assert.throws(() => doc.edit(text.length, 5, ''), /outside the document/);
   model.dispose();
 });
+
+test('word tokens: a hover inside a word with nothing kept warms up on exactly W whole tokens and keeps the state at the word', () => {
+  const { model, codec } = setup('lstm', 'word', 1);
+  const doc = new DocumentStates(text, { every: 8, warmup: 20, maxEntries: 1000 });
+  doc.useModel('m');
+  const word = text.indexOf('quoted', base.length * 6);
+  const r = inspectSpan(model, codec, doc, word + 3, word + 3, { next: true });
+  assert.equal(r.tokens[0], 'quoted');
+  assert.equal(r.offsets[0], word);
+  assert.equal(r.cached, false);
+  assert.equal(r.steps, 21, 'twenty whole tokens of warm-up, then the hovered word');
+  assert.ok(doc.offsets().includes(word), 'the state before the word is kept');
+  // The same word again starts from that state; a kept state nearer than a warm-up's start is used.
+  assert.equal(inspectSpan(model, codec, doc, word + 1, word + 1, { next: true }).steps, 1);
+  const further = text.indexOf('return', word);
+  const again = inspectSpan(model, codec, doc, further, further, { next: true });
+  assert.equal(again.cached, true);
+  model.dispose();
+});
+
+test('a token longer than the tail read is taken whole, with the token after it', () => {
+  const long = `${'x '.repeat(50)}${'7'.repeat(3000)} end`;
+  const codec = buildCodec('word', long);
+  const model = SequenceModel.create({ cell: 'lstm', layers: 1, hiddenSize: 8, vocabSize: codec.vocab.size, dropout: 0 }, 1);
+  const doc = new DocumentStates(long, { every: 8, warmup: 16, maxEntries: 100 });
+  doc.useModel('m');
+  const at = long.indexOf('7');
+  const r = inspectSpan(model, codec, doc, at + 10, at + 10, { next: true });
+  assert.equal(r.tokens[0].length, 3000);
+  assert.equal(r.following?.token, ' ');
+  model.dispose();
+});
+
+test('many edits at once (last-first, apart) are applied in one pass, as one after another would', () => {
+  const doc = new DocumentStates('abcdefghijklmnopqrstuvwxyz'.repeat(4), { every: 4, warmup: 8, maxEntries: 100 });
+  for (let o = 0; o < 100; o += 4) doc.store(o, new Float32Array(2));
+  const changes = [];
+  for (let o = 96; o >= 20; o -= 8) changes.push({ offset: o, removed: 2, text: o % 16 === 0 ? '' : '[+]' });
+  const one = new DocumentStates(doc.text);
+  for (const c of changes) one.edit(c.offset, c.removed, c.text);
+  doc.editMany(changes);
+  assert.equal(doc.text, one.text);
+  assert.equal(changes.at(-1)!.offset, 24);
+  assert.deepEqual(doc.offsets(), [0, 4, 8, 12, 16, 20], 'states before the lowest edit (24) stay');
+  assert.throws(() => doc.editMany(Array.from({ length: 10 }, (_, i) => ({ offset: 1000 - i * 10, removed: 1, text: '' }))), /outside the document/);
+});
+
+test('kept states are bounded in bytes too', () => {
+  const doc = new DocumentStates('x'.repeat(10_000), { every: 4, warmup: 8, maxEntries: 100_000, maxBytes: 4096 });
+  for (let o = 0; o < 2000; o++) doc.store(o, new Float32Array(64)); // 256 bytes each: 16 fit
+  assert.ok(doc.size <= 16 * 1.1 + 1, `${doc.size} states of 256 bytes under 4 KiB`);
+  assert.ok(doc.offsets().every((o) => o >= 1980), 'the ones nearest the latest are kept');
+});

@@ -59,3 +59,9 @@ test('tokens in hovers: whitespace by name, runs counted, control characters by 
   assert.equal(showToken('🐚'), '`` 🐚 ``');
   assert.equal(showToken('x'.repeat(50)), '`` ' + 'x'.repeat(40) + '… ``');
 });
+
+test('Replace All (many changes, last-first) marks one stretch from the first change to the last', () => {
+  const changes = Array.from({ length: 100 }, (_, i) => ({ offset: 1000 - i * 10, removed: 3, text: 'abcd' }));
+  // Offsets 10…1000, each 3 → 4 characters: the stretch runs from 10 to 1003 + 100 − 1 after the edits.
+  assert.deepEqual(applyToRanges([{ start: 2000, end: 2001 }], changes), [{ start: 10, end: 1103 }, { start: 2100, end: 2101 }]);
+});
