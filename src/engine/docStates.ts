@@ -237,7 +237,7 @@ function warmupStart(codec: Codec, text: string, start: number, warmup: number):
   const first = from > 0 ? 1 : 0;
   if (n - first >= warmup) return from + offsets[n - warmup];
   if (from === 0) return 0;
-  return from + offsets[Math.min(first, Math.max(n, 0))] ;
+  return from + offsets[Math.min(first, n, tokens.length - 1)];
 }
 
 function inspectFrom(
