@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import { CommandId, registerCommands } from './commands';
 import { ConfigStore, type LabConfig } from './config';
-import { DocumentMirror } from './editor/documentMirror';
+import { DocumentMirror, lengthOf } from './editor/documentMirror';
 import { EditorOverlays, type PaintReport } from './editor/overlays';
 import { askUnit } from './editor/unitPick';
 import { unitArg, unitSearchOptions } from './editor/unitText';
@@ -103,7 +103,7 @@ export function activate(context: vscode.ExtensionContext): LabApi {
   }, log);
   const unitSearch = new UnitSearch({
     trainedUri: () => controller.trainedUri,
-    search: (document, matches, top) => mirror.with(document, (key) => worker.unitSearch({ key, start: 0, end: document.getText().length, matches, top })),
+    search: (document, matches, top) => mirror.with(document, (key) => worker.unitSearch({ key, start: 0, end: lengthOf(document), matches, top })),
     show: (view) => { panel.show(true); panel.post(state.setUnits(view)); },
     showUnit: (unit) => overlays.showUnit(unit),
   });

@@ -7,6 +7,7 @@
 import * as vscode from 'vscode';
 import type { UnitSearchView } from '../protocol/webviewProtocol';
 import type { UnitRef, UnitSearchResult } from '../protocol/workerProtocol';
+import { lengthOf } from './documentMirror';
 import { describeUnit } from './overlayScale';
 import { findMatches, type UnitSearchOptions } from './unitText';
 
@@ -81,7 +82,7 @@ export class UnitSearch implements vscode.Disposable {
       return undefined;
     }
     const view: UnitSearchView = {
-      pattern: described, tokens: result.tokens, positives: result.positives, truncated: result.end < document.getText().length,
+      pattern: described, tokens: result.tokens, positives: result.positives, truncated: result.end < lengthOf(document),
       units: result.units.map((u) => ({ layer: u.layer, name: u.name, unit: u.unit, r: u.r, inside: u.inside, outside: u.outside })),
     };
     this.last = view;

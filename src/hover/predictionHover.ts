@@ -4,6 +4,7 @@
  * there. The engine reads up to the hovered token from its kept states of the document.
  */
 import * as vscode from 'vscode';
+import { lengthOf } from '../editor/documentMirror';
 import type { HoverResult } from '../protocol/workerProtocol';
 import { showToken } from './tokenText';
 
@@ -25,7 +26,7 @@ export class PredictionHoverProvider implements vscode.HoverProvider {
     if (!this.source.enabled() || !trained || trained.toString() !== document.uri.toString()) return undefined;
     // A position past the line's end (or on an empty line) means its line break.
     const offset = document.offsetAt(document.validatePosition(position));
-    if (offset >= document.offsetAt(document.lineAt(document.lineCount - 1).range.end)) return undefined;
+    if (offset >= lengthOf(document)) return undefined;
     let result: HoverResult;
     try {
       result = await this.source.hover(document, offset, this.source.topK());

@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import {
   REPO, deadline, launchBrowser, makeScratch, printExtensionHostErrors, requireBuilt, seconds, startCodeServer, withTimeout, workbenchUrl,
 } from '../vscode/codeServer.mjs';
+import { Checklist, panelFrame, waitForWorkbench } from './checklist.mjs';
 
 const TIME_LIMIT_MS = 4 * 60_000;
 const FILE = 'prose.txt';
@@ -32,31 +33,8 @@ const PLANNED = [
   'the loss history comes back',
   'Resume continues from the checkpoint',
 ];
-const checks = [];
-
-function record(name, ok, detail = '') {
-  checks.push({ name, ok });
-  console.log(`${ok ? '  ✔' : '  ✘'} ${name}${detail ? ` — ${detail}` : ''}`);
-  return ok;
-}
-
-async function check(name, fn) {
-  try {
-    const detail = await fn();
-    return record(name, true, typeof detail === 'string' ? detail : '');
-  } catch (err) {
-    return record(name, false, String(err?.message ?? err).split('\n')[0]);
-  }
-}
-
-function panelFrame(page) {
-  return page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame');
-}
-
-async function waitForWorkbench(page) {
-  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-  await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
-}
+const list = new Checklist(PLANNED);
+const check = (name, fn) => list.check(name, fn);
 
 async function runCommand(page, title) {
   await page.keyboard.press('F1');
@@ -102,14 +80,12 @@ async function main() {
     console.error(`ui-reload: harness error: ${err.stack ?? err}`);
     if (server) console.error(`--- code-server log tail (${server.logFile}) ---\n${server.tail()}`);
   } finally {
-    if (crashed || checks.some((c) => !c.ok)) printExtensionHostErrors(scratch);
+    if (crashed || list.anyFailed) printExtensionHostErrors(scratch);
     await browser?.close();
     await server?.stop();
     cancelDeadline();
   }
-  for (const name of PLANNED.filter((n) => !checks.some((c) => c.name === n))) record(name, false, 'not reached');
-  const passed = checks.filter((c) => c.ok).length;
-  const failed = checks.length - passed + (crashed && checks.every((c) => c.ok) ? 1 : 0);
+  const { passed, failed } = list.totals(crashed);
   scratch.dispose(failed === 0);
   console.log(`ui-reload took ${seconds(Date.now() - started)}`);
   console.log(`ui: ${passed} passed, ${failed} failed`);

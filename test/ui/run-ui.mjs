@@ -15,6 +15,7 @@ import {
   REPO, deadline, launchBrowser, makeScratch, printExtensionHostErrors, requireBuilt, seconds, startCodeServer,
   withTimeout, workbenchUrl,
 } from '../vscode/codeServer.mjs';
+import { Checklist, panelFrame, waitForWorkbench } from './checklist.mjs';
 
 const TIME_LIMIT_MS = 6 * 60_000;
 const FIRST_POINTS_TIMEOUT_MS = 180_000; // cold start: worker spawn, wasm compile, first batches
@@ -56,35 +57,12 @@ const PLANNED = [
 ];
 /** Per cell type in the comparison: short, so that the scenario stays within its time limit. */
 const COMPARE_SECONDS = 6;
-const checks = [];
-// Set once the page exists: describes error dialogs/notifications to explain a failed check.
-let explainFailure = async () => '';
-
-function record(name, ok, detail = '') {
-  checks.push({ name, ok });
-  console.log(`${ok ? '  ✔' : '  ✘'} ${name}${detail ? ` — ${detail}` : ''}`);
-  return ok;
-}
-
+const list = new Checklist(PLANNED);
+const record = (name, ok, detail) => list.record(name, ok, detail);
 /** Runs one check; a thrown error fails it (with the reason) instead of ending the run. */
-async function check(name, fn) {
-  try {
-    const detail = await fn();
-    return record(name, true, typeof detail === 'string' ? detail : '');
-  } catch (err) {
-    const why = String(err?.message ?? err).split('\n')[0];
-    const shown = await explainFailure().catch(() => '');
-    return record(name, false, shown ? `${why}; workbench shows: ${shown}` : why);
-  }
-}
+const check = (name, fn) => list.check(name, fn);
 
 // --- workbench driving ---------------------------------------------------------------------
-
-async function waitForWorkbench(page) {
-  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-  // The explorer lists the folder once the remote file system is connected.
-  await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
-}
 
 /** Opens a workspace file through Quick Open (ctrl+P) and waits for its editor tab. */
 async function quickOpen(page, fileName) {
@@ -141,12 +119,6 @@ async function untilOrError(page, promise) {
     watch.catch(() => {});
     promise.catch(() => {});
   }
-}
-
-// The panel's content lives two iframes deep: VS Code's webview host frame, then the frame
-// holding the extension's HTML.
-function panelFrame(page) {
-  return page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame');
 }
 
 async function trainPoints(chart) {
@@ -217,7 +189,7 @@ async function main() {
     await context.addInitScript(reportCspViolations);
     const page = await context.newPage();
     watchConsole(page, violations);
-    explainFailure = () => withTimeout(visibleErrors(page), 5_000, 'reading error dialogs');
+    list.explain = () => withTimeout(visibleErrors(page), 5_000, 'reading error dialogs');
 
     const payload = [['extensionDevelopmentPath', server.remote(extensionPath)]];
     const uiStarted = Date.now();
@@ -230,18 +202,13 @@ async function main() {
     console.error(`ui: harness error: ${err.stack ?? err}`);
     if (server) console.error(`--- code-server log tail (${server.logFile}) ---\n${server.tail()}`);
   } finally {
-    if (crashed || checks.some((c) => !c.ok)) printExtensionHostErrors(scratch);
+    if (crashed || list.anyFailed) printExtensionHostErrors(scratch);
     await browser?.close();
     await server?.stop();
     cancelDeadline();
   }
 
-  for (const name of PLANNED.filter((n) => !checks.some((c) => c.name === n))) {
-    record(name, false, 'not reached');
-  }
-  const passed = checks.filter((c) => c.ok).length;
-  // A crash counts as a failure even when it happened after the last check.
-  const failed = checks.length - passed + (crashed && checks.every((c) => c.ok) ? 1 : 0);
+  const { passed, failed } = list.totals(crashed);
   scratch.dispose(failed === 0);
   console.log(`ui took ${seconds(Date.now() - started)}`);
   console.log(`ui: ${passed} passed, ${failed} failed`);

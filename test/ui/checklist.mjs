@@ -1,0 +1,56 @@
+// What the UI scenarios share: a list of named checks that records each result as it happens, and
+// the workbench helpers every scenario starts with.
+
+/**
+ * The checks a scenario plans, in order. A check that throws fails with its reason instead of
+ * ending the run; a planned check never reached counts as failed, so totals do not shrink when
+ * things break early.
+ */
+export class Checklist {
+  constructor(planned) {
+    this.planned = planned;
+    this.results = [];
+    /** Describes what the workbench shows (error dialogs…) to explain a failed check. */
+    this.explain = async () => '';
+  }
+
+  record(name, ok, detail = '') {
+    this.results.push({ name, ok });
+    console.log(`${ok ? '  ✔' : '  ✘'} ${name}${detail ? ` — ${detail}` : ''}`);
+    return ok;
+  }
+
+  async check(name, fn) {
+    try {
+      const detail = await fn();
+      return this.record(name, true, typeof detail === 'string' ? detail : '');
+    } catch (err) {
+      const why = String(err?.message ?? err).split('\n')[0];
+      const shown = await this.explain().catch(() => '');
+      return this.record(name, false, shown ? `${why}; workbench shows: ${shown}` : why);
+    }
+  }
+
+  get anyFailed() {
+    return this.results.some((c) => !c.ok);
+  }
+
+  /** Fails the planned checks not reached; a crash counts as one more failure if all else passed. */
+  totals(crashed) {
+    for (const name of this.planned.filter((n) => !this.results.some((c) => c.name === n))) this.record(name, false, 'not reached');
+    const passed = this.results.filter((c) => c.ok).length;
+    const failed = this.results.length - passed + (crashed && this.results.every((c) => c.ok) ? 1 : 0);
+    return { passed, failed };
+  }
+}
+
+/** The LSTM Lab panel's content frame. */
+export function panelFrame(page) {
+  return page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame');
+}
+
+export async function waitForWorkbench(page) {
+  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  // The explorer lists the folder once the remote file system is connected.
+  await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
+}
