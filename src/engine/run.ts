@@ -9,7 +9,7 @@ import { buildCodec, type Codec } from './codec';
 import { fitBatching, splitTrainVal, StreamBatcher } from './data';
 import { sampleIds } from './infer';
 import { SequenceModel } from './model';
-import { evaluate, Trainer, type GradByLag } from './trainer';
+import { evaluateYielding, Trainer, type GradByLag } from './trainer';
 
 export interface PreparedRun {
   codec: Codec;
@@ -101,9 +101,11 @@ export async function trainLoop(run: PreparedRun, config: TrainConfig, hooks: Ru
   const outOfBudget = () =>
     (config.maxSteps > 0 && step - first >= config.maxSteps) ||
     (config.maxSeconds > 0 && performance.now() - started >= config.maxSeconds * 1000);
-  const validate = () => {
+  // Between validation windows the thread answers other requests (hovers), as between steps.
+  const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve));
+  const validate = async () => {
     if (run.val.length < 2) return;
-    valLoss = evaluate(run.model, run.val, run.batch, run.steps);
+    valLoss = await evaluateYielding(run.model, run.val, run.batch, run.steps, yieldToOthers);
     if (valLoss !== null) hooks.onVal?.(step, valLoss);
   };
   while (!outOfBudget()) {
@@ -137,13 +139,13 @@ export async function trainLoop(run: PreparedRun, config: TrainConfig, hooks: Ru
       charsPerSec: (tokensPerStep * (step - first)) / (trainingMs / 1000),
       elapsedMs: performance.now() - started,
     });
-    if (config.valEvery > 0 && step % config.valEvery === 0) validate();
+    if (config.valEvery > 0 && step % config.valEvery === 0) await validate();
     if (config.sampleEvery > 0 && step % config.sampleEvery === 0 && hooks.onSample) {
       hooks.onSample(step, run.codec.decode(sampleIds(run.model, run.codec.vocab, { length: run.codec.mode === 'word' ? 60 : 200, temperature: 0.8, seed: config.seed + step })));
     }
     await hooks.pause?.();
   }
-  if (step > first && (config.valEvery <= 0 || step % config.valEvery !== 0)) validate();
+  if (step > first && (config.valEvery <= 0 || step % config.valEvery !== 0)) await validate();
   return {
     reason,
     steps: step,

@@ -146,6 +146,30 @@ export class Trainer {
  * across windows of T steps. At most `maxTokens` tokens are scored.
  */
 export function evaluate(model: SequenceModel, ids: Int32Array, batch: number, steps: number, maxTokens = 65536): number | null {
+  const windows = evaluateWindows(model, ids, batch, steps, maxTokens);
+  for (;;) {
+    const r = windows.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * `evaluate`, letting other work run between windows (`between` is awaited after each): a hover
+ * asked while a long validation runs is answered within one window, not after all of them.
+ */
+export async function evaluateYielding(
+  model: SequenceModel, ids: Int32Array, batch: number, steps: number, between: () => Promise<void>, maxTokens = 65536,
+): Promise<number | null> {
+  const windows = evaluateWindows(model, ids, batch, steps, maxTokens);
+  for (;;) {
+    const r = windows.next();
+    if (r.done) return r.value;
+    await between();
+  }
+}
+
+/** The evaluation, one window per step of the generator; its return value is the mean loss. */
+function* evaluateWindows(model: SequenceModel, ids: Int32Array, batch: number, steps: number, maxTokens: number): Generator<void, number | null> {
   if (ids.length < 2) return null;
   const use = ids.subarray(0, Math.min(ids.length, maxTokens + 1));
   const B = Math.max(1, Math.min(batch, Math.floor((use.length - 1) / steps) || 1));
@@ -154,24 +178,28 @@ export function evaluate(model: SequenceModel, ids: Int32Array, batch: number, s
   let state = model.zeroState(B);
   let total = 0;
   let count = 0;
-  for (let start = 0; start < n; start += steps) {
-    const T = Math.min(steps, n - start);
-    const x = new Int32Array(T * B);
-    const y = new Int32Array(T * B);
-    for (let b = 0; b < B; b++) {
-      for (let t = 0; t < T; t++) {
-        x[t * B + b] = use[b * n + start + t];
-        y[t * B + b] = use[b * n + start + t + 1];
+  try {
+    for (let start = 0; start < n; start += steps) {
+      const T = Math.min(steps, n - start);
+      const x = new Int32Array(T * B);
+      const y = new Int32Array(T * B);
+      for (let b = 0; b < B; b++) {
+        for (let t = 0; t < T; t++) {
+          x[t * B + b] = use[b * n + start + t];
+          y[t * B + b] = use[b * n + start + t + 1];
+        }
       }
+      const { logits, final } = model.logits(x, B, state);
+      const loss = crossEntropy(logits, y, model.shape.vocabSize);
+      total += loss.dataSync()[0] * T * B;
+      count += T * B;
+      tf.dispose([logits, loss]);
+      disposeStates(state);
+      state = final;
+      if (start + steps < n) yield;
     }
-    const { logits, final } = model.logits(x, B, state);
-    const loss = crossEntropy(logits, y, model.shape.vocabSize);
-    total += loss.dataSync()[0] * T * B;
-    count += T * B;
-    tf.dispose([logits, loss]);
+  } finally {
     disposeStates(state);
-    state = final;
   }
-  disposeStates(state);
   return total / count;
 }

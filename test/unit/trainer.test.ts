@@ -7,7 +7,7 @@ import { buildCodec } from '../../src/engine/codec';
 import { nextDistribution, sampleIds } from '../../src/engine/infer';
 import { SequenceModel } from '../../src/engine/model';
 import { prepareRun, trainLoop } from '../../src/engine/run';
-import { Trainer } from '../../src/engine/trainer';
+import { evaluate, evaluateYielding, Trainer } from '../../src/engine/trainer';
 import { useWasm } from './helpers/backend';
 
 before(useWasm);
@@ -101,4 +101,19 @@ test('no tensors leak over 1,000 training steps (validation, samples and gradien
     run.model.dispose();
     assert.equal(tf.memory().numTensors, beforeDispose - params);
   }
+});
+
+test('validation lets other work run between its windows, with the same loss as in one go', async () => {
+  const codec = buildCodec('char', 'to be or not to be, that is the question. '.repeat(40));
+  const ids = codec.encode('to be or not to be, that is the question. '.repeat(40));
+  const model = SequenceModel.create({ cell: 'lstm', layers: 1, hiddenSize: 8, vocabSize: codec.vocab.size, dropout: 0 }, 2);
+  const tensors = tf.memory().numTensors;
+  let between = 0;
+  const yielding = await evaluateYielding(model, ids, 4, 16, async () => { between++; });
+  const direct = evaluate(model, ids, 4, 16);
+  assert.ok(direct !== null && yielding !== null && Math.abs(direct - yielding) < 1e-6, `${yielding} vs ${direct}`);
+  // 1,680 tokens in 4 streams of 419: 27 windows of 16, so 26 pauses between them.
+  assert.equal(between, Math.ceil(Math.floor((ids.length - 1) / 4) / 16) - 1);
+  assert.equal(tf.memory().numTensors, tensors, 'no tensors left behind');
+  model.dispose();
 });
