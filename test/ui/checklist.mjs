@@ -1,5 +1,6 @@
 // What the UI scenarios share: a list of named checks that records each result as it happens, and
 // the workbench helpers every scenario starts with.
+import { seconds } from '../vscode/codeServer.mjs';
 
 /**
  * The checks a scenario plans, in order. A check that throws fails with its reason instead of
@@ -42,6 +43,24 @@ export class Checklist {
     const failed = this.results.length - passed + (crashed && this.results.every((c) => c.ok) ? 1 : 0);
     return { passed, failed };
   }
+}
+
+/** Reports a harness error (not a failed check) with the tail of code-server's log. */
+export function reportCrash(label, err, server) {
+  console.error(`${label}: harness error: ${err.stack ?? err}`);
+  if (server) console.error(`--- code-server log tail (${server.logFile}) ---\n${server.tail()}`);
+}
+
+/**
+ * Ends a scenario: counts the checks, keeps the scratch folder when something failed, prints the
+ * summary line the test runner reads and exits with its status.
+ */
+export function finish(list, label, { started, scratch, crashed }) {
+  const { passed, failed } = list.totals(crashed);
+  scratch.dispose(failed === 0);
+  console.log(`${label} took ${seconds(Date.now() - started)}`);
+  console.log(`ui: ${passed} passed, ${failed} failed`);
+  process.exit(failed === 0 ? 0 : 1);
 }
 
 /** The LSTM Lab panel's content frame. */

@@ -9,9 +9,9 @@ import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  REPO, deadline, launchBrowser, makeScratch, printExtensionHostErrors, requireBuilt, seconds, startCodeServer, withTimeout, workbenchUrl,
+  REPO, deadline, launchBrowser, makeScratch, printExtensionHostErrors, requireBuilt, startCodeServer, withTimeout, workbenchUrl,
 } from '../vscode/codeServer.mjs';
-import { Checklist, panelFrame, waitForWorkbench } from './checklist.mjs';
+import { Checklist, finish, panelFrame, reportCrash, waitForWorkbench } from './checklist.mjs';
 
 const TIME_LIMIT_MS = 4 * 60_000;
 const FILE = 'prose.txt';
@@ -77,19 +77,14 @@ async function main() {
     await scenario(page);
   } catch (err) {
     crashed = err;
-    console.error(`ui-reload: harness error: ${err.stack ?? err}`);
-    if (server) console.error(`--- code-server log tail (${server.logFile}) ---\n${server.tail()}`);
+    reportCrash('ui-reload', err, server);
   } finally {
     if (crashed || list.anyFailed) printExtensionHostErrors(scratch);
     await browser?.close();
     await server?.stop();
     cancelDeadline();
   }
-  const { passed, failed } = list.totals(crashed);
-  scratch.dispose(failed === 0);
-  console.log(`ui-reload took ${seconds(Date.now() - started)}`);
-  console.log(`ui: ${passed} passed, ${failed} failed`);
-  process.exit(failed === 0 ? 0 : 1);
+  finish(list, 'ui-reload', { started, scratch, crashed });
 }
 
 async function scenario(page) {

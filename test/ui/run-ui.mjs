@@ -15,7 +15,7 @@ import {
   REPO, deadline, launchBrowser, makeScratch, printExtensionHostErrors, requireBuilt, seconds, startCodeServer,
   withTimeout, workbenchUrl,
 } from '../vscode/codeServer.mjs';
-import { Checklist, panelFrame, waitForWorkbench } from './checklist.mjs';
+import { Checklist, finish, panelFrame, reportCrash, waitForWorkbench } from './checklist.mjs';
 
 const TIME_LIMIT_MS = 6 * 60_000;
 const FIRST_POINTS_TIMEOUT_MS = 180_000; // cold start: worker spawn, wasm compile, first batches
@@ -199,8 +199,7 @@ async function main() {
       violations.length ? `${violations.length}: ${violations[0].slice(0, 300)}` : '');
   } catch (err) {
     crashed = err;
-    console.error(`ui: harness error: ${err.stack ?? err}`);
-    if (server) console.error(`--- code-server log tail (${server.logFile}) ---\n${server.tail()}`);
+    reportCrash('ui', err, server);
   } finally {
     if (crashed || list.anyFailed) printExtensionHostErrors(scratch);
     await browser?.close();
@@ -208,11 +207,7 @@ async function main() {
     cancelDeadline();
   }
 
-  const { passed, failed } = list.totals(crashed);
-  scratch.dispose(failed === 0);
-  console.log(`ui took ${seconds(Date.now() - started)}`);
-  console.log(`ui: ${passed} passed, ${failed} failed`);
-  process.exit(failed === 0 ? 0 : 1);
+  finish(list, 'ui', { started, scratch, crashed });
 }
 
 async function runScenario(page, server, workspace, payload, fileName) {
