@@ -1,7 +1,7 @@
 // Bundles the extension, the training worker, the CLI, the webview and the test suites into dist/.
 // Types are checked separately by `npm run typecheck`.
 import * as esbuild from 'esbuild';
-import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 
@@ -27,13 +27,16 @@ const node = {
 const unitTests = readdirSync('test/unit').filter((f) => f.endsWith('.test.ts')).map((f) => join('test/unit', f));
 
 const builds = [
-  { ...node, entryPoints: { extension: 'src/extension.ts', worker: 'src/worker/main.ts', shardWorker: 'src/engine/parallel/shardWorker.ts' }, outdir: out },
+  // The metafiles list each bundle's inputs: test/unit/boundaries.test.ts checks that no tfjs
+  // module reaches the extension host's or the webview's bundle.
+  { ...node, entryPoints: { extension: 'src/extension.ts', worker: 'src/worker/main.ts', shardWorker: 'src/engine/parallel/shardWorker.ts' }, outdir: out, metafile: true },
   { ...node, entryPoints: { cli: 'src/cli/main.ts' }, outdir: out, banner: { js: '#!/usr/bin/env node' } },
   {
     bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production, minify: production,
-    logLevel: 'warning', entryPoints: { webview: 'webview/main.ts' }, outdir: out,
+    logLevel: 'warning', entryPoints: { webview: 'webview/main.ts' }, outdir: out, metafile: true,
   },
-  { ...node, entryPoints: unitTests, outdir: join(out, 'test/unit'), sourcemap: true },
+  // ESLint is loaded from node_modules by the boundary test, not bundled.
+  { ...node, entryPoints: unitTests, outdir: join(out, 'test/unit'), sourcemap: true, external: [...node.external, 'eslint'] },
   { ...node, entryPoints: ['test/integration/index.ts'], outdir: join(out, 'test/integration'), sourcemap: true },
 ];
 
@@ -53,5 +56,8 @@ if (watch) {
   await Promise.all(contexts.map((c) => c.watch()));
   console.log('watching…');
 } else {
-  await Promise.all(builds.map((b) => esbuild.build(b)));
+  const results = await Promise.all(builds.map((b) => esbuild.build(b)));
+  const inputs = {};
+  for (const r of results) for (const [file, o] of Object.entries(r.metafile?.outputs ?? {})) if (file.endsWith('.js')) inputs[file] = Object.keys(o.inputs);
+  writeFileSync(join(out, 'bundle-inputs.json'), JSON.stringify(inputs, null, 1));
 }

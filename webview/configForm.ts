@@ -3,31 +3,19 @@
  * the same bounds the host applies to settings; the Train button sends only a valid form.
  */
 import { FORM_FIELDS, type FormConfig, type FormField } from '../src/protocol/webviewProtocol';
-import { CELL_LABELS, TRAIN_BOUNDS } from '../src/settings';
+import { isChoice, TRAIN_FIELDS, TRAIN_SETTINGS, type TrainSetting } from '../src/protocol/runConfig';
 
-const LABELS: Record<FormField, { label: string; hint: string }> = {
-  cell: { label: 'Cell', hint: 'The recurrent cell of every layer' },
-  layers: { label: 'Layers', hint: 'Stacked recurrent layers' },
-  hiddenSize: { label: 'Hidden units', hint: 'Units per layer' },
-  seqLength: { label: 'BPTT length', hint: 'Steps the gradient flows back through (truncated BPTT window)' },
-  batchSize: { label: 'Batch', hint: 'Parallel streams through the text' },
-  learningRate: { label: 'Learning rate', hint: 'Step size of the optimizer' },
-  optimizer: { label: 'Optimizer', hint: 'How gradients become weight updates' },
-  clipNorm: { label: 'Clip norm', hint: 'Gradients are scaled down to this global norm; 0 turns clipping off' },
-  dropout: { label: 'Dropout', hint: 'Dropout between stacked layers while training' },
-  tokens: { label: 'Tokens', hint: 'Characters or words' },
-  seed: { label: 'Seed', hint: 'Same seed, same initial weights and data order' },
-  maxSeconds: { label: 'Seconds', hint: 'Training time; 0 = until stopped (or the step limit in the settings)' },
-};
-
-const CHOICE_LABELS: Record<string, string> = {
-  ...Object.fromEntries(Object.entries(CELL_LABELS).map(([cell, { label }]) => [cell, label])),
-  adam: 'Adam', rmsprop: 'RMSProp', sgd: 'SGD', char: 'characters', word: 'words',
-};
+/** Display label of each choice of every choice field, from the configuration table. */
+const CHOICE_LABELS: Record<string, string> = Object.fromEntries(
+  TRAIN_FIELDS.flatMap((f) => {
+    const s: TrainSetting = TRAIN_SETTINGS[f];
+    return isChoice(s) ? s.choices.map((c, k) => [c, s.choiceLabels[k]]) : [];
+  }),
+);
 
 /** Why `raw` is not a valid value of `field`, or null; `value` is the parsed value when valid. */
 export function checkField(field: FormField, raw: string): { value: string | number; error: null } | { value: null; error: string } {
-  const bound = TRAIN_BOUNDS[field];
+  const bound: TrainSetting = TRAIN_SETTINGS[field];
   if ('choices' in bound) {
     return bound.choices.includes(raw) ? { value: raw, error: null } : { value: null, error: `choose one of ${bound.choices.join(', ')}` };
   }
@@ -58,18 +46,18 @@ export class ConfigForm {
     // Selects collect their options' labels when the options arrive: they must be in the document by then.
     root.append(grid);
     for (const field of FORM_FIELDS) {
-      const bound = TRAIN_BOUNDS[field];
+      const bound: TrainSetting = TRAIN_SETTINGS[field];
       const id = `form-${field}`;
       const label = document.createElement('label');
       label.htmlFor = id;
-      label.textContent = LABELS[field].label;
-      label.title = LABELS[field].hint;
+      label.textContent = TRAIN_SETTINGS[field].label;
+      label.title = TRAIN_SETTINGS[field].hint;
       const choices = 'choices' in bound ? bound.choices : null;
       const input = document.createElement(choices ? 'vscode-single-select' : 'vscode-textfield') as unknown as FieldView['input'];
       if (!('choices' in bound)) input.setAttribute('inputmode', bound.integer ? 'numeric' : 'decimal');
       input.id = id;
       input.dataset.field = field;
-      input.title = LABELS[field].hint;
+      input.title = TRAIN_SETTINGS[field].hint;
       const error = document.createElement('span');
       error.className = 'field-error';
       error.id = `${id}-error`;
@@ -102,7 +90,7 @@ export class ConfigForm {
     // they are given again when it opens.
     root.closest('details')?.addEventListener('toggle', () => {
       for (const f of this.fields) {
-        const bound = TRAIN_BOUNDS[f.field];
+        const bound: TrainSetting = TRAIN_SETTINGS[f.field];
         if (!('choices' in bound)) continue;
         fillChoices(f.input, bound.choices, f.input.value);
       }

@@ -3,7 +3,7 @@
  * must not break the panel: unknown types are ignored and bad points are dropped.
  */
 import { isObject } from '../src/protocol/messages';
-import { DEFAULT_TRAIN_CONFIG } from '../src/engine/defaults';
+import { DEFAULT_TRAIN_CONFIG } from '../src/protocol/runConfig';
 import { FORM_FIELDS, formOf, MAX_SELECTED_RUNS } from '../src/protocol/webviewProtocol';
 import type { FormConfig, GradFlow, HostToWebview, LossPoint, PanelSnapshot, RunInfo, RunOverlay, RunStatus, RunSummary, TraceView, UnitSearchView } from '../src/protocol/webviewProtocol';
 

@@ -2,7 +2,7 @@
  * What the panel shows, updated from host messages. Rendering is separate and batched per frame,
  * so `apply` only does array appends and field writes, however many messages arrive.
  */
-import { DEFAULT_TRAIN_CONFIG } from '../src/engine/defaults';
+import { DEFAULT_TRAIN_CONFIG } from '../src/protocol/runConfig';
 import { emptySnapshot, formOf, MAX_GRAD_HISTORY, thinned } from '../src/protocol/webviewProtocol';
 import type { HostToWebview, LossPoint, PanelSnapshot, UnitSearchView } from '../src/protocol/webviewProtocol';
 import { isObject } from '../src/protocol/messages';

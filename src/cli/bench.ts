@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { CELL_TYPES, type CellType } from '../engine/cells/cell';
+import { CELL_TYPES, type CellName } from '../protocol/runConfig';
 import { num, UsageError } from './args';
 
 export const BENCH_USAGE = 'lstm-lab bench [--corpus FILE] [--seconds N] [--cells rnn,lstm,…] [--reference reference_torch.py] [--json]';
@@ -21,7 +21,7 @@ interface Measured {
   trainLoss: number | null;
 }
 
-function measure(corpus: string, seconds: number, cell: CellType, workers: number): Measured | { error: string } {
+function measure(corpus: string, seconds: number, cell: CellName, workers: number): Measured | { error: string } {
   const args = [path.join(__dirname, 'cli.js'), 'train', corpus, '--cell', cell, '--seconds', String(seconds), '--workers', String(workers), '--grad-every', '0', '--json'];
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: (seconds + 180) * 1000, maxBuffer: 64 << 20 });
   const done = r.stdout?.split('\n').filter((l) => l.startsWith('{"event":"done"')).pop();
@@ -51,7 +51,7 @@ export async function bench(argv: string[]): Promise<void> {
   const corpus = v.corpus ?? path.join(__dirname, '..', 'samples', 'shakespeare.txt');
   if (!fs.existsSync(corpus)) throw new UsageError(`corpus ${corpus} not found (--corpus FILE)`);
   const seconds = num(v.seconds, 'seconds') ?? 10;
-  const cells = (v.cells?.split(',') ?? [...CELL_TYPES]) as CellType[];
+  const cells = (v.cells?.split(',') ?? [...CELL_TYPES]) as CellName[];
   for (const c of cells) if (!CELL_TYPES.includes(c)) throw new UsageError(`unknown cell "${c}"`);
   const log = (s: string) => { if (!v.json) console.error(s); };
   const result: Record<string, unknown> = {

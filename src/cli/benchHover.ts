@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { findBundle, findWasmDir, initBackend } from '../engine/backend';
-import { DEFAULT_TRAIN_CONFIG } from '../engine/defaults';
+import { DEFAULT_TRAIN_CONFIG } from '../protocol/runConfig';
 import { Rng } from '../engine/rng';
 import type { HoverResult, WorkerToHost } from '../protocol/workerProtocol';
 import { EngineService } from '../worker/engineService';

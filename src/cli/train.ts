@@ -3,18 +3,18 @@ import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { findBundle, findWasmDir, initBackend, type BackendName } from '../engine/backend';
 import { startTrainer } from '../engine/parallel/startTrainer';
-import { CELL_TYPES } from '../engine/cells/cell';
+import { CELL_TYPES } from '../protocol/runConfig';
 import { loadCheckpoint, saveCheckpoint } from '../engine/checkpoint';
-import { TOKEN_MODES } from '../engine/codec';
-import { DEFAULT_TRAIN_CONFIG } from '../engine/defaults';
+import { TOKEN_MODES } from '../protocol/runConfig';
+import { DEFAULT_TRAIN_CONFIG } from '../protocol/runConfig';
 import { sampleIds } from '../engine/infer';
 import { prepareRun, trainLoop, type RunHooks } from '../engine/run';
 import { MODEL_DEFINING, resumeRun } from '../engine/resume';
 import { captureCheckpoint, configOf, type RunMetrics } from '../engine/snapshot';
-import { checkTrainingText } from '../engine/textCheck';
+import { checkTrainingText } from '../shared/textCheck';
 import { OPTIMIZERS, type Trainer } from '../engine/trainer';
-import type { TrainConfig } from '../protocol/workerProtocol';
-import { validateTrainConfig } from '../settings';
+import type { TrainConfig } from '../protocol/runConfig';
+import { validateTrainConfig } from '../protocol/runConfig';
 import { choice, defined, num, peakRssMB, UsageError } from './args';
 
 export const TRAIN_USAGE = `lstm-lab train FILE [--cell rnn|lstm|noforget|peephole|cifg|gru] [--layers N] [--hidden N]

@@ -3,10 +3,9 @@
  * words (runs of letters/digits, single punctuation, whitespace runs).
  */
 import { buildCharVocabulary, codePoints, makeVocabulary, UNKNOWN_ID, type Vocabulary } from './tokens';
+import type { TokenChoice } from '../protocol/runConfig';
 import { buildWordVocabulary, tokenizeWords } from './wordTokens';
 
-export const TOKEN_MODES = ['char', 'word'] as const;
-export type TokenMode = (typeof TOKEN_MODES)[number];
 
 export interface Tokenized {
   tokens: string[];
@@ -15,7 +14,7 @@ export interface Tokenized {
 }
 
 export interface Codec {
-  readonly mode: TokenMode;
+  readonly mode: TokenChoice;
   readonly vocab: Vocabulary;
   tokenize(text: string): Tokenized;
   /** Token ids of `text`; unseen tokens map to the unknown id. */
@@ -23,13 +22,13 @@ export interface Codec {
   decode(ids: ArrayLike<number>): string;
 }
 
-function split(mode: TokenMode, text: string): Tokenized {
+function split(mode: TokenChoice, text: string): Tokenized {
   if (mode === 'word') return tokenizeWords(text);
   const { chars, offsets } = codePoints(text);
   return { tokens: chars, offsets };
 }
 
-function codec(mode: TokenMode, vocab: Vocabulary): Codec {
+function codec(mode: TokenChoice, vocab: Vocabulary): Codec {
   return {
     mode,
     vocab,
@@ -40,12 +39,12 @@ function codec(mode: TokenMode, vocab: Vocabulary): Codec {
 }
 
 /** Builds the vocabulary from training text. */
-export function buildCodec(mode: TokenMode, text: string, maxVocab?: number): Codec {
+export function buildCodec(mode: TokenChoice, text: string, maxVocab?: number): Codec {
   const vocab = mode === 'word' ? buildWordVocabulary(tokenizeWords(text).tokens, maxVocab) : buildCharVocabulary(text, maxVocab);
   return codec(mode, vocab);
 }
 
 /** Restores a codec from a saved vocabulary (tokens[0] is the unknown token). */
-export function codecFromTokens(mode: TokenMode, tokens: readonly string[]): Codec {
+export function codecFromTokens(mode: TokenChoice, tokens: readonly string[]): Codec {
   return codec(mode, makeVocabulary(tokens));
 }

@@ -3,13 +3,14 @@
  * linear → softmax over the vocabulary.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Cell, CellState, CellType } from './cells/cell';
+import type { Cell, CellState } from './cells/cell';
+import type { CellName } from '../protocol/runConfig';
 import { cellOf } from './cells/registry';
 import { layerForward, recurrentLayer, type LayerAux, type LayerTrace, type LayerWeights } from './layer';
 import { Rng } from './rng';
 
 export interface ModelShape {
-  cell: CellType;
+  cell: CellName;
   /** 1–4 */ layers: number;
   hiddenSize: number;
   vocabSize: number;

@@ -2,8 +2,8 @@
  * Continuing a run from a checkpoint: the model and vocabulary come from the checkpoint, the text
  * and the training settings from the caller.
  */
-import type { TrainConfig } from '../protocol/workerProtocol';
-import type { Checkpoint } from './checkpoint';
+import type { TrainConfig } from '../protocol/runConfig';
+import type { Checkpoint } from './checkpointFormat';
 import { prepareRun, type PreparedRun } from './run';
 import { configOf, restoreOptimizer, restoreRun, type RunMetrics } from './snapshot';
 import { UNKNOWN_ID } from './tokens';

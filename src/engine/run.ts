@@ -4,7 +4,8 @@
  * flow and samples.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { DoneEvent, TrainConfig } from '../protocol/workerProtocol';
+import type { DoneEvent } from '../protocol/workerProtocol';
+import type { TrainConfig } from '../protocol/runConfig';
 import { buildCodec, type Codec } from './codec';
 import { fitBatching, splitTrainVal, StreamBatcher } from './data';
 import { sampleIds } from './infer';

@@ -2,14 +2,15 @@
  * Between a live run (model, optimizer, vocabulary, metrics) and a checkpoint (plain data).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { TrainConfig } from '../protocol/workerProtocol';
-import type { CellType } from './cells/cell';
+import type { TrainConfig } from '../protocol/runConfig';
+import type { CellName } from '../protocol/runConfig';
 import { cellOf } from './cells/registry';
-import type { Checkpoint, TensorRecord } from './checkpoint';
-import { codecFromTokens, type Codec, type TokenMode } from './codec';
+import type { Checkpoint, TensorRecord } from './checkpointFormat';
+import { codecFromTokens, type Codec } from './codec';
+import { type TokenChoice } from '../protocol/runConfig';
 import { SequenceModel, type ModelShape } from './model';
 import type { Trainer } from './trainer';
-import { validateTrainConfig } from '../settings';
+import { validateTrainConfig } from '../protocol/runConfig';
 
 export interface RunMetrics {
   train: { step: number; loss: number }[];
@@ -73,7 +74,7 @@ export async function captureCheckpoint(s: RunSnapshot): Promise<Checkpoint> {
 
 /** The model shape a checkpoint's config describes (validated by the caller's config check). */
 export function shapeOf(config: TrainConfig, vocabSize: number): ModelShape {
-  return { cell: config.cell as CellType, layers: config.layers, hiddenSize: config.hiddenSize, vocabSize, dropout: config.dropout };
+  return { cell: config.cell as CellName, layers: config.layers, hiddenSize: config.hiddenSize, vocabSize, dropout: config.dropout };
 }
 
 /**
@@ -150,7 +151,7 @@ function checkWeights(c: Checkpoint, config: TrainConfig): void {
  */
 export async function restoreRun(c: Checkpoint, config: TrainConfig): Promise<RunSnapshot> {
   checkWeights(c, config);
-  const codec = codecFromTokens(c.vocab.mode as TokenMode, c.vocab.tokens);
+  const codec = codecFromTokens(c.vocab.mode as TokenChoice, c.vocab.tokens);
   const model = SequenceModel.create(shapeOf(config, codec.vocab.size), config.seed);
   try {
     const byName = new Map(c.weights.map((w) => [w.name, w]));

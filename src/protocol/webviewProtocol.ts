@@ -3,7 +3,7 @@
  * The host validates every message coming from the webview with `parseWebviewMessage`.
  */
 import { isObject } from './messages';
-import type { TrainConfig } from './workerProtocol';
+import type { TrainConfig } from './runConfig';
 
 export interface RunInfo {
   runId: string;

@@ -3,45 +3,7 @@
  * Shared by both sides; no `vscode` import.
  */
 import type { Reply } from './messages';
-
-export type CellName = 'rnn' | 'lstm' | 'noforget' | 'peephole' | 'cifg' | 'gru';
-export type OptimizerChoice = 'adam' | 'rmsprop' | 'sgd';
-export type TokenChoice = 'char' | 'word';
-
-/** Everything a training run needs to know. Mirrors the `lstmLab.train.*` settings. */
-export interface TrainConfig {
-  cell: CellName;
-  /** Stacked recurrent layers (1–4). */
-  layers: number;
-  /** Hidden units per layer. */
-  hiddenSize: number;
-  /** Dropout between layers while training. */
-  dropout: number;
-  optimizer: OptimizerChoice;
-  tokens: TokenChoice;
-  /** Measure gradient norms by lag every N steps (0 = never). */
-  gradEvery: number;
-  /** Threads training data-parallel (one core each). */
-  workers: number;
-  /** Truncated BPTT window length T. */
-  seqLength: number;
-  /** Parallel streams B. */
-  batchSize: number;
-  learningRate: number;
-  /** Clip gradients by global norm; 0 turns clipping off. */
-  clipNorm: number;
-  /** Wall-clock budget in seconds (0 = no limit). */
-  maxSeconds: number;
-  /** Step budget (0 = no limit). */
-  maxSteps: number;
-  /** Fraction of the text held out at the end for validation. */
-  valFraction: number;
-  /** Evaluate validation loss every N steps. */
-  valEvery: number;
-  /** Generate a short sample every N steps (0 = never). */
-  sampleEvery: number;
-  seed: number;
-}
+import type { TrainConfig } from './runConfig';
 
 export interface TrainRequest {
   type: 'train';

@@ -7,7 +7,7 @@ import type { Log } from '../log';
 import type { PanelState } from '../panel/panelState';
 import { errorMessage } from '../protocol/messages';
 import { formOf, MAX_SELECTED_RUNS, type HostToWebview, type LossPoint, type RunInfo, type RunOverlay } from '../protocol/webviewProtocol';
-import type { TrainConfig } from '../protocol/workerProtocol';
+import type { TrainConfig } from '../protocol/runConfig';
 import { RUN_RECORD_VERSION, type RunRecord, type RunStore } from './runStore';
 
 /** How often a training run's record is written. */

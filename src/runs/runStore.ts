@@ -6,11 +6,11 @@
  */
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../engine/checkpoint';
+import { writeFileAtomic } from '../shared/atomicFile';
 import { isObject } from '../protocol/messages';
 import type { GradFlow, LossPoint, RunInfo, RunStatus, RunSummary } from '../protocol/webviewProtocol';
-import type { TrainConfig } from '../protocol/workerProtocol';
-import { validateTrainConfig } from '../settings';
+import type { TrainConfig } from '../protocol/runConfig';
+import { validateTrainConfig } from '../protocol/runConfig';
 
 export const RUN_RECORD_VERSION = 1;
 

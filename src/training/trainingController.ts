@@ -5,16 +5,17 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ConfigStore } from '../config';
-import { checkTrainingText } from '../engine/textCheck';
+import { checkTrainingText } from '../shared/textCheck';
 import type { Log } from '../log';
 import type { PanelState } from '../panel/panelState';
 import type { LabPanel } from '../panel/labPanel';
 import { errorMessage } from '../protocol/messages';
 import type { FormConfig, RunStatus } from '../protocol/webviewProtocol';
-import type { DoneEvent, TrainConfig, WorkerToHost } from '../protocol/workerProtocol';
+import type { DoneEvent, WorkerToHost } from '../protocol/workerProtocol';
+import type { TrainConfig } from '../protocol/runConfig';
 import type { RunLibrary } from '../runs/runLibrary';
 import type { RunRecord } from '../runs/runStore';
-import { settingsProblemsMessage, validateTrainConfig } from '../settings';
+import { settingsProblemsMessage, validateTrainConfig } from '../protocol/runConfig';
 import { formatRate, type TrainingStatusBar } from '../statusBar';
 import type { EngineWorker } from '../worker/engineWorker';
 

@@ -15,11 +15,8 @@ import { captureCheckpoint, configOf, restoreRun, type RunMetrics } from '../eng
 import type { Trainer } from '../engine/trainer';
 import { UNKNOWN_ID } from '../engine/tokens';
 import { errorMessage, type Reply } from '../protocol/messages';
-import type {
-  DocEditRequest, DocOpenRequest, DocSpan, EngineStats, HostToWorker, HoverRequest, HoverResult, LoadRequest, LoadResult, PredictRequest, PredictResult, SampleRequest, SampleResult,
-  SaveRequest, SaveResult, SpanRequest, SpanValues, StepPoint, SurprisalRequest, SurprisalResult, TraceRequest, TraceResult, TrainAccepted, TrainConfig, TrainRequest,
-  UnitScore, UnitSearchRequest, UnitSearchResult, WorkerToHost,
-} from '../protocol/workerProtocol';
+import type { DocEditRequest, DocOpenRequest, DocSpan, EngineStats, HostToWorker, HoverRequest, HoverResult, LoadRequest, LoadResult, PredictRequest, PredictResult, SampleRequest, SampleResult, SaveRequest, SaveResult, SpanRequest, SpanValues, StepPoint, SurprisalRequest, SurprisalResult, TraceRequest, TraceResult, TrainAccepted, TrainRequest, UnitScore, UnitSearchRequest, UnitSearchResult, WorkerToHost } from '../protocol/workerProtocol';
+import type { TrainConfig } from '../protocol/runConfig';
 
 /** How often step points are flushed to the host. */
 const FLUSH_MS = 150;

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { DEFAULT_TRAIN_CONFIG } from '../../src/engine/defaults';
+import { DEFAULT_TRAIN_CONFIG } from '../../src/protocol/runConfig';
 import {
   expectedCharVocabulary, hasLoneSurrogate, hoverText, KeptRun, NoticeRecorder, removeWorkspaceFile, storedRun, writeWorkspaceFile,
 } from './faultHelpers';

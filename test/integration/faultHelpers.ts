@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { decodeCheckpoint } from '../../src/engine/checkpoint';
+import { decodeCheckpoint } from '../../src/engine/checkpointReader';
 import type { LabApi } from '../../src/extension';
 import type { RunStatus, RunSummary } from '../../src/protocol/webviewProtocol';
 import { fixture, openFixture, waitFor } from './helpers';

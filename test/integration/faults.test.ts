@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { decodeCheckpoint } from '../../src/engine/checkpoint';
+import { decodeCheckpoint } from '../../src/engine/checkpointReader';
 import { hoverText, NoticeRecorder, removeWorkspaceFile, storedRun, writeWorkspaceFile } from './faultHelpers';
 import { fixture, openFixture, useLabSuite, useTestSettings, waitFor } from './helpers';
 

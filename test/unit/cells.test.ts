@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { CELL_TYPES, type CellState, type CellType } from '../../src/engine/cells/cell';
+import { type CellState } from '../../src/engine/cells/cell';
+import { CELL_TYPES, type CellName } from '../../src/protocol/runConfig';
 import type { LayerAux } from '../../src/engine/layer';
 import { crossEntropy, disposeStates, SequenceModel } from '../../src/engine/model';
 import { maxAbs, maxAbsDiff, randomArray, useWasm } from './helpers/backend';
@@ -15,7 +16,7 @@ const V = 6, H = 5, B = 3, T = 6;
 const ids = Int32Array.from({ length: T * B }, (_, k) => (k * 7 + 3) % V);
 const targets = Int32Array.from({ length: T * B }, (_, k) => (k * 5 + 1) % V);
 
-function model(cell: CellType, layers: number, seed: number): SequenceModel {
+function model(cell: CellName, layers: number, seed: number): SequenceModel {
   const m = SequenceModel.create({ cell, layers, hiddenSize: H, vocabSize: V, dropout: 0 }, seed);
   // Random biases and peepholes too, so that no gradient is trivially zero.
   for (const { variable } of m.named) variable.assign(tf.add(variable, tf.tensor(randomArray(variable.size, seed + variable.size, 0.3), variable.shape)));

@@ -5,10 +5,10 @@ import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
-import {
-  CHECKPOINT_LIMITS, CHECKPOINT_VERSION, CheckpointError, crc32, decodeCheckpoint, encodeCheckpoint, loadCheckpoint,
-  saveCheckpoint, writeFileAtomic, type Checkpoint, type CheckpointProblem,
-} from '../../src/engine/checkpoint';
+import type * as EsbuildApi from 'esbuild';
+import { CHECKPOINT_LIMITS, CHECKPOINT_VERSION, CheckpointError, crc32, encodeCheckpoint, type Checkpoint, type CheckpointProblem } from '../../src/engine/checkpointFormat';
+import { decodeCheckpoint } from '../../src/engine/checkpointReader';
+import { loadCheckpoint, saveCheckpoint } from '../../src/engine/checkpoint';
 import { UNKNOWN_TOKEN } from '../../src/engine/tokens';
 
 // The file layout, as the format documents it: magic, version, header length, data length, header, data, CRC.
@@ -408,7 +408,7 @@ test('a save that fails at the rename leaves the previous checkpoint and no temp
   const file = path.join(dir, 'run.ckpt');
   await saveCheckpoint(file, sample());
   let temp = '';
-  const failing = writeFileAtomic(file, encodeCheckpoint({ ...sample(), bestValLoss: 0 }), {
+  const failing = saveCheckpoint(file, { ...sample(), bestValLoss: 0 }, {
     rename: async (from) => { temp = from; throw new Error('simulated crash before rename'); },
   });
   await rejectsAsync(failing, 'io', /could not save .*run\.ckpt: simulated crash before rename/);
@@ -421,8 +421,7 @@ test('a save that fails half-way through writing leaves the previous checkpoint 
   const dir = freshDir();
   const file = path.join(dir, 'run.ckpt');
   await saveCheckpoint(file, sample());
-  const bytes = encodeCheckpoint({ ...sample(), bestValLoss: 0 });
-  const failing = writeFileAtomic(file, bytes, {
+  const failing = saveCheckpoint(file, { ...sample(), bestValLoss: 0 }, {
     write: async (handle, b) => {
       await handle.write(b.subarray(0, b.length >> 1));
       throw new Error('simulated disk full');
@@ -433,12 +432,12 @@ test('a save that fails half-way through writing leaves the previous checkpoint 
   assert.deepEqual(fs.readdirSync(dir), ['run.ckpt']);
 });
 
-/** src/engine/checkpoint.ts bundled on its own, for a process that saves and is killed. */
+/** src/shared/atomicFile.ts bundled on its own, for a process that saves and is killed. */
 function checkpointModuleFile(dir: string): string {
   const repo = path.resolve(__dirname, '..', '..', '..');
-  const esbuild = createRequire(path.join(repo, 'package.json'))('esbuild') as typeof import('esbuild');
+  const esbuild = createRequire(path.join(repo, 'package.json'))('esbuild') as typeof EsbuildApi;
   const outfile = path.join(dir, 'checkpoint.js');
-  esbuild.buildSync({ entryPoints: [path.join(repo, 'src/engine/checkpoint.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile, logLevel: 'silent' });
+  esbuild.buildSync({ entryPoints: [path.join(repo, 'src/shared/atomicFile.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile, logLevel: 'silent' });
   return outfile;
 }
 

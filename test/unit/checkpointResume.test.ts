@@ -6,17 +6,18 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import type { CellType } from '../../src/engine/cells/cell';
-import { loadCheckpoint, saveCheckpoint, type Checkpoint } from '../../src/engine/checkpoint';
+import type { CellName } from '../../src/protocol/runConfig';
+import { loadCheckpoint, saveCheckpoint } from '../../src/engine/checkpoint';
+import { type Checkpoint } from '../../src/engine/checkpointFormat';
 import { buildCodec } from '../../src/engine/codec';
-import { DEFAULT_TRAIN_CONFIG } from '../../src/engine/defaults';
+import { DEFAULT_TRAIN_CONFIG } from '../../src/protocol/runConfig';
 import { SequenceModel } from '../../src/engine/model';
 import { MAX_UNKNOWN_SHARE, resumeRun } from '../../src/engine/resume';
 import { captureCheckpoint, configOf, modelWeightShapes, restoreRun } from '../../src/engine/snapshot';
 import { StreamBatcher } from '../../src/engine/data';
 import { Trainer } from '../../src/engine/trainer';
 import { UNKNOWN_TOKEN } from '../../src/engine/tokens';
-import type { TrainConfig } from '../../src/protocol/workerProtocol';
+import type { TrainConfig } from '../../src/protocol/runConfig';
 import { useWasm } from './helpers/backend';
 
 before(useWasm);
@@ -54,7 +55,7 @@ async function modelsBuilt(fn: () => Promise<unknown>): Promise<number> {
 }
 
 test('the weight shapes worked out for a configuration are those of the model built from it, for every cell', () => {
-  for (const cell of ['rnn', 'lstm', 'noforget', 'peephole', 'cifg', 'gru'] as CellType[]) {
+  for (const cell of ['rnn', 'lstm', 'noforget', 'peephole', 'cifg', 'gru'] as CellName[]) {
     for (const layers of [1, 3]) {
       const shape = { cell, layers, hiddenSize: 5, vocabSize: 11, dropout: 0 };
       const model = SequenceModel.create(shape, 1);

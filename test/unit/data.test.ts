@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fitBatching, splitTrainVal, StreamBatcher } from '../../src/engine/data';
-import { checkTrainingText, MIN_CHARS } from '../../src/engine/textCheck';
+import { checkTrainingText, MIN_CHARS } from '../../src/shared/textCheck';
 
 const range = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
 

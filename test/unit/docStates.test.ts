@@ -5,7 +5,7 @@ import { buildCodec, type Codec } from '../../src/engine/codec';
 import { DocumentStates, inspectSpan } from '../../src/engine/docStates';
 import { nextDistribution, surprisal, traceSpan } from '../../src/engine/infer';
 import { SequenceModel } from '../../src/engine/model';
-import type { CellType } from '../../src/engine/cells/cell';
+import type { CellName } from '../../src/protocol/runConfig';
 import { useWasm } from './helpers/backend';
 
 before(useWasm);
@@ -14,7 +14,7 @@ before(useWasm);
 const base = 'def f(x):\r\n\treturn "quoted 🐚 text" + x  # 注释 𝔘nicode\r\n';
 const text = base.repeat(8);
 
-function setup(cell: CellType, mode: 'char' | 'word', layers = 2): { model: SequenceModel; codec: Codec } {
+function setup(cell: CellName, mode: 'char' | 'word', layers = 2): { model: SequenceModel; codec: Codec } {
   const codec = buildCodec(mode, text);
   return { model: SequenceModel.create({ cell, layers, hiddenSize: 12, vocabSize: codec.vocab.size, dropout: 0 }, 7), codec };
 }

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { before, test } from 'node:test';
 import { loadCheckpoint } from '../../src/engine/checkpoint';
 import { findBundle, findWasmDir } from '../../src/engine/backend';
-import { DEFAULT_TRAIN_CONFIG } from '../../src/engine/defaults';
+import { DEFAULT_TRAIN_CONFIG } from '../../src/protocol/runConfig';
 import type {
   DoneEvent, HoverResult, LoadResult, PredictResult, SpanValues, StepsEvent, SurprisalResult, TraceResult, TrainAccepted, UnitSearchResult, ValEvent, WorkerToHost,
 } from '../../src/protocol/workerProtocol';

@@ -3,11 +3,12 @@ import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { buildCodec } from '../../src/engine/codec';
 import { StreamBatcher } from '../../src/engine/data';
-import { DEFAULT_TRAIN_CONFIG } from '../../src/engine/defaults';
+import { DEFAULT_TRAIN_CONFIG } from '../../src/protocol/runConfig';
 import { nextDistribution, sampleIds, saturation, surprisal, traceSpan } from '../../src/engine/infer';
 import { SequenceModel } from '../../src/engine/model';
 import { captureCheckpoint, restoreOptimizer, restoreRun } from '../../src/engine/snapshot';
-import { decodeCheckpoint, encodeCheckpoint } from '../../src/engine/checkpoint';
+import { decodeCheckpoint } from '../../src/engine/checkpointReader';
+import { encodeCheckpoint } from '../../src/engine/checkpointFormat';
 import { Trainer } from '../../src/engine/trainer';
 import { useWasm } from './helpers/backend';
 

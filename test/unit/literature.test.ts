@@ -9,8 +9,8 @@
  */
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import type { CellType } from '../../src/engine/cells/cell';
-import { DEFAULT_TRAIN_CONFIG } from '../../src/engine/defaults';
+import type { CellName } from '../../src/protocol/runConfig';
+import { DEFAULT_TRAIN_CONFIG } from '../../src/protocol/runConfig';
 import { surprisal } from '../../src/engine/infer';
 import { prepareRun, trainLoop } from '../../src/engine/run';
 import { Rng } from '../../src/engine/rng';
@@ -38,7 +38,7 @@ const config = {
 };
 
 /** ‖∂ℓ_T/∂h_{T−40}‖ / ‖∂ℓ_T/∂h_T‖, median over the measurements of the second half of training. */
-async function relativeGradientAtLag40(cell: CellType): Promise<number> {
+async function relativeGradientAtLag40(cell: CellName): Promise<number> {
   const c = { ...config, cell };
   const run = prepareRun(corpus, c);
   const ratios: number[] = [];
@@ -92,7 +92,7 @@ test('after the same short training, the LSTM predicts a marker recalled 40+ cha
     ...DEFAULT_TRAIN_CONFIG, hiddenSize: 32, batchSize: 16, seqLength: 128, learningRate: 0.02, maxSeconds: 0, maxSteps: 900,
     valFraction: 0, valEvery: 1e6, sampleEvery: 0, gradEvery: 0, seed: 3,
   };
-  const recall = async (cell: CellType): Promise<number> => {
+  const recall = async (cell: CellName): Promise<number> => {
     const run = prepareRun(train, { ...c, cell });
     const summary = await trainLoop(run, { ...c, cell });
     summary.trainer.dispose();

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import Module from 'node:module';
 import { test } from 'node:test';
 import { emptySnapshot, formOf, MAX_SELECTED_RUNS, parseWebviewMessage, type WebviewToHost } from '../../src/protocol/webviewProtocol';
-import { DEFAULT_TRAIN_CONFIG } from '../../src/engine/defaults';
+import { DEFAULT_TRAIN_CONFIG } from '../../src/protocol/runConfig';
 
 /** Webview messages reach the extension host as JSON; the tests build them the same way. */
 const json = (text: string): unknown => JSON.parse(text);

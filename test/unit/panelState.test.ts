@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { DEFAULT_TRAIN_CONFIG } from '../../src/engine/defaults';
+import { DEFAULT_TRAIN_CONFIG } from '../../src/protocol/runConfig';
 import { PanelState } from '../../src/panel/panelState';
 import { formOf, type RunInfo } from '../../src/protocol/webviewProtocol';
 import { RunStore, type RunRecord } from '../../src/runs/runStore';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { StreamBatcher } from '../../src/engine/data';
-import { DEFAULT_TRAIN_CONFIG } from '../../src/engine/defaults';
+import { DEFAULT_TRAIN_CONFIG } from '../../src/protocol/runConfig';
 import { buildCodec } from '../../src/engine/codec';
 import { nextDistribution, sampleIds } from '../../src/engine/infer';
 import { SequenceModel } from '../../src/engine/model';

@@ -7,9 +7,8 @@
  * and leaves the weight gradients to one matmul per window.
  */
 import type * as tf from '@tensorflow/tfjs';
+import type { CellName } from '../../protocol/runConfig';
 
-export const CELL_TYPES = ['rnn', 'lstm', 'noforget', 'peephole', 'cifg', 'gru'] as const;
-export type CellType = (typeof CELL_TYPES)[number];
 
 export interface CellState {
   /** [B, H] */ h: tf.Tensor2D;
@@ -47,7 +46,7 @@ export interface WindowGradInput {
 }
 
 export interface Cell {
-  readonly type: CellType;
+  readonly type: CellName;
   /** Number of H-wide blocks in W_x, W_h and b. */
   readonly blocks: number;
   /** True when the cell carries c besides h. */

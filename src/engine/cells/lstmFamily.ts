@@ -8,12 +8,13 @@
  *   peephole  i and f also see c_{t-1}, o sees c_t, through diagonal weights p
  */
 import * as tf from '@tensorflow/tfjs';
-import type { BackStepResult, Cell, CellType } from './cell';
+import type { BackStepResult, Cell } from './cell';
+import type { CellName } from '../../protocol/runConfig';
 
 type Forget = 'learned' | 'none' | 'coupled';
 
 interface Variant {
-  type: CellType;
+  type: CellName;
   forget: Forget;
   peepholes: boolean;
 }

@@ -1,7 +1,7 @@
 /** Chooses the trainer for a run: one thread, or data-parallel over `config.workers` threads. */
 import type { PreparedRun } from '../run';
 import { Trainer } from '../trainer';
-import type { TrainConfig } from '../../protocol/workerProtocol';
+import type { TrainConfig } from '../../protocol/runConfig';
 import { copyOptimizerState } from '../snapshot';
 import { ParallelTrainer } from './parallelTrainer';
 

@@ -1,0 +1,105 @@
+/**
+ * Every `lstmLab.*` setting: the run's (from runConfig.ts) and the editor's (hovers, runs,
+ * comparison, generation), with their defaults, bounds and descriptions, and the reader that
+ * checks a raw value against them. package.json's `contributes.configuration` is generated from
+ * these tables (`npm run settings`); a unit test fails when it differs. No `vscode` import.
+ */
+import { isChoice, TRAIN_FIELDS, TRAIN_SETTINGS, type TrainSetting } from './runConfig';
+
+export interface EditorNumberSetting {
+  type: 'integer' | 'number';
+  default: number;
+  min: number;
+  max: number;
+  description: string;
+}
+
+export interface EditorBooleanSetting {
+  type: 'boolean';
+  default: boolean;
+  description: string;
+}
+
+export type EditorSetting = EditorNumberSetting | EditorBooleanSetting;
+
+/** The settings outside a run's configuration, by their key under `lstmLab.`. */
+export const EDITOR_SETTINGS = {
+  'data.maxCharacters': {
+    type: 'integer', default: 2_000_000, min: 1000, max: 50_000_000,
+    description: 'Longest text trained on, in UTF-16 characters. Longer files are trained on their beginning, and LSTM Lab says so.',
+  },
+  'runs.checkpointEverySeconds': {
+    type: 'integer', default: 60, min: 5, max: 3600,
+    description: 'Seconds between checkpoints of a training run. A run is also checkpointed when it ends, so a crash or a window reload loses at most this much training; **Resume** in the run list continues from the checkpoint.',
+  },
+  'runs.keep': {
+    type: 'integer', default: 30, min: 1, max: 500,
+    description: 'How many runs (metrics and checkpoint) are kept per workspace. Beyond this, the oldest runs are deleted.',
+  },
+  'compare.secondsPerCell': {
+    type: 'integer', default: 30, min: 5, max: 3600,
+    description: 'Training time of each cell type in **LSTM Lab: Compare Cell Types on File**. Every cell gets the same budget, seed and settings.',
+  },
+  'hover.enabled': {
+    type: 'boolean', default: true,
+    description: "Show the model's next-character predictions when hovering the trained file.",
+  },
+  'generate.length': {
+    type: 'integer', default: 200, min: 1, max: 2000,
+    description: 'Tokens (characters or words) that **LSTM Lab: Generate Text at Cursor** inserts.',
+  },
+  'generate.temperature': {
+    type: 'number', default: 0.8, min: 0.05, max: 2,
+    description: 'Sampling temperature of **Generate Text at Cursor**: lower is more predictable, higher more surprising.',
+  },
+  'hover.topK': {
+    type: 'integer', default: 5, min: 1, max: 20,
+    description: 'How many predicted next characters the hover lists.',
+  },
+} as const satisfies Record<string, EditorSetting>;
+
+export type EditorSettingKey = keyof typeof EDITOR_SETTINGS;
+type ValueOf<K extends EditorSettingKey> = (typeof EDITOR_SETTINGS)[K] extends { type: 'boolean' } ? boolean : number;
+
+/**
+ * Checks one editor setting's raw value: valid values come back as they are; anything else gives
+ * the default and, unless the setting was simply not set, a sentence for `problems`.
+ */
+export function readEditorSetting<K extends EditorSettingKey>(key: K, raw: unknown, problems: string[]): ValueOf<K> {
+  const s: EditorSetting = EDITOR_SETTINGS[key];
+  if (s.type === 'boolean') {
+    if (typeof raw === 'boolean') return raw as ValueOf<K>;
+    if (raw !== undefined) problems.push(`lstmLab.${key}: ${JSON.stringify(raw)} is not true or false; using ${s.default}.`);
+    return s.default as ValueOf<K>;
+  }
+  const whole = s.type === 'integer';
+  if (typeof raw === 'number' && Number.isFinite(raw) && (!whole || Number.isInteger(raw)) && raw >= s.min && raw <= s.max) return raw as ValueOf<K>;
+  if (raw !== undefined) problems.push(`lstmLab.${key}: ${JSON.stringify(raw)} is not ${whole ? 'a whole number' : 'a number'} in ${s.min}…${s.max}; using ${s.default}.`);
+  return s.default as ValueOf<K>;
+}
+
+/** One property of package.json's `contributes.configuration.properties`. */
+export type SettingContribution = Record<string, unknown>;
+
+function trainContribution(s: TrainSetting): SettingContribution {
+  if (isChoice(s)) {
+    return { type: 'string', default: s.default, enum: [...s.choices], enumDescriptions: [...s.choiceDescriptions], markdownDescription: s.description };
+  }
+  return { type: s.integer ? 'integer' : 'number', default: s.default, minimum: s.min, maximum: s.max, markdownDescription: s.description };
+}
+
+function editorContribution(s: EditorSetting): SettingContribution {
+  if (s.type === 'boolean') return { type: 'boolean', default: s.default, markdownDescription: s.description };
+  return { type: s.type, default: s.default, minimum: s.min, maximum: s.max, markdownDescription: s.description };
+}
+
+/** package.json's `contributes.configuration`, as generated from the tables. */
+export function settingsContribution(): { title: string; properties: Record<string, SettingContribution> } {
+  const properties: Record<string, SettingContribution> = {};
+  for (const f of TRAIN_FIELDS) {
+    const s: TrainSetting = TRAIN_SETTINGS[f];
+    properties[`lstmLab.train.${s.key}`] = trainContribution(s);
+  }
+  for (const [key, s] of Object.entries(EDITOR_SETTINGS)) properties[`lstmLab.${key}`] = editorContribution(s);
+  return { title: 'LSTM Lab', properties };
+}

@@ -1,0 +1,70 @@
+/** The run configuration and the settings are written once: package.json follows the tables. */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { DEFAULT_TRAIN_CONFIG, isChoice, TRAIN_FIELDS, TRAIN_SETTINGS, validateTrainConfig, type TrainSetting } from '../../src/protocol/runConfig';
+import { EDITOR_SETTINGS, readEditorSetting, settingsContribution } from '../../src/protocol/settingsSchema';
+import { FORM_FIELDS } from '../../src/protocol/webviewProtocol';
+
+const repo = path.join(__dirname, '..', '..', '..');
+const manifest = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8')) as {
+  contributes: { configuration: unknown };
+};
+
+test('package.json\'s settings are exactly the ones generated from the tables (npm run settings)', () => {
+  assert.deepEqual(manifest.contributes.configuration, settingsContribution());
+});
+
+test('every default lies within its own bounds and every choice has a label and a description', () => {
+  for (const f of TRAIN_FIELDS) {
+    const s: TrainSetting = TRAIN_SETTINGS[f];
+    assert.equal(DEFAULT_TRAIN_CONFIG[f], s.default, f);
+    assert.ok(s.label.length > 0 && s.hint.length > 0 && s.description.length > 0, f);
+    if (isChoice(s)) {
+      assert.ok(s.choices.includes(s.default), f);
+      assert.equal(s.choiceLabels.length, s.choices.length, f);
+      assert.equal(s.choiceDescriptions.length, s.choices.length, f);
+    } else {
+      assert.ok(s.min <= s.default && s.default <= s.max, `${f}: ${s.min} ≤ ${s.default} ≤ ${s.max}`);
+      if (s.integer) assert.ok(Number.isInteger(s.default) && Number.isInteger(s.min) && Number.isInteger(s.max), f);
+    }
+  }
+  for (const [key, s] of Object.entries(EDITOR_SETTINGS)) {
+    if (s.type !== 'boolean') assert.ok(s.min <= s.default && s.default <= s.max, key);
+  }
+  // The form shows a subset of the run's fields.
+  for (const f of FORM_FIELDS) assert.ok(TRAIN_FIELDS.includes(f), f);
+  // The defaults validate cleanly against the table.
+  assert.deepEqual(validateTrainConfig({ ...DEFAULT_TRAIN_CONFIG }).problems, []);
+});
+
+test('run settings: a bad value becomes the default with a sentence naming the setting', () => {
+  const { config, problems } = validateTrainConfig({ workers: 9, layers: 2.5, cell: 'lstm2', hiddenSize: 64 });
+  assert.equal(config.workers, DEFAULT_TRAIN_CONFIG.workers);
+  assert.equal(config.layers, DEFAULT_TRAIN_CONFIG.layers);
+  assert.equal(config.cell, DEFAULT_TRAIN_CONFIG.cell);
+  assert.equal(config.hiddenSize, 64);
+  assert.deepEqual(problems, [
+    'lstmLab.train.cell: "lstm2" is not one of rnn, lstm, noforget, peephole, cifg, gru; using lstm.',
+    'lstmLab.train.layers: 2.5 is not a whole number; using 1.',
+    'lstmLab.train.workers: 9 is outside 1…8; using 1.',
+  ]);
+});
+
+test('editor settings: valid values pass, invalid ones fall back with a sentence, unset ones silently', () => {
+  const problems: string[] = [];
+  assert.equal(readEditorSetting('hover.topK', 7, problems), 7);
+  assert.equal(readEditorSetting('hover.topK', undefined, problems), 5);
+  assert.deepEqual(problems, []);
+  assert.equal(readEditorSetting('hover.topK', 2.5, problems), 5);
+  assert.equal(readEditorSetting('generate.temperature', 2.5, problems), 0.8);
+  assert.equal(readEditorSetting('generate.temperature', 1.5, problems), 1.5);
+  assert.equal(readEditorSetting('hover.enabled', 'yes', problems), true);
+  assert.equal(readEditorSetting('hover.enabled', false, problems), false);
+  assert.deepEqual(problems, [
+    'lstmLab.hover.topK: 2.5 is not a whole number in 1…20; using 5.',
+    'lstmLab.generate.temperature: 2.5 is not a number in 0.05…2; using 0.8.',
+    'lstmLab.hover.enabled: "yes" is not true or false; using true.',
+  ]);
+});
