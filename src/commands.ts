@@ -1,3 +1,4 @@
+/** Every command's id in one enum, and their registration with the extension's subscriptions. */
 import * as vscode from 'vscode';
 
 /** Every command id, one prefix. Titles live in package.json. */

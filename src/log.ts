@@ -1,3 +1,4 @@
+/** The "LSTM Lab" output channel, where runs, settings problems and engine messages are logged. */
 import * as vscode from 'vscode';
 
 /** The "LSTM Lab" output channel. */

@@ -1,3 +1,4 @@
+/** The status bar item of a training run: starting, step, loss and speed, and how the last run ended. */
 import * as vscode from 'vscode';
 import { CommandId } from './commands';
 

@@ -1,3 +1,4 @@
+/** The gradient-flow chart: ‖∂L/∂h‖ (and ‖∂L/∂c‖) by lag on a log axis, with other runs overlaid. */
 import type uPlot from 'uplot';
 import type { GradFlow, RunOverlay } from '../src/protocol/webviewProtocol';
 import { ThemedPlot } from './themedPlot';

@@ -1,3 +1,4 @@
+/** The loss chart: training and validation loss over steps or seconds, zoom and pan, other runs overlaid. */
 import type uPlot from 'uplot';
 import type { LossPoint, RunOverlay } from '../src/protocol/webviewProtocol';
 import { alignLoss, bySeconds, mergeOnSteps } from './lossSeries';

@@ -1,3 +1,4 @@
+/** The loss chart's uPlot options: axes (steps or time), series styles and colours from the theme. */
 import type uPlot from 'uplot';
 import type { ChartTheme } from './chartTheme';
 import { formatSeconds } from './format';

@@ -1,3 +1,4 @@
+/** Loss series in uPlot's aligned layout: merging train and validation points onto one x axis. */
 import type { LossPoint } from '../src/protocol/webviewProtocol';
 
 /** uPlot's aligned layout: one shared x array, one y array per series, null where a series has no point. */

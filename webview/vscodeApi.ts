@@ -1,3 +1,4 @@
+/** The webview's handle on VS Code: posting messages to the host and keeping state across reloads. */
 import type { WebviewToHost } from '../src/protocol/webviewProtocol';
 
 /** The part of VS Code's webview API the panel uses. */

@@ -15,7 +15,8 @@ import { parseArgs } from 'node:util';
 import { findBundle, findWasmDir, initBackend } from '../engine/backend';
 import { DEFAULT_TRAIN_CONFIG } from '../protocol/runConfig';
 import { Rng } from '../engine/rng';
-import type { HoverResult, WorkerToHost } from '../protocol/workerProtocol';
+import type { WorkerToHost } from '../protocol/workerProtocol';
+import type { HoverResult } from '../protocol/inspectionMessages';
 import { EngineService } from '../worker/engineService';
 import { num, UsageError } from './args';
 

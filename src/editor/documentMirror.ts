@@ -9,7 +9,7 @@
 import * as vscode from 'vscode';
 import type { Log } from '../log';
 import { errorMessage } from '../protocol/messages';
-import type { DocChange } from '../protocol/workerProtocol';
+import type { DocChange } from '../protocol/inspectionMessages';
 import { applyToRanges, type Range16 } from './ranges';
 import type { EngineWorker } from '../worker/engineWorker';
 

@@ -1,5 +1,5 @@
 /** How overlay values map to colour levels. No `vscode` import. */
-import type { UnitRef } from '../protocol/workerProtocol';
+import type { UnitRef } from '../protocol/inspectionMessages';
 
 /** Lower edges (bits) of the surprisal levels; below the first, the model expected the token and nothing is painted. */
 export const SURPRISAL_LEVELS = [1, 2, 4, 6, 9];

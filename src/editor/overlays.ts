@@ -8,7 +8,7 @@
 import * as vscode from 'vscode';
 import type { Log } from '../log';
 import { errorMessage } from '../protocol/messages';
-import type { SpanValues, UnitRef } from '../protocol/workerProtocol';
+import type { SpanValues, UnitRef } from '../protocol/inspectionMessages';
 import { ACTIVATION_LEVELS, activationScale, describeUnit, levelOf, scaleDescription, SURPRISAL_LEVELS } from './overlayScale';
 
 /** What the last paint did. */

@@ -1,5 +1,5 @@
 /** Stretches of a document in UTF-16 offsets, moved through edits. No `vscode` import. */
-import type { DocChange } from '../protocol/workerProtocol';
+import type { DocChange } from '../protocol/inspectionMessages';
 
 /** An edited stretch, in UTF-16 offsets of the current text. */
 export interface Range16 {

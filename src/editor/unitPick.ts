@@ -1,6 +1,6 @@
 /** Choosing a unit to paint: from a command argument, or typed as "layer name unit". */
 import * as vscode from 'vscode';
-import type { UnitRef } from '../protocol/workerProtocol';
+import type { UnitRef } from '../protocol/inspectionMessages';
 import { parseUnit } from './unitText';
 
 let last = '1 c 0';

@@ -6,7 +6,7 @@
  */
 import * as vscode from 'vscode';
 import type { UnitSearchView } from '../protocol/webviewProtocol';
-import type { UnitRef, UnitSearchResult } from '../protocol/workerProtocol';
+import type { UnitRef, UnitSearchResult } from '../protocol/inspectionMessages';
 import { lengthOf } from './documentMirror';
 import { describeUnit } from './overlayScale';
 import { findMatches, type UnitSearchOptions } from './unitText';

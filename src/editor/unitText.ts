@@ -1,5 +1,5 @@
 /** Patterns and unit names as the user types them. No `vscode` import. */
-import type { UnitRef } from '../protocol/workerProtocol';
+import type { UnitRef } from '../protocol/inspectionMessages';
 
 /** Most matches marked and used. */
 export const MAX_MATCHES = 50_000;

@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { lengthOf } from '../editor/documentMirror';
-import type { HoverResult } from '../protocol/workerProtocol';
+import type { HoverResult } from '../protocol/inspectionMessages';
 import { showToken } from './tokenText';
 
 /** The trained document and a way to ask the engine about a position in it. */

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { Log } from '../log';
 import { errorMessage } from '../protocol/messages';
 import type { TraceView } from '../protocol/webviewProtocol';
-import type { TraceResult } from '../protocol/workerProtocol';
+import type { TraceResult } from '../protocol/inspectionMessages';
 
 /** UTF-16 characters traced on each side of the cursor. */
 const AROUND = 48;

@@ -1,23 +1,29 @@
 /**
- * Runs training for the extension: takes a document, asks the engine worker to train on it, and
- * feeds the status bar, the progress notification, the panel and the log with what happens.
+ * A training run's life cycle in the extension: checks the document and the settings, starts the
+ * run in the engine worker (fresh or resumed), follows it with a progress notification, stops it,
+ * and ends it (done, diverged, failed, crashed). What its events show is runEvents.ts; the model
+ * that answers hovers is currentModel.ts; generation and checkpoint files have files of their own.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ConfigStore } from '../config';
-import { checkTrainingText } from '../shared/textCheck';
 import type { Log } from '../log';
 import type { PanelState } from '../panel/panelState';
 import type { LabPanel } from '../panel/labPanel';
 import { errorMessage } from '../protocol/messages';
+import { settingsProblemsMessage } from '../protocol/runConfig';
 import type { FormConfig, RunStatus } from '../protocol/webviewProtocol';
 import type { DoneEvent, WorkerToHost } from '../protocol/workerProtocol';
-import type { TrainConfig } from '../protocol/runConfig';
 import type { RunLibrary } from '../runs/runLibrary';
 import type { RunRecord } from '../runs/runStore';
-import { settingsProblemsMessage, validateTrainConfig } from '../protocol/runConfig';
-import { formatRate, type TrainingStatusBar } from '../statusBar';
+import { checkTrainingText } from '../shared/textCheck';
+import type { TrainingStatusBar } from '../statusBar';
 import type { EngineWorker } from '../worker/engineWorker';
+import { loadCheckpointFrom, saveCheckpointAs, type CheckpointFilesContext } from './checkpointFiles';
+import { CurrentModel } from './currentModel';
+import { doneSummary, showRunEvent, type ActiveRun } from './runEvents';
+import { historyUpTo, newRunId, noDocumentReason, runSettings } from './runStart';
+import { TextGeneration } from './textGeneration';
 
 export interface TrainOptions {
   /** What to do when a run is already going, instead of asking. */
@@ -28,23 +34,11 @@ export interface TrainOptions {
   resume?: RunRecord;
 }
 
-interface ActiveRun {
-  runId: string;
-  uri: vscode.Uri;
-  fileName: string;
-  lastStep: number;
-  lastLoss: number;
-  finish: () => void;
-}
-
 export class TrainingController implements vscode.Disposable {
   private active: ActiveRun | undefined;
-  private trained: vscode.Uri | undefined;
-  private trainedTokens: 'char' | 'word' = 'char';
-  private sampling = false;
-  /** A stored checkpoint to load before the next prediction, trace or sample (after a reload or a crash). */
-  private pendingModel: { runId: string; path: string } | undefined;
-  private loading: Promise<void> | undefined;
+  /** The model that answers hovers, traces and samples. */
+  private readonly model: CurrentModel;
+  private readonly generation: TextGeneration;
   private readonly ends = new Map<string, Promise<void>>();
   private readonly disposables: vscode.Disposable[] = [];
   private readonly started = new vscode.EventEmitter<vscode.Uri>();
@@ -54,12 +48,14 @@ export class TrainingController implements vscode.Disposable {
   constructor(
     private readonly worker: EngineWorker,
     private readonly config: ConfigStore,
-    private readonly state: PanelState,
-    private readonly panel: LabPanel,
-    private readonly status: TrainingStatusBar,
-    private readonly log: Log,
-    private readonly library: RunLibrary,
+    readonly state: PanelState,
+    readonly panel: LabPanel,
+    readonly status: TrainingStatusBar,
+    readonly log: Log,
+    readonly library: RunLibrary,
   ) {
+    this.model = new CurrentModel(worker, log, () => this.isTraining);
+    this.generation = new TextGeneration(worker, this.model, config, state, panel, log);
     const onEvent = (e: WorkerToHost) => this.onWorkerEvent(e);
     const onCrash = (d: string) => this.onWorkerCrash(d);
     worker.on('event', onEvent);
@@ -73,7 +69,7 @@ export class TrainingController implements vscode.Disposable {
 
   /** The document the current model was trained on. */
   get trainedUri(): vscode.Uri | undefined {
-    return this.trained;
+    return this.model.uri;
   }
 
   /** Resolves when run `runId` has ended (at once for a run that is not going). */
@@ -87,159 +83,43 @@ export class TrainingController implements vscode.Disposable {
    */
   adoptStored(r: RunRecord): void {
     if (this.active) return;
+    let uri: vscode.Uri;
     try {
-      this.trained = vscode.Uri.parse(r.documentUri, true);
+      uri = vscode.Uri.parse(r.documentUri, true);
     } catch {
       return;
     }
-    this.trainedTokens = r.config.tokens;
-    this.pendingModel = r.checkpointStep !== null ? { runId: r.run.runId, path: this.library.store.checkpointPath(r.run.runId) } : undefined;
+    this.model.trainedOn(uri, r.config.tokens);
+    this.model.pending = r.checkpointStep !== null ? { runId: r.run.runId, path: this.library.store.checkpointPath(r.run.runId) } : undefined;
   }
 
   /** Resolves once the engine has a model to answer with (a stored run's is loaded the first time). */
   ready(): Promise<void> {
-    return this.ensureModel();
+    return this.model.ensure();
   }
 
-  private async ensureModel(): Promise<void> {
-    const pending = this.pendingModel;
-    if (!pending || this.active) return;
-    this.loading ??= this.worker.load(pending.runId, pending.path).then(
-      (loaded) => { this.log.info(`Loaded the model of ${pending.runId} (step ${loaded.step}) from its checkpoint`); },
-      (e) => {
-        this.log.warn(`The model of ${pending.runId} could not be loaded: ${errorMessage(e)}`);
-        if (!this.active) this.trained = undefined;
-      },
-    ).finally(() => {
-      if (this.pendingModel === pending) this.pendingModel = undefined;
-      this.loading = undefined;
-    });
-    await this.loading;
+  /** Continues the text at the cursor with a sample from the current model, as one undoable edit. */
+  generateAtCursor(): Promise<string | undefined> {
+    return this.generation.atCursor();
   }
 
-  /** The run's settings: the user's, with the form's or the comparison's values over them. */
-  private runConfig(base: TrainConfig, over: Partial<FormConfig> | undefined): { config: TrainConfig; problems: string[] } {
-    if (!over) return { config: base, problems: [] };
-    const { config, problems } = validateTrainConfig({ ...base, ...over }, (key) => key);
-    return { config, problems: problems.filter((p) => !p.includes('both 0')) };
-  }
-
-  /**
-   * Continues the text at the cursor with a sample from the current model (primed with the text
-   * before the cursor), inserted as one edit that a single undo removes. Returns the text.
-   */
-  async generateAtCursor(): Promise<string | undefined> {
-    const editor = vscode.window.activeTextEditor;
-    if (!editor) {
-      void vscode.window.showWarningMessage('LSTM Lab: put the cursor in a file first.');
-      return undefined;
-    }
-    if (!this.trained && !this.pendingModel) {
-      void vscode.window.showInformationMessage('LSTM Lab: train (or load) a model first; then it can write at the cursor.');
-      return undefined;
-    }
-    const { length, temperature } = this.config.value.generate;
-    const doc = editor.document;
-    const at = editor.selection.active;
-    const version = doc.version;
-    const before = doc.getText(new vscode.Range(doc.positionAt(Math.max(0, doc.offsetAt(at) - 1024)), at));
-    let text: string;
-    try {
-      text = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'LSTM Lab: generating' }, async () => {
-        await this.ensureModel();
-        return (await this.worker.sample({ length, temperature, seed: Date.now() % 2 ** 31, prime: before })).text;
-      });
-    } catch (e) {
-      void vscode.window.showErrorMessage(`LSTM Lab could not generate text: ${errorMessage(e)}`);
-      return undefined;
-    }
-    if (doc.version !== version || doc.isClosed) {
-      void vscode.window.showWarningMessage('LSTM Lab: the file changed while the text was generated; nothing was inserted.');
-      return undefined;
-    }
-    const inserted = await editor.edit((b) => b.insert(at, text));
-    return inserted ? text : undefined;
+  /** A sample from the current model at `temperature`, shown in the panel. */
+  sampleNow(temperature: number): Promise<void> {
+    return this.generation.toPanel(temperature);
   }
 
   /** Saves the current model where the user says (between two steps when training). */
-  async saveCheckpoint(): Promise<void> {
-    const shown = this.library.current;
-    const snap = this.state.snapshot();
-    if (!shown || !snap.run) {
-      void vscode.window.showInformationMessage('LSTM Lab: train or load a model first; then it can be saved.');
-      return;
-    }
-    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-    const name = `${snap.run.fileName.replace(/\.[^.]*$/, '') || 'model'}-${snap.run.cell}-step${this.state.lastStep}.ckpt`;
-    const target = await vscode.window.showSaveDialog({
-      defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined, filters: { 'LSTM Lab checkpoint': ['ckpt'] }, title: 'Save LSTM Lab checkpoint',
-    });
-    if (!target) return;
-    if (target.scheme !== 'file') {
-      void vscode.window.showErrorMessage('LSTM Lab saves checkpoints to local files only.');
-      return;
-    }
-    try {
-      if (this.active || !this.pendingModel) {
-        await this.ensureModel();
-        const saved = await this.worker.save(target.fsPath);
-        this.log.info(`Saved ${saved.runId} at step ${saved.step} to ${target.fsPath}`);
-      } else {
-        // The engine has not loaded this run: its stored checkpoint is the model.
-        await vscode.workspace.fs.copy(vscode.Uri.file(this.pendingModel.path), target, { overwrite: true });
-        this.log.info(`Copied the checkpoint of ${this.pendingModel.runId} to ${target.fsPath}`);
-      }
-      void vscode.window.showInformationMessage(`LSTM Lab: saved ${path.basename(target.fsPath)}.`);
-    } catch (e) {
-      void vscode.window.showErrorMessage(`LSTM Lab could not save the checkpoint: ${errorMessage(e)}`);
-    }
+  saveCheckpoint(): Promise<void> {
+    return saveCheckpointAs(this.checkpointContext());
   }
 
-  /**
-   * Loads a checkpoint the user picks: it becomes a run of this workspace (shown in the panel, in
-   * the run list, resumable) whose model answers hovers on the active document.
-   */
-  async loadCheckpoint(): Promise<void> {
-    if (!vscode.workspace.isTrusted) {
-      void vscode.window.showWarningMessage('LSTM Lab: loading checkpoints is disabled in an untrusted workspace. Trust the workspace to load one; training on open files still works.');
-      return;
-    }
-    if (this.active) {
-      void vscode.window.showWarningMessage('LSTM Lab: stop the current run before loading a checkpoint.');
-      return;
-    }
-    const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'LSTM Lab checkpoint': ['ckpt'] }, title: 'Load LSTM Lab checkpoint' });
-    const source = picked?.[0];
-    if (!source) return;
-    const doc = vscode.window.activeTextEditor?.document ?? vscode.window.visibleTextEditors[0]?.document;
-    const runId = newRunId();
-    const stored = this.library.store.checkpointPath(runId);
-    try {
-      await vscode.workspace.fs.createDirectory(vscode.Uri.file(path.dirname(stored)));
-      await vscode.workspace.fs.copy(source, vscode.Uri.file(stored), { overwrite: false });
-      const loaded = await this.worker.load(runId, stored);
-      const last = loaded.train[loaded.train.length - 1];
-      this.library.show({
-        version: 1,
-        run: {
-          runId, fileName: doc ? path.basename(doc.uri.path) : path.basename(source.path), startedAt: Date.now(), cell: loaded.config.cell, layers: loaded.config.layers,
-          hiddenSize: loaded.config.hiddenSize, seqLength: loaded.config.seqLength, batchSize: loaded.config.batchSize, learningRate: loaded.config.learningRate,
-          vocabSize: loaded.vocabSize, trainTokens: 0, valTokens: 0,
-        },
-        config: loaded.config, documentUri: doc?.uri.toString() ?? source.toString(), status: 'completed',
-        message: `Loaded from ${path.basename(source.path)} (step ${loaded.step}${last ? `, loss ${last.loss.toFixed(3)}` : ''}).`,
-        train: loaded.train, val: loaded.val, gradHistory: [], sample: null, bestValLoss: loaded.bestValLoss, checkpointStep: loaded.step, updatedAt: Date.now(),
-      });
-      await this.library.persistNow();
-      this.trained = doc?.uri;
-      this.trainedTokens = loaded.config.tokens;
-      this.pendingModel = undefined;
-      this.panel.show(true);
-      this.log.info(`Loaded ${source.fsPath} as ${runId}: ${loaded.config.cell} ${loaded.config.layers}×${loaded.config.hiddenSize}, step ${loaded.step}`);
-    } catch (e) {
-      await vscode.workspace.fs.delete(vscode.Uri.file(stored)).then(undefined, () => undefined);
-      void vscode.window.showErrorMessage(`LSTM Lab could not load ${path.basename(source.path)}: ${errorMessage(e)}`);
-    }
+  /** Loads a checkpoint the user picks as a new run whose model answers hovers on the active document. */
+  loadCheckpoint(): Promise<void> {
+    return loadCheckpointFrom(this.checkpointContext());
+  }
+
+  private checkpointContext(): CheckpointFilesContext {
+    return { worker: this.worker, model: this.model, library: this.library, state: this.state, panel: this.panel, log: this.log, isTraining: () => this.isTraining };
   }
 
   /** Continues a stored run from its checkpoint, on its document, for another budget. */
@@ -266,37 +146,17 @@ export class TrainingController implements vscode.Disposable {
   }
 
   /**
-   * Why there is no document to train on. A file over about 50 MB is shown in an editor tab, but
-   * VS Code does not pass its text to extensions: say so rather than "open a file".
-   */
-  private async noDocumentReason(): Promise<string> {
-    const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
-    if (input instanceof vscode.TabInputText) {
-      try {
-        const { size } = await vscode.workspace.fs.stat(input.uri);
-        if (size > 50 * 1024 * 1024) {
-          return `LSTM Lab: ${path.basename(input.uri.path)} is ${(size / 1048576).toFixed(0)} MB, more than VS Code passes to extensions (50 MB). ` +
-            'Copy a part of it into a new file and train on that.';
-        }
-      } catch {
-        // Not readable: fall through to the general advice.
-      }
-    }
-    return 'LSTM Lab: open a file first, then run "Train LSTM on File" on it.';
-  }
-
-  /**
    * Trains on `document`, by default the active editor's (or, when the panel has focus, the
    * visible editor's). Returns the run id, or undefined when nothing was started.
    */
   async train(document?: vscode.TextDocument, options: TrainOptions = {}): Promise<string | undefined> {
     const doc = document ?? vscode.window.activeTextEditor?.document ?? vscode.window.visibleTextEditors[0]?.document;
     if (!doc) {
-      void vscode.window.showWarningMessage(await this.noDocumentReason());
+      void vscode.window.showWarningMessage(await noDocumentReason());
       return undefined;
     }
     // A checkpoint being loaded for hovers must not land after this run's model.
-    await this.loading;
+    await this.model.settled();
     // Checked before anything else: a file that cannot be trained on leaves a running run alone.
     const fileName = path.basename(doc.uri.path) || doc.uri.toString();
     const check = checkTrainingText(doc.getText(), this.config.value.maxCharacters);
@@ -313,7 +173,7 @@ export class TrainingController implements vscode.Disposable {
     const cfg = this.config.value;
     const resume = options.resume;
     const settings = resume ? { ...resume.config, maxSeconds: cfg.train.maxSeconds, maxSteps: cfg.train.maxSteps } : cfg.train;
-    const { config: trainConfig, problems } = this.runConfig(settings, options.config);
+    const { config: trainConfig, problems } = runSettings(settings, options.config);
     if (problems.length > 0) {
       void vscode.window.showErrorMessage(`LSTM Lab did not start: ${problems.join(' ')}`);
       return undefined;
@@ -334,7 +194,7 @@ export class TrainingController implements vscode.Disposable {
     const finished = new Promise<void>((resolve) => (finish = resolve));
     this.ends.set(runId, finished);
     this.active = { runId, uri: doc.uri, fileName, lastStep: 0, lastLoss: NaN, finish };
-    this.pendingModel = undefined;
+    this.model.pending = undefined;
     void vscode.commands.executeCommand('setContext', 'lstmLab.training', true);
     this.panel.show(true);
     this.log.info(`Run ${runId}: ${resume ? `resuming from step ${resume.checkpointStep} on` : 'training on'} ${doc.uri.toString()} (${check.text.length.toLocaleString('en')} characters) with ${JSON.stringify(trainConfig)}`);
@@ -347,8 +207,7 @@ export class TrainingController implements vscode.Disposable {
       accepted.notes.forEach((n) => this.log.info(n));
       this.log.info(`Run ${runId}: vocabulary ${accepted.vocabSize}, ${accepted.parameters.toLocaleString('en')} parameters, ` +
         `${accepted.trainTokens.toLocaleString('en')} training + ${accepted.valTokens.toLocaleString('en')} validation tokens, backend ${accepted.backend}`);
-      this.trained = doc.uri;
-      this.trainedTokens = trainConfig.tokens;
+      this.model.trainedOn(doc.uri, trainConfig.tokens);
       this.started.fire(doc.uri);
       this.library.begin({
         runId, fileName, startedAt: resume?.run.startedAt ?? Date.now(), cell: trainConfig.cell, layers: trainConfig.layers, hiddenSize: trainConfig.hiddenSize,
@@ -375,7 +234,7 @@ export class TrainingController implements vscode.Disposable {
 
   /** Shows the character at `offset` of the trained document in its editor. */
   async reveal(offset: number): Promise<void> {
-    const uri = this.trained;
+    const uri = this.model.uri;
     if (!uri) return;
     const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
     if (!document) return;
@@ -387,23 +246,6 @@ export class TrainingController implements vscode.Disposable {
     // A cursor, not a selection: the heatmap then centres on it instead of tracing one character.
     editor.selection = new vscode.Selection(at, at);
     editor.revealRange(new vscode.Range(at, at), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
-  }
-
-  /** A sample from the current model at `temperature`, shown in the panel. */
-  async sampleNow(temperature: number): Promise<void> {
-    const runId = this.state.runId;
-    // One sample at a time: each holds up training in the engine.
-    if (!runId || !this.trained || this.sampling) return;
-    this.sampling = true;
-    try {
-      await this.ensureModel();
-      const r = await this.worker.sample({ length: this.trainedTokens === 'word' ? 60 : 240, temperature, seed: Date.now() % 2 ** 31 });
-      this.panel.post(this.state.setSample(r.runId, this.state.lastStep, r.text));
-    } catch (e) {
-      this.log.warn(`Sampling failed: ${errorMessage(e)}`);
-    } finally {
-      this.sampling = false;
-    }
   }
 
   /** Asks the engine to stop; resolves when the run has ended (or after a few seconds). */
@@ -423,15 +265,16 @@ export class TrainingController implements vscode.Disposable {
     if (this.active?.runId === run.runId) {
       // The worker did not answer: end it so that the next run starts clean.
       await this.worker.terminate();
-      this.trained = undefined;
+      this.model.uri = undefined;
       this.endRun(run.runId, 'failed', 'The engine did not stop in time and was restarted.');
     }
   }
 
   /** The document to train on again from the panel: the last trained one while it is open. */
   lastDocument(): vscode.TextDocument | undefined {
-    if (this.trained) {
-      const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === this.trained!.toString());
+    const trained = this.model.uri;
+    if (trained) {
+      const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === trained.toString());
       if (doc) return doc;
     }
     return vscode.window.visibleTextEditors[0]?.document;
@@ -446,48 +289,12 @@ export class TrainingController implements vscode.Disposable {
   }
 
   private onWorkerEvent(e: WorkerToHost): void {
-    const run = this.active;
-    switch (e.type) {
-      case 'steps': {
-        this.panel.post(this.state.addSteps(e.runId, e.points, e.charsPerSec));
-        this.library.touched(e.runId);
-        const last = e.points[e.points.length - 1];
-        if (run && run.runId === e.runId && last) {
-          run.lastStep = last.step;
-          run.lastLoss = last.loss;
-          this.status.running(last.step, last.loss, e.charsPerSec);
-        }
-        break;
-      }
-      case 'val':
-        this.panel.post(this.state.addVal(e.runId, { step: e.step, loss: e.loss, seconds: e.seconds }));
-        this.library.validated(e.runId, e.loss);
-        this.log.info(`Run ${e.runId}: step ${e.step}, validation loss ${e.loss.toFixed(4)}`);
-        break;
-      case 'sample':
-        this.panel.post(this.state.setSample(e.runId, e.step, e.text));
-        break;
-      case 'gradByLag':
-        this.panel.post(this.state.setGradFlow(e.runId, { step: e.step, h: e.h, c: e.c, clipped: e.clipped }));
-        break;
-      case 'done':
-        this.onDone(e);
-        break;
-      case 'checkpoint':
-        this.library.checkpointWritten(e.runId, e.step);
-        break;
-      case 'log':
-        this.log[e.level](e.message);
-        break;
-      case 'reply':
-        break;
-    }
+    if (e.type === 'done') this.onDone(e);
+    else showRunEvent(e, this, this.active);
   }
 
   private onDone(e: DoneEvent): void {
-    const loss = e.trainLoss === null ? 'n/a' : e.trainLoss.toFixed(3);
-    const val = e.valLoss === null ? 'n/a' : e.valLoss.toFixed(3);
-    const summary = `${e.steps} steps, loss ${loss}, validation ${val}, ${formatRate(e.charsPerSec)} chars/s`;
+    const summary = doneSummary(e);
     this.log.info(`Run ${e.runId} ${e.reason}: ${summary}${e.message ? `. ${e.message}` : ''}`);
     if (e.reason === 'diverged' || e.reason === 'failed') {
       void vscode.window.showErrorMessage(`LSTM Lab: ${e.message ?? 'training failed.'}`, 'Show Log').then((b) => { if (b) this.log.show(); });
@@ -499,8 +306,8 @@ export class TrainingController implements vscode.Disposable {
     this.log.error(description);
     // The model died with the worker; its last checkpoint, if any, answers from now on.
     const shown = this.library.current;
-    if (shown && shown.checkpointStep !== null) this.pendingModel = { runId: shown.runId, path: this.library.store.checkpointPath(shown.runId) };
-    else this.trained = undefined;
+    if (shown && shown.checkpointStep !== null) this.model.pending = { runId: shown.runId, path: this.library.store.checkpointPath(shown.runId) };
+    else this.model.uri = undefined;
     const run = this.active;
     if (!run) return;
     void vscode.window.showErrorMessage(`LSTM Lab: ${description}. The run on ${run.fileName} is marked failed; you can start a new one.`);
@@ -525,20 +332,4 @@ export class TrainingController implements vscode.Disposable {
     void this.library.dispose();
     vscode.Disposable.from(...this.disposables).dispose();
   }
-}
-
-/**
- * A stored run as its checkpoint left it: the record is written more often than the checkpoint,
- * so what came after the checkpoint's step is trained again and must not appear twice.
- */
-function historyUpTo(r: RunRecord, step: number): RunRecord {
-  const upTo = <T extends { step: number }>(xs: T[]) => xs.filter((x) => x.step <= step);
-  const val = upTo(r.val);
-  const best = val.reduce<number | null>((m, p) => (m === null || p.loss < m ? p.loss : m), null);
-  return { ...r, train: upTo(r.train), val, gradHistory: upTo(r.gradHistory), bestValLoss: best, checkpointStep: step };
-}
-
-/** Run ids sort by start time and are unique per millisecond. */
-function newRunId(): string {
-  return `run-${Date.now().toString(36)}`;
 }

@@ -5,10 +5,8 @@
 import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { isReply, RequestTracker } from '../protocol/messages';
-import type {
-  DocChange, DocSpan, EngineStats, HostToWorker, HoverResult, LoadResult, PredictRequest, PredictResult, SampleRequest, SampleResult, SaveResult, SpanRequest, SpanValues, TraceResult,
-  TrainAccepted, TrainRequest, UnitSearchRequest, UnitSearchResult, WorkerToHost,
-} from '../protocol/workerProtocol';
+import type { EngineStats, HostToWorker, LoadResult, SaveResult, TrainAccepted, TrainRequest, WorkerToHost } from '../protocol/workerProtocol';
+import type { DocChange, DocSpan, HoverResult, PredictRequest, PredictResult, SampleRequest, SampleResult, SpanRequest, SpanValues, TraceResult, UnitSearchRequest, UnitSearchResult } from '../protocol/inspectionMessages';
 
 type Distribute<T> = T extends unknown ? Omit<T, 'id'> : never;
 export type WorkerRequest = Distribute<HostToWorker>;

@@ -6,10 +6,10 @@ import { before, test } from 'node:test';
 import { loadCheckpoint } from '../../src/engine/checkpoint';
 import { findBundle, findWasmDir } from '../../src/engine/backend';
 import { DEFAULT_TRAIN_CONFIG } from '../../src/protocol/runConfig';
-import type {
-  DoneEvent, HoverResult, LoadResult, PredictResult, SpanValues, StepsEvent, SurprisalResult, TraceResult, TrainAccepted, UnitSearchResult, ValEvent, WorkerToHost,
-} from '../../src/protocol/workerProtocol';
-import { correlate, EngineService } from '../../src/worker/engineService';
+import type { DoneEvent, LoadResult, StepsEvent, TrainAccepted, ValEvent, WorkerToHost } from '../../src/protocol/workerProtocol';
+import type { HoverResult, PredictResult, SpanValues, SurprisalResult, TraceResult, UnitSearchResult } from '../../src/protocol/inspectionMessages';
+import { EngineService } from '../../src/worker/engineService';
+import { correlate } from '../../src/worker/inspection';
 import { useWasm } from './helpers/backend';
 
 before(useWasm);

@@ -1,3 +1,4 @@
+/** The cell of each cell name: the one place a name becomes its forward and backward steps. */
 import type { Cell } from './cell';
 import type { CellName } from '../../protocol/runConfig';
 import { gru } from './gru';
