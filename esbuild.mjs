@@ -1,8 +1,9 @@
 // Bundles the extension, the training worker, the CLI, the webview and the test suites into dist/.
 // Types are checked separately by `npm run typecheck`.
 import * as esbuild from 'esbuild';
-import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -40,6 +41,23 @@ const builds = [
   { ...node, entryPoints: ['test/integration/index.ts'], outdir: join(out, 'test/integration'), sourcemap: true },
 ];
 
+/**
+ * Compiles the fused kernels (wasm/lstm, AssemblyScript) into wasm/build unless the binaries are
+ * newer than every source; both builds (plain and relaxed SIMD) ship in dist/wasm.
+ */
+function buildKernels() {
+  const sources = readdirSync('wasm/lstm').map((f) => join('wasm/lstm', f));
+  const outputs = ['wasm/build/lstm-simd.wasm', 'wasm/build/lstm-relaxed.wasm'];
+  const newest = Math.max(...[...sources, 'wasm/build.mjs'].map((f) => statSync(f).mtimeMs));
+  const fresh = outputs.every((f) => existsSync(f) && statSync(f).mtimeMs >= newest);
+  if (!fresh) {
+    const asc = join(dirname(require.resolve('assemblyscript/package.json')), 'bin', 'asc.js');
+    const r = spawnSync(process.execPath, ['wasm/build.mjs'], { stdio: 'inherit', env: { ...process.env, ASC: asc } });
+    if (r.status !== 0) throw new Error('the fused kernels did not compile');
+  }
+  for (const f of outputs) cpSync(f, join(out, 'wasm', basename(f)));
+}
+
 function copyAssets() {
   // The wasm binaries ship with the extension and are loaded from dist/wasm at run time.
   const wasmDir = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), '');
@@ -51,6 +69,7 @@ function copyAssets() {
 if (clean) rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 copyAssets();
+buildKernels();
 if (watch) {
   const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));
   await Promise.all(contexts.map((c) => c.watch()));

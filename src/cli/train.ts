@@ -14,21 +14,22 @@ import { captureCheckpoint, configOf, type RunMetrics } from '../engine/snapshot
 import { checkTrainingText } from '../shared/textCheck';
 import { OPTIMIZERS, type Trainer } from '../engine/trainer';
 import type { TrainConfig } from '../protocol/runConfig';
-import { validateTrainConfig } from '../protocol/runConfig';
+import { KERNELS, validateTrainConfig } from '../protocol/runConfig';
 import { choice, defined, num, peakRssMB, UsageError } from './args';
 
 export const TRAIN_USAGE = `lstm-lab train FILE [--cell rnn|lstm|noforget|peephole|cifg|gru] [--layers N] [--hidden N]
       [--batch N] [--seq N] [--lr X] [--optimizer adam|rmsprop|sgd] [--clip X (0 = off)] [--dropout X]
       [--tokens char|word] [--seed N] [--seconds N | --steps N] [--workers N] [--grad-every N]
-      [--save PATH] [--resume PATH] [--max-chars N] [--backend wasm|cpu] [--json]`;
+      [--save PATH] [--resume PATH] [--max-chars N] [--backend wasm|cpu] [--kernels fused|tfjs] [--json]`;
 
 const TRAIN_FLAGS = ['cell', 'layers', 'hidden', 'batch', 'seq', 'lr', 'optimizer', 'clip', 'dropout', 'tokens', 'seed', 'seconds',
-  'steps', 'workers', 'grad-every', 'save', 'resume', 'max-chars', 'backend'] as const;
+  'steps', 'workers', 'grad-every', 'save', 'resume', 'max-chars', 'backend', 'kernels'] as const;
 
 /** The flag that sets each setting. */
 const FLAG_OF: Record<string, string> = {
   cell: 'cell', layers: 'layers', hiddenSize: 'hidden', dropout: 'dropout', optimizer: 'optimizer', tokens: 'tokens', gradientEvery: 'grad-every', workers: 'workers',
   sequenceLength: 'seq', batchSize: 'batch', learningRate: 'lr', clipNorm: 'clip', maxSeconds: 'seconds', maxSteps: 'steps', seed: 'seed',
+  kernels: 'kernels',
 };
 const flagOf = (key: string) => (FLAG_OF[key] ? `--${FLAG_OF[key]}` : `(checkpoint) ${key}`);
 
@@ -50,6 +51,7 @@ export async function train(argv: string[]): Promise<void> {
     optimizer: choice(s('optimizer'), 'optimizer', OPTIMIZERS), clipNorm: num(s('clip'), 'clip'), dropout: num(s('dropout'), 'dropout'),
     tokens: choice(s('tokens'), 'tokens', TOKEN_MODES), seed: num(s('seed'), 'seed'), maxSeconds: num(s('seconds'), 'seconds'),
     maxSteps: num(s('steps'), 'steps'), gradEvery: num(s('grad-every'), 'grad-every'), workers: num(s('workers'), 'workers'),
+    kernels: choice(s('kernels'), 'kernels', KERNELS),
   });
   if (requested.maxSteps !== undefined && requested.maxSeconds === undefined) requested.maxSeconds = 0;
   const backend = choice(s('backend'), 'backend', ['wasm', 'cpu'] as const) ?? 'wasm';
@@ -124,7 +126,7 @@ export async function train(argv: string[]): Promise<void> {
     },
     onGradByLag: (step, g, clipped) => emit({ event: 'gradByLag', step, h: g.h, c: g.c, hTotal: g.hTotal, cTotal: g.cTotal, clipped }),
   };
-  const trainer = await startTrainer(run, config, { shardScript: findBundle(__dirname, 'shardWorker.js'), wasmDir: findWasmDir(__dirname) }, resumedTrainer);
+  const trainer = await startTrainer(run, config, { shardScript: findBundle(__dirname, 'shardWorker.js'), wasmDir: findWasmDir(__dirname) }, resumedTrainer, (n) => { say(`note: ${n}`); emit({ event: 'note', message: n }); });
   const summary = await trainLoop(run, config, hooks, { step: startStep, trainer });
   const save = s('save');
   if (save && summary.steps > startStep) {

@@ -52,12 +52,13 @@ export async function captureCheckpoint(s: RunSnapshot): Promise<Checkpoint> {
   let optimizer: Checkpoint['optimizer'] = null;
   if (s.trainer) {
     const slots: TensorRecord[] = [];
-    for (const w of await s.trainer.optimizer.getWeights()) {
+    for (const w of await s.trainer.optimizerWeights()) {
       if (w.name === 'iter') {
         w.tensor.dispose(); // a fresh scalar on every call
         continue;
       }
       slots.push(await record(w.name.startsWith(prefix) ? w.name.slice(prefix.length) : w.name, w.tensor));
+      if (s.trainer.ownsOptimizerCopies) w.tensor.dispose();
     }
     optimizer = { name: s.config.optimizer, step: s.step, slots };
   }
@@ -193,15 +194,15 @@ export async function restoreOptimizer(trainer: Trainer, c: Checkpoint): Promise
     { name: 'iter', tensor: tf.scalar(o.step, 'int32') },
     ...o.slots.map((s) => ({ name: prefix + s.name, tensor: tf.tensor(s.data, s.shape) })),
   ];
-  await trainer.optimizer.setWeights(named);
+  await trainer.setOptimizerWeights(named);
   tf.dispose(named.map((n) => n.tensor));
   return null;
 }
 
 /** Copies one trainer's optimizer state into another over the same model (e.g. a parallel one). */
 export async function copyOptimizerState(from: Trainer, to: Trainer): Promise<void> {
-  const weights = await from.optimizer.getWeights();
-  await to.optimizer.setWeights(weights);
-  // getWeights makes a fresh iteration-count scalar each time.
-  tf.dispose(weights.filter((w) => w.name === 'iter').map((w) => w.tensor));
+  const weights = await from.optimizerWeights();
+  await to.setOptimizerWeights(weights);
+  // getWeights makes a fresh iteration-count scalar each time; a fused trainer makes fresh copies of all.
+  tf.dispose(weights.filter((w) => w.name === 'iter' || from.ownsOptimizerCopies).map((w) => w.tensor));
 }

@@ -3,6 +3,9 @@
  * global norm (optional), and a refusal to apply a non-finite step.
  */
 import * as tf from '@tensorflow/tfjs';
+
+/** One optimizer slot as tfjs optimizers name them (`iter`, `<variable>/m`, …). */
+export interface NamedTensor { name: string; tensor: tf.Tensor }
 import type { CellState } from './cells/cell';
 import type { Window } from './data';
 import type { LayerAux } from './layer';
@@ -122,6 +125,21 @@ export class Trainer {
     }
     tf.dispose([g.loss, norm, ...g.grads, ...Object.values(scaled)]);
     return result;
+  }
+
+  /** True when `optimizerWeights` returns copies the caller must dispose (besides `iter`). */
+  get ownsOptimizerCopies(): boolean {
+    return false;
+  }
+
+  /** The optimizer's state as named tensors (tfjs's layout); `iter` is always the caller's to dispose. */
+  async optimizerWeights(): Promise<NamedTensor[]> {
+    return this.optimizer.getWeights();
+  }
+
+  /** Takes an optimizer state in tfjs's layout (from a checkpoint or another trainer). */
+  async setOptimizerWeights(weights: NamedTensor[]): Promise<void> {
+    await this.optimizer.setWeights(weights);
   }
 
   /** Carries the given final states into the next window (a shard that does not apply steps). */

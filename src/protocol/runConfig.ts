@@ -12,6 +12,8 @@ export const OPTIMIZERS = ['adam', 'rmsprop', 'sgd'] as const;
 export type OptimizerChoice = (typeof OPTIMIZERS)[number];
 export const TOKEN_MODES = ['char', 'word'] as const;
 export type TokenChoice = (typeof TOKEN_MODES)[number];
+export const KERNELS = ['fused', 'tfjs'] as const;
+export type KernelChoice = (typeof KERNELS)[number];
 
 /** Everything a training run needs to know. Mirrors the `lstmLab.train.*` settings. */
 export interface TrainConfig {
@@ -46,6 +48,8 @@ export interface TrainConfig {
   /** Generate a short sample every N steps (0 = never). */
   sampleEvery: number;
   seed: number;
+  /** Fused WebAssembly kernels where they cover the model, or tfjs throughout. */
+  kernels: KernelChoice;
 }
 
 /** How each cell type is named wherever a user picks one, and described in the settings. */
@@ -215,6 +219,16 @@ export const TRAIN_SETTINGS: { [K in keyof TrainConfig]: SettingOf<TrainConfig[K
     key: 'workers', default: 1, min: 1, max: 8, integer: true,
     description: 'Threads that train data-parallel, one core each: the batch streams are split between them and their gradients summed, giving the same result as one thread. More than one trains faster but leaves less of the machine to the editor.',
     label: 'Workers', hint: 'Training threads, one core each',
+  },
+  kernels: {
+    key: 'kernels', default: 'fused', choices: KERNELS,
+    choiceLabels: ['fused', 'tfjs'],
+    choiceDescriptions: [
+      'Fused WebAssembly SIMD kernels: a window\'s forward and backward pass in a few calls. Used for one-layer LSTMs with Adam (hidden a multiple of 8, batch a multiple of 4); other models train with tfjs.',
+      'TensorFlow.js throughout: the reference implementation, for every cell; slower.',
+    ],
+    description: 'How training steps are computed. Both give the same model up to float rounding; hovers, traces and samples always use TensorFlow.js.',
+    label: 'Kernels', hint: 'Fused WebAssembly kernels or TensorFlow.js',
   },
 };
 

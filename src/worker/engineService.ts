@@ -180,7 +180,7 @@ export class EngineService {
     this.slot.adopt({ runId, model: run.model, codec: run.codec, config, progress });
     let trainer: Trainer | undefined;
     try {
-      trainer = await startTrainer(run, config, this.shards, started.trainer);
+      trainer = await startTrainer(run, config, this.shards, started.trainer, (message) => this.post({ type: 'log', level: 'info', message: `Run ${runId}: ${message}` }));
       progress.trainer = trainer;
       const { trainer: _, ...summary } = await trainLoop(run, config, {
         onStep: (s) => {

@@ -170,6 +170,7 @@ test('the VSIX holds what the extension loads at run time', () => {
     'dist/shardWorker.js', // data-parallel threads (lstmLab.train.workers > 1)
     'dist/webview.js', 'dist/uPlot.min.css', 'media/panel.css', // the panel
     'dist/wasm/tfjs-backend-wasm.wasm', 'dist/wasm/tfjs-backend-wasm-simd.wasm', // the tfjs backend
+    'dist/wasm/lstm-simd.wasm', 'dist/wasm/lstm-relaxed.wasm', // the fused training kernels
     shipped.icon,
     'samples/shakespeare.txt', // LSTM Lab: Open Sample Text
     ...walkthroughMedia,

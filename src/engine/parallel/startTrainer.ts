@@ -2,6 +2,7 @@
 import type { PreparedRun } from '../run';
 import { Trainer } from '../trainer';
 import type { TrainConfig } from '../../protocol/runConfig';
+import { FusedTrainer, fusedUnsupported } from '../fused/fusedTrainer';
 import { copyOptimizerState } from '../snapshot';
 import { ParallelTrainer } from './parallelTrainer';
 
@@ -12,12 +13,35 @@ export interface ShardSetup {
 }
 
 /**
- * A trainer for `run`; with more than one worker (and enough streams) a data-parallel one. A
- * resumed trainer's optimizer state is carried over.
+ * A trainer for `run`: the fused kernels' where they cover the model (and `config.kernels` asks
+ * for them), else tfjs, data-parallel with more than one worker (and enough streams). A resumed
+ * trainer's optimizer state is carried over. `note` hears, in a sentence, what was chosen and why.
  */
-export async function startTrainer(run: PreparedRun, config: TrainConfig, shards: ShardSetup, resumed?: Trainer): Promise<Trainer> {
+export async function startTrainer(run: PreparedRun, config: TrainConfig, shards: ShardSetup, resumed?: Trainer, note: (message: string) => void = () => undefined): Promise<Trainer> {
   const options = { optimizer: config.optimizer, learningRate: config.learningRate, clipNorm: config.clipNorm, batch: run.batch };
   const parts = Math.min(config.workers, run.batch);
+  if (config.kernels === 'fused') {
+    const unsupported = fusedUnsupported(config, run.batch);
+    if (unsupported) {
+      note(`Training with TensorFlow.js: the fused kernels do not cover ${unsupported} yet.`);
+    } else {
+      let fused: FusedTrainer | undefined;
+      try {
+        fused = await FusedTrainer.create(run.model, options, run.steps, shards.wasmDir);
+      } catch (e) {
+        note(`Training with TensorFlow.js: the fused kernels could not start (${e instanceof Error ? e.message : String(e)}).`);
+      }
+      if (fused) {
+        if (resumed) {
+          await copyOptimizerState(resumed, fused);
+          resumed.dispose();
+        }
+        note(`Training with the fused WebAssembly kernels (${fused.variant === 'relaxed' ? 'relaxed SIMD' : 'SIMD'})` +
+          `${parts > 1 ? `, on one thread: they do not train data-parallel yet, so ${config.workers} workers are not used` : ''}.`);
+        return fused;
+      }
+    }
+  }
   if (parts <= 1) return resumed ?? new Trainer(run.model, options);
   const trainer = await ParallelTrainer.create(run.model, options, parts, shards.shardScript, shards.wasmDir);
   if (resumed) {

@@ -1,0 +1,142 @@
+/**
+ * The trainer that runs each step in the fused WebAssembly kernels (charLstm.ts) instead of tfjs,
+ * for the models they cover: one LSTM layer reading tokens (characters or words), Adam, hidden a
+ * multiple of 8 and batch a multiple of 4. Everything else trains with the tfjs Trainer, which
+ * stays the reference the fused kernels are tested against.
+ *
+ * The weights live in the module's memory while training; after every step they are copied into
+ * the model's tfjs variables (about 0.1 M floats), so validation, sampling, hovers and checkpoints
+ * read the same model as before. Adam's moments stay in the module and are handed out in the
+ * tfjs Adam layout for checkpoints, so a run can be resumed on either path.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { TrainConfig } from '../../protocol/runConfig';
+import type { Window } from '../data';
+import type { SequenceModel } from '../model';
+import { Trainer, type NamedTensor, type StepResult, type TrainerOptions } from '../trainer';
+import { FusedCharLstm } from './charLstm';
+import { FusedModule, type SimdVariant } from './module';
+
+/** Why the fused kernels cannot train this run, or null when they can. */
+export function fusedUnsupported(config: Pick<TrainConfig, 'cell' | 'layers' | 'optimizer' | 'hiddenSize'>, batch: number): string | null {
+  if (config.cell !== 'lstm') return `the ${config.cell} cell`;
+  if (config.layers !== 1) return `${config.layers} layers`;
+  if (config.optimizer !== 'adam') return `the ${config.optimizer} optimizer`;
+  if (config.hiddenSize % 8 !== 0) return `${config.hiddenSize} hidden units (not a multiple of 8)`;
+  if (batch % 4 !== 0) return `${batch} streams (not a multiple of 4)`;
+  return null;
+}
+
+export class FusedTrainer extends Trainer {
+  private constructor(model: SequenceModel, options: TrainerOptions, private readonly fused: FusedCharLstm) {
+    super(model, options);
+    this.pushWeights();
+  }
+
+  /**
+   * A fused trainer for `model` (one `lstm` layer), with its weights copied in. `steps` is the
+   * longest window it will be given. Throws when the runtime has no WebAssembly SIMD.
+   */
+  static async create(model: SequenceModel, options: TrainerOptions, steps: number, wasmDir: string, variant?: SimdVariant): Promise<FusedTrainer> {
+    // Each trainer gets its own module instance, so its memory is its own.
+    const mod = await FusedModule.load(wasmDir, variant);
+    const { vocabSize: vocab, hiddenSize: hidden } = model.shape;
+    return new FusedTrainer(model, options, new FusedCharLstm(mod, { vocab, hidden, batch: options.batch, steps }));
+  }
+
+  /** Which WebAssembly build runs the kernels. */
+  get variant(): SimdVariant {
+    return this.fused.mod.variant;
+  }
+
+  override step(window: Window, withGradByLag = false): StepResult {
+    if (window.resetState) this.fused.resetState();
+    const { learningRate, clipNorm } = this.options;
+    const r = this.fused.step(window.x, window.y, { learningRate, clipNorm }, withGradByLag);
+    const result: StepResult = { loss: r.loss, gradNorm: r.gradNorm, clipped: r.clipped, finite: r.finite };
+    if (withGradByLag) {
+      const T = window.x.length / this.options.batch;
+      const lag = (a: Float32Array) => Array.from(a).reverse();
+      const layer = this.fused.layer;
+      result.gradByLag = { h: lag(layer.dhLast(T)), c: lag(layer.dcLast(T)), hTotal: lag(layer.dhNorm(T)), cTotal: lag(layer.dcNorm(T)) };
+    }
+    if (r.finite) this.pullWeights();
+    return result;
+  }
+
+  override resetState(): void {
+    super.resetState();
+    this.fused?.resetState();
+  }
+
+  override get ownsOptimizerCopies(): boolean {
+    return true;
+  }
+
+  /** Adam's state in tfjs's layout: the step count, then every first moment, then every second. */
+  override async optimizerWeights(): Promise<NamedTensor[]> {
+    const params = this.fused.parameters();
+    const vars = this.model.named.map((n) => n.variable);
+    const moment = (kind: 'm' | 'v') => params.map((s, k) => ({
+      name: `${vars[k].name}/${kind}`,
+      tensor: tf.tensor(this.unpadded(k, s[kind]), vars[k].shape),
+    }));
+    return [{ name: 'iter', tensor: tf.scalar(this.fused.steps, 'int32') }, ...moment('m'), ...moment('v')];
+  }
+
+  /**
+   * Takes Adam's state in tfjs's layout (from a checkpoint or a tfjs trainer): after `iter`, every
+   * first moment, then every second, in the model's parameter order, as tfjs reads them.
+   */
+  override async setOptimizerWeights(weights: NamedTensor[]): Promise<void> {
+    const params = this.fused.parameters();
+    const keys = this.model.named.map((n) => n.key);
+    const iter = weights.find((w) => w.name === 'iter');
+    const slots = weights.filter((w) => w.name !== 'iter');
+    if (slots.length !== 2 * keys.length) throw new Error(`the optimizer state has ${slots.length} slots; Adam over this model has ${2 * keys.length}`);
+    slots.forEach((w, i) => {
+      const k = i % keys.length;
+      const kind = i < keys.length ? 'm' : 'v';
+      if (!w.name.endsWith(`${keys[k]}/${kind}`)) throw new Error(`optimizer slot ${i} ("${w.name}") is not ${keys[k]}/${kind}`);
+      this.padInto(k, w.tensor.dataSync() as Float32Array, params[k][kind]);
+    });
+    this.fused.steps = iter ? iter.tensor.dataSync()[0] : 0;
+  }
+
+  /** Copies the tfjs variables into the module (at the start, and after a resume). */
+  pushWeights(): void {
+    const [Wx, Wh, b, Wy, by] = this.model.named.map((n) => n.variable.dataSync() as Float32Array);
+    this.fused.setWeights({ Wx, Wh, b, Wy, by });
+  }
+
+  /** Copies the module's weights into the tfjs variables, which everything but training reads. */
+  private pullWeights(): void {
+    const params = this.fused.parameters();
+    this.model.named.forEach((n, k) => {
+      const t = tf.tensor(this.unpadded(k, params[k].p), n.variable.shape);
+      n.variable.assign(t);
+      t.dispose();
+    });
+  }
+
+  /** Parameter k's values without the output layer's padding columns (a copy). */
+  private unpadded(k: number, data: Float32Array): Float32Array {
+    const { vocabSize: V, hiddenSize: H } = this.model.shape;
+    const Vp = this.fused.Vp;
+    if (k === 3) {
+      const out = new Float32Array(H * V);
+      for (let r = 0; r < H; r++) out.set(data.subarray(r * Vp, r * Vp + V), r * V);
+      return out;
+    }
+    return Float32Array.from(k === 4 ? data.subarray(0, V) : data);
+  }
+
+  /** Writes parameter k's values in tfjs's shape into the module's padded layout. */
+  private padInto(k: number, src: Float32Array, dst: Float32Array): void {
+    const { vocabSize: V, hiddenSize: H } = this.model.shape;
+    const Vp = this.fused.Vp;
+    dst.fill(0);
+    if (k === 3) for (let r = 0; r < H; r++) dst.set(src.subarray(r * V, (r + 1) * V), r * Vp);
+    else dst.set(src);
+  }
+}
