@@ -13,6 +13,20 @@ const production = process.argv.includes('--production');
 const clean = !watch && !process.argv.includes('--no-clean');
 const out = 'dist';
 
+/**
+ * Resolves tfjs-core and its two backends to their ES modules instead of their Node bundles: the
+ * gradients that src/engine/backend.ts registers from tfjs-core's own modules must land in the
+ * same tfjs-core the backends use, and the backends' classes must extend that tfjs-core's.
+ */
+const tfjsCoreModules = {
+  name: 'tfjs-modules',
+  setup(build) {
+    const entry = (pkg) => join(dirname(require.resolve(`${pkg}/package.json`)), 'dist', 'index.js');
+    const entries = Object.fromEntries(['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm'].map((p) => [p, entry(p)]));
+    build.onResolve({ filter: /^@tensorflow\/tfjs-(core|backend-cpu|backend-wasm)$/ }, (args) => ({ path: entries[args.path] }));
+  },
+};
+
 const node = {
   bundle: true,
   platform: 'node',
@@ -23,6 +37,7 @@ const node = {
   logLevel: 'warning',
   // tfjs probes for optional Node modules it never needs here.
   external: ['vscode', 'mocha'],
+  plugins: [tfjsCoreModules],
 };
 
 const unitTests = readdirSync('test/unit').filter((f) => f.endsWith('.test.ts')).map((f) => join('test/unit', f));

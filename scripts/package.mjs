@@ -18,7 +18,7 @@ const require = createRequire(import.meta.url);
 /** What the build reads and what vsce packs (the rest of the tree is not needed). */
 const INPUTS = [
   'package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore', 'esbuild.mjs', 'tsconfig.json',
-  'src', 'webview', 'media', 'samples', 'test/unit', 'test/integration',
+  'src', 'webview', 'wasm', 'media', 'samples', 'test/unit', 'test/integration',
 ];
 
 const { values: opts } = parseArgs({ options: { out: { type: 'string' } } });

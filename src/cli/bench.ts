@@ -1,18 +1,19 @@
 /**
  * `lstm-lab bench`: tokens/s of the reference workload (one-hot → 128 units → softmax, batch 32,
- * BPTT 64, Adam 2e-3, clip 5) for every cell type, with one and two workers for the LSTM, each in
- * its own process (so each peak RSS is its own), and — when Debian's python3-torch and the PyTorch
- * reference script are available — the same LSTM workload in PyTorch, for a ratio. Then hover
- * latency on a 1 MB document (`bench-hover`).
+ * BPTT 64, Adam 2e-3, clip 5), each run in its own process (so each peak RSS is its own). The LSTM
+ * on the default (fused) kernels alternates, round by round, with the PyTorch reference on one
+ * thread when Debian's python3-torch and the reference script are available, so that both see the
+ * same machine; ratios are per round. Then, once each: the LSTM on TensorFlow.js kernels (one and
+ * two workers), every other cell, PyTorch on two threads, and hover latency on a 1 MB document.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { CELL_TYPES, type CellName } from '../protocol/runConfig';
+import { CELL_TYPES, type CellName, type KernelChoice } from '../protocol/runConfig';
 import { num, UsageError } from './args';
 
-export const BENCH_USAGE = 'lstm-lab bench [--corpus FILE] [--seconds N] [--cells rnn,lstm,…] [--reference reference_torch.py] [--json]';
+export const BENCH_USAGE = 'lstm-lab bench [--corpus FILE] [--seconds N] [--rounds N] [--cells rnn,lstm,…] [--reference reference_torch.py] [--json]';
 
 interface Measured {
   charsPerSec: number;
@@ -21,8 +22,9 @@ interface Measured {
   trainLoss: number | null;
 }
 
-function measure(corpus: string, seconds: number, cell: CellName, workers: number): Measured | { error: string } {
-  const args = [path.join(__dirname, 'cli.js'), 'train', corpus, '--cell', cell, '--seconds', String(seconds), '--workers', String(workers), '--grad-every', '0', '--json'];
+function measure(corpus: string, seconds: number, cell: CellName, workers: number, kernels: KernelChoice = 'fused'): Measured | { error: string } {
+  const args = [path.join(__dirname, 'cli.js'), 'train', corpus, '--cell', cell, '--seconds', String(seconds), '--workers', String(workers),
+    '--kernels', kernels, '--grad-every', '0', '--json'];
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: (seconds + 180) * 1000, maxBuffer: 64 << 20 });
   const done = r.stdout?.split('\n').filter((l) => l.startsWith('{"event":"done"')).pop();
   if (r.status !== 0 || !done) return { error: (r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n').pop()! };
@@ -35,10 +37,11 @@ function findReference(given?: string): string | undefined {
   return candidates.find((p) => fs.existsSync(p));
 }
 
-function runTorch(script: string, corpus: string, seconds: number): Record<string, unknown> & { charsPerSec?: number; error?: string } {
-  const r = spawnSync('/usr/bin/python3', [script, corpus, '--threads', '1', '--seconds', String(seconds)], {
+function runTorch(script: string, corpus: string, seconds: number, threads: number): Record<string, unknown> & { charsPerSec?: number; error?: string } {
+  const r = spawnSync('/usr/bin/python3', [script, corpus, '--threads', String(threads), '--seconds', String(seconds)], {
     encoding: 'utf8',
-    env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' },
+    // One BLAS thread per torch thread, as the reference script asks, so the two do not fight over the cores.
+    env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: String(threads) },
     timeout: (seconds + 180) * 1000,
   });
   const line = r.stdout?.trim().split('\n').filter((l) => l.startsWith('{')).pop();
@@ -47,40 +50,62 @@ function runTorch(script: string, corpus: string, seconds: number): Record<strin
 }
 
 export async function bench(argv: string[]): Promise<void> {
-  const { values: v } = parseArgs({ args: argv, options: { corpus: { type: 'string' }, seconds: { type: 'string' }, cells: { type: 'string' }, reference: { type: 'string' }, json: { type: 'boolean' } } });
+  const { values: v } = parseArgs({
+    args: argv,
+    options: { corpus: { type: 'string' }, seconds: { type: 'string' }, rounds: { type: 'string' }, cells: { type: 'string' }, reference: { type: 'string' }, json: { type: 'boolean' } },
+  });
   const corpus = v.corpus ?? path.join(__dirname, '..', 'samples', 'shakespeare.txt');
   if (!fs.existsSync(corpus)) throw new UsageError(`corpus ${corpus} not found (--corpus FILE)`);
   const seconds = num(v.seconds, 'seconds') ?? 10;
+  const rounds = num(v.rounds, 'rounds') ?? 3;
   const cells = (v.cells?.split(',') ?? [...CELL_TYPES]) as CellName[];
   for (const c of cells) if (!CELL_TYPES.includes(c)) throw new UsageError(`unknown cell "${c}"`);
   const log = (s: string) => { if (!v.json) console.error(s); };
+  const reference = findReference(v.reference);
   const result: Record<string, unknown> = {
-    workload: { corpus: path.basename(corpus), hidden: 128, batch: 32, seq: 64, optimizer: 'adam', lr: 2e-3, clip: 5, seconds },
-    cells: {} as Record<string, unknown>,
+    workload: { corpus: path.basename(corpus), hidden: 128, batch: 32, seq: 64, optimizer: 'adam', lr: 2e-3, clip: 5, seconds, rounds },
   };
-  for (const cell of cells) {
+
+  // The headline: our LSTM and PyTorch's, alternating, so that both see the same machine.
+  const alternating: { lstm: Measured | { error: string }; pytorch?: ReturnType<typeof runTorch>; ratio?: number | null }[] = [];
+  for (let k = 0; k < rounds; k++) {
+    log(`bench: round ${k + 1}/${rounds}: lstm (fused kernels)…`);
+    const lstm = measure(corpus, seconds, 'lstm', 1);
+    const round: (typeof alternating)[number] = { lstm };
+    if (reference) {
+      log(`bench: round ${k + 1}/${rounds}: PyTorch, 1 thread…`);
+      round.pytorch = runTorch(reference, corpus, seconds, 1);
+      round.ratio = ratioOf(lstm, round.pytorch);
+    }
+    alternating.push(round);
+  }
+  result.rounds = alternating;
+  const ratios = alternating.map((r) => r.ratio).filter((r): r is number => typeof r === 'number');
+  if (ratios.length > 0) result.ratioToPytorch1Thread = { min: Math.min(...ratios), max: Math.max(...ratios) };
+  if (!reference) result.pytorch = { error: 'reference_torch.py not found (pass --reference PATH)' };
+
+  log('bench: lstm on TensorFlow.js kernels, 1 and 2 workers…');
+  result.lstmTfjs = measure(corpus, seconds, 'lstm', 1, 'tfjs');
+  result.lstmTfjsTwoWorkers = measure(corpus, seconds, 'lstm', 2, 'tfjs');
+  result.cells = {} as Record<string, unknown>;
+  for (const cell of cells.filter((c) => c !== 'lstm')) {
     log(`bench: ${cell}…`);
     (result.cells as Record<string, unknown>)[cell] = measure(corpus, seconds, cell, 1);
   }
-  log('bench: lstm with 2 workers…');
-  const parallel = measure(corpus, seconds, 'lstm', 2);
-  result.lstmTwoWorkers = parallel;
-  const reference = findReference(v.reference);
   if (reference) {
-    log('bench: PyTorch reference…');
-    const torch = runTorch(reference, corpus, seconds);
-    result.pytorch = torch;
-    const base = Number(torch.charsPerSec);
-    if (Number.isFinite(base) && base > 0) {
-      const ratio = (m: unknown) => (m && typeof m === 'object' && 'charsPerSec' in m ? +((m as Measured).charsPerSec / base).toFixed(3) : null);
-      result.ratioToPytorch = { lstm: ratio((result.cells as Record<string, unknown>).lstm), lstmTwoWorkers: ratio(parallel) };
-    }
-  } else {
-    result.pytorch = { error: 'reference_torch.py not found (pass --reference PATH)' };
+    log('bench: PyTorch, 2 threads…');
+    result.pytorch2Threads = runTorch(reference, corpus, seconds, 2);
   }
   log('bench: hover latency on a 1 MB document…');
   result.hover = measureHover(corpus);
   console.log(JSON.stringify(result, null, v.json ? undefined : 2));
+}
+
+/** ours / PyTorch's chars/s, or null when either run failed. */
+function ratioOf(ours: Measured | { error: string }, torch: { charsPerSec?: number }): number | null {
+  const base = Number(torch.charsPerSec);
+  if (!('charsPerSec' in ours) || !Number.isFinite(base) || base <= 0) return null;
+  return +(ours.charsPerSec / base).toFixed(3);
 }
 
 /** `bench-hover` in its own process: hover p50/p95 on 1 MB of the corpus. */

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { findWasmDir, initBackend } from '../engine/backend';
 import { CELL_TYPES } from '../protocol/runConfig';
 import { StreamBatcher } from '../engine/data';

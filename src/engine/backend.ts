@@ -1,5 +1,10 @@
 /** Chooses and prepares the tfjs backend: wasm (shipped binaries, no network) or cpu. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+// Loading the cpu backend registers it (the reference, and the fallback where WebAssembly is
+// missing); its version is read below so that the bundler keeps the module.
+import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
+// The gradients of tfjs's ops, which training needs; tfjs-core alone registers none.
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -41,6 +46,7 @@ export async function initBackend(name: BackendName, wasmDir?: string): Promise<
     }
     return initialised;
   }
+  if (!tf.findBackendFactory('cpu')) throw new Error(`the tfjs cpu backend ${version_cpu} is not registered`);
   let kernelFixes: string[] = [];
   if (name === 'wasm') {
     if (!wasmDir) throw new Error('the wasm backend needs the folder of its .wasm files');

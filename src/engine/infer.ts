@@ -2,7 +2,7 @@
  * Inference with a trained model (batch 1): next-token distributions, per-token surprisal,
  * gate/state traces, saturation and sampling.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { CellState } from './cells/cell';
 import { disposeStates, tidyKeep, type SequenceModel } from './model';
 import { Rng } from './rng';

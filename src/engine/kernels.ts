@@ -11,8 +11,8 @@
  *   the heap view take about one.
  * Each replacement is tested against the cpu backend.
  */
-import * as tf from '@tensorflow/tfjs';
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 
 /** The subset of the wasm backend's API the replacements use. */
 interface WasmBackendLike {

@@ -7,7 +7,7 @@
  * matmul (W_x), one matmul (W_h) and one sum (b) over the window. The per-step gradient norms
  * are by-products.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { Cell, CellState, RecurrentWeights, StepResult } from './cells/cell';
 
 export interface LayerWeights {

@@ -2,7 +2,7 @@
  * The sequence model: token ids → stacked recurrent layers (any cell, dropout between layers) →
  * linear → softmax over the vocabulary.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { Cell, CellState } from './cells/cell';
 import type { CellName } from '../protocol/runConfig';
 import { cellOf } from './cells/registry';

@@ -3,14 +3,14 @@
  * splits and batches the data, trains within a step/time budget, validates, measures gradient
  * flow and samples.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { DoneEvent } from '../protocol/workerProtocol';
 import type { TrainConfig } from '../protocol/runConfig';
 import { buildCodec, type Codec } from './codec';
 import { fitBatching, splitTrainVal, StreamBatcher } from './data';
 import { sampleIds } from './infer';
 import { SequenceModel } from './model';
-import { evaluateYielding, Trainer, type GradByLag } from './trainer';
+import { Trainer, type GradByLag } from './trainer';
 
 export interface PreparedRun {
   codec: Codec;
@@ -106,7 +106,7 @@ export async function trainLoop(run: PreparedRun, config: TrainConfig, hooks: Ru
   const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve));
   const validate = async () => {
     if (run.val.length < 2) return;
-    valLoss = await evaluateYielding(run.model, run.val, run.batch, run.steps, yieldToOthers);
+    valLoss = await trainer.evaluate(run.val, run.steps, yieldToOthers);
     if (valLoss !== null) hooks.onVal?.(step, valLoss);
   };
   while (!outOfBudget()) {

@@ -1,7 +1,7 @@
 /**
  * Between a live run (model, optimizer, vocabulary, metrics) and a checkpoint (plain data).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { TrainConfig } from '../protocol/runConfig';
 import type { CellName } from '../protocol/runConfig';
 import { cellOf } from './cells/registry';

@@ -3,7 +3,7 @@
  * nearest state kept in its DocumentStates (or a warm-up before the span), keeping states along
  * the way (docStates.ts says how and why).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { CellState } from './cells/cell';
 import type { Codec } from './codec';
 import type { DocumentStates } from './docStates';

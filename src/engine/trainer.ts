@@ -2,7 +2,7 @@
  * One optimisation step at a time: stateful truncated BPTT, Adam / RMSProp / SGD, clipping by
  * global norm (optional), and a refusal to apply a non-finite step.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 /** One optimizer slot as tfjs optimizers name them (`iter`, `<variable>/m`, …). */
 export interface NamedTensor { name: string; tensor: tf.Tensor }
@@ -125,6 +125,14 @@ export class Trainer {
     }
     tf.dispose([g.loss, norm, ...g.grads, ...Object.values(scaled)]);
     return result;
+  }
+
+  /**
+   * Mean cross-entropy over `ids` read as this trainer's streams, `steps` tokens a window, with
+   * `between` awaited after each window (see evaluateYielding). The training state is untouched.
+   */
+  async evaluate(ids: Int32Array, steps: number, between: () => Promise<void>, maxTokens?: number): Promise<number | null> {
+    return evaluateYielding(this.model, ids, this.options.batch, steps, between, maxTokens);
   }
 
   /** True when `optimizerWeights` returns copies the caller must dispose (besides `iter`). */

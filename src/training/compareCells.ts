@@ -42,7 +42,7 @@ export async function compareCells(controller: TrainingController, library: RunL
   let cells = options.cells;
   if (!cells) {
     const picks = await vscode.window.showQuickPick(
-      CELL_TYPES.map((c) => ({ ...CELL_LABELS[c], cell: c, picked: DEFAULT_COMPARISON.includes(c) })),
+      CELL_TYPES.map((c) => ({ label: CELL_LABELS[c].label, detail: CELL_LABELS[c].detail, cell: c, picked: DEFAULT_COMPARISON.includes(c) })),
       { canPickMany: true, title: `Compare cell types on ${path.basename(doc.uri.path)}`, placeHolder: 'Cell types to train with the same settings, seed and time' },
     );
     if (!picks || picks.length === 0) return [];

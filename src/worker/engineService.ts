@@ -4,7 +4,7 @@
  * routes the read-only requests to inspection.ts and the document copies to documents.ts. Kept
  * free of worker_threads so that tests can drive it directly.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { loadCheckpoint, saveCheckpoint } from '../engine/checkpoint';
 import { startTrainer, type ShardSetup } from '../engine/parallel/startTrainer';
 import { resumeRun } from '../engine/resume';

@@ -175,7 +175,7 @@ suite('LSTM Lab: bad input battery', () => {
       'train.cell': 'transformer', 'train.layers': 0, 'train.hiddenSize': 'big', 'train.dropout': 1.5, 'train.sequenceLength': 1,
       'train.batchSize': 0, 'train.learningRate': -1, 'train.clipNorm': -5, 'train.optimizer': 'adagrad', 'train.maxSeconds': -1,
       'train.maxSteps': 1.5, 'train.validationFraction': 0.9, 'train.validateEvery': 0, 'train.sampleEvery': -1, 'train.seed': -1,
-      'train.tokens': 'byte', 'train.gradientEvery': 'often', 'train.workers': 0, 'data.maxCharacters': 10,
+      'train.tokens': 'byte', 'train.gradientEvery': 'often', 'train.workers': 0, 'train.kernels': 'gpu', 'data.maxCharacters': 10,
       'runs.checkpointEverySeconds': 1, 'runs.keep': 0, 'compare.secondsPerCell': 0, 'hover.enabled': 'yes', 'hover.topK': 0,
       'generate.length': 0, 'generate.temperature': 0,
     };

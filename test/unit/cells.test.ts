@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { type CellState } from '../../src/engine/cells/cell';
 import { CELL_TYPES, type CellName } from '../../src/protocol/runConfig';
 import type { LayerAux } from '../../src/engine/layer';

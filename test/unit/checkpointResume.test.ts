@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { CellName } from '../../src/protocol/runConfig';
 import { loadCheckpoint, saveCheckpoint } from '../../src/engine/checkpoint';
 import { type Checkpoint } from '../../src/engine/checkpointFormat';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { buildCodec, type Codec } from '../../src/engine/codec';
 import { DocumentStates } from '../../src/engine/docStates';
 import { inspectSpan } from '../../src/engine/spanInspect';

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { findBundle, findWasmDir, initBackend } from '../../src/engine/backend';
 import type { Window } from '../../src/engine/data';
 import { FusedTrainer } from '../../src/engine/fused/fusedTrainer';
@@ -165,4 +165,33 @@ test('the run chooses the fused kernels for a one-layer LSTM and says why it doe
     trainer.dispose();
     run.model.dispose();
   }
+});
+
+test('validation on the fused kernels equals tfjs\'s evaluation and leaves the training state as it was', async () => {
+  const [variant] = (await variants()).slice(-1);
+  const shape = { cell: 'lstm' as const, layers: 1, hiddenSize: 16, vocabSize: 13, dropout: 0 };
+  const options = { optimizer: 'adam' as const, learningRate: 0.01, clipNorm: 5, batch: 4 };
+  const modelA = SequenceModel.create(shape, 5);
+  const modelB = SequenceModel.create(shape, 5);
+  const a = await FusedTrainer.create(modelA, options, 8, wasmDir(), variant);
+  const b = await FusedTrainer.create(modelB, options, 8, wasmDir(), variant);
+  const ws = windows(13, 4, 8, 3, 21);
+  for (const w of ws.slice(0, 2)) { a.step(w); b.step(w); }
+  const val = new Int32Array(300).map((_, i) => (i * 7 + (i >> 3)) % 13);
+  let yields = 0;
+  const fusedLoss = await a.evaluate(val, 8, async () => { yields++; });
+  const reference = new Trainer(modelA, options);
+  const tfjsLoss = await reference.evaluate(val, 8, async () => undefined);
+  reference.dispose();
+  assert.ok(fusedLoss !== null && tfjsLoss !== null);
+  assert.ok(Math.abs(fusedLoss - tfjsLoss) < 1e-5 * tfjsLoss, `fused ${fusedLoss} vs tfjs ${tfjsLoss}`);
+  assert.ok(yields > 3, `yielded between windows (${yields})`);
+  // Trainer a validated, b did not: their next steps must still agree (the carried state was put back).
+  const ra = a.step(ws[2]);
+  const rb = b.step(ws[2]);
+  assert.equal(ra.loss, rb.loss);
+  a.dispose();
+  b.dispose();
+  modelA.dispose();
+  modelB.dispose();
 });

@@ -1,7 +1,7 @@
 /** The wasm kernel replacements give the cpu backend's answers. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { maxAbsDiff, randomArray, useWasm } from './helpers/backend';
 
 async function onBoth(f: () => tf.Tensor | tf.Tensor[]): Promise<{ cpu: Float32Array[]; wasm: Float32Array[] }> {

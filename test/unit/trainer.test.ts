@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { StreamBatcher } from '../../src/engine/data';
 import { DEFAULT_TRAIN_CONFIG } from '../../src/protocol/runConfig';
 import { buildCodec } from '../../src/engine/codec';

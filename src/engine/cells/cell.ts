@@ -6,7 +6,7 @@
  * hands each step's slice to `step`; the backward pass walks the steps in reverse with `backStep`
  * and leaves the weight gradients to one matmul per window.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
 import type { CellName } from '../../protocol/runConfig';
 
 

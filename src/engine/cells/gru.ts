@@ -5,7 +5,7 @@
  *   h_t = (1 − z) ⊙ h_{t-1} + z ⊙ n
  * Blocks of z: [update z, reset r, candidate n].
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { Cell } from './cell';
 
 const dsig = (s: tf.Tensor) => tf.mul(s, tf.sub(1, s));

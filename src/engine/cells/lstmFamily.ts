@@ -7,7 +7,7 @@
  *   cifg      coupled input and forget gates: i = 1 − f
  *   peephole  i and f also see c_{t-1}, o sees c_t, through diagonal weights p
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { BackStepResult, Cell } from './cell';
 import type { CellName } from '../../protocol/runConfig';
 

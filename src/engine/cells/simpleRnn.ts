@@ -1,7 +1,7 @@
 /**
  * Vanilla (Elman) RNN: h_t = tanh(x_t W_x + h_{t-1} W_h + b).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { Cell } from './cell';
 
 export const simpleRnn: Cell = {

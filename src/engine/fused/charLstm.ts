@@ -123,6 +123,37 @@ export class FusedCharLstm {
     this.layer.resetState();
   }
 
+  /**
+   * Mean cross-entropy of one window from the carried state, which then moves on to the window's
+   * end; the weights do not change (the gradient buffers are overwritten, as by every step).
+   */
+  windowLoss(x: Int32Array, y: Int32Array): number {
+    const { vocab: V, hidden: H, batch: B } = this.shape;
+    const N = x.length;
+    const T = N / B;
+    this.layer.ids.set(x);
+    const targets = this.mod.i32(this.targets, N);
+    for (let k = 0; k < N; k++) {
+      if (!(y[k] >= 0 && y[k] < V)) throw new Error(`target ${y[k]} at ${k} is outside [0, ${V})`);
+      targets[k] = y[k];
+    }
+    this.layer.forward(T);
+    const lp = this.layer.pointers;
+    const loss = this.mod.exports.headForwardBackward(N, H, V, this.Vp, lp.output, this.targets, this.wy, this.by, this.logits, lp.dH, this.dWy, this.dby, this.scratchA, this.scratchB);
+    this.layer.carryState(T);
+    return loss;
+  }
+
+  /** A copy of the carried state (h0, c0), to put back with `restoreState`. */
+  saveState(): { h: Float32Array; c: Float32Array } {
+    return { h: this.layer.h0.slice(), c: this.layer.c0.slice() };
+  }
+
+  restoreState(s: { h: Float32Array; c: Float32Array }): void {
+    this.layer.h0.set(s.h);
+    this.layer.c0.set(s.c);
+  }
+
   /** Each parameter's weights and Adam moments, in the engine's order [Wx, Wh, b, Wy, by] (W_y padded). */
   parameters(): { p: Float32Array; m: Float32Array; v: Float32Array }[] {
     return this.segments.map((s) => ({ p: this.mod.f32(s.p, s.n), m: this.mod.f32(s.m, s.n), v: this.mod.f32(s.v, s.n) }));

@@ -9,7 +9,7 @@
  * read the same model as before. Adam's moments stay in the module and are handed out in the
  * tfjs Adam layout for checkpoints, so a run can be resumed on either path.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { TrainConfig } from '../../protocol/runConfig';
 import type { Window } from '../data';
 import type { SequenceModel } from '../model';
@@ -62,6 +62,42 @@ export class FusedTrainer extends Trainer {
     }
     if (r.finite) this.pullWeights();
     return result;
+  }
+
+  /**
+   * The evaluation tfjs would do (same streams, windows and carried state), on the fused kernels
+   * when its streams are this trainer's; otherwise on tfjs.
+   */
+  override async evaluate(ids: Int32Array, steps: number, between: () => Promise<void>, maxTokens = 65536): Promise<number | null> {
+    const B = this.options.batch;
+    if (ids.length < 2) return null;
+    const use = ids.subarray(0, Math.min(ids.length, maxTokens + 1));
+    const n = Math.floor((use.length - 1) / B);
+    // evaluateWindows would read fewer streams, or the windows would not fit the kernels' buffers.
+    if (Math.floor((use.length - 1) / steps) < B || n < 1 || steps > this.fused.shape.steps) return super.evaluate(ids, steps, between, maxTokens);
+    const carried = this.fused.saveState();
+    this.fused.resetState();
+    let total = 0;
+    let count = 0;
+    try {
+      for (let start = 0; start < n; start += steps) {
+        const T = Math.min(steps, n - start);
+        const x = new Int32Array(T * B);
+        const y = new Int32Array(T * B);
+        for (let b = 0; b < B; b++) {
+          for (let t = 0; t < T; t++) {
+            x[t * B + b] = use[b * n + start + t];
+            y[t * B + b] = use[b * n + start + t + 1];
+          }
+        }
+        total += this.fused.windowLoss(x, y) * T * B;
+        count += T * B;
+        if (start + steps < n) await between();
+      }
+    } finally {
+      this.fused.restoreState(carried);
+    }
+    return total / count;
   }
 
   override resetState(): void {

@@ -4,7 +4,7 @@
  * This thread then sums them (through shared memory), clips and applies one optimizer step, as a
  * single trainer over all streams would (up to float rounding).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { Worker } from 'node:worker_threads';
 import type { Window } from '../data';
 import type { SequenceModel } from '../model';

@@ -2,7 +2,7 @@
  * A data-parallel shard worker: keeps a replica of the model, reads the weights the coordinator
  * shares before each step, and writes its streams' gradients back into shared memory.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { parentPort } from 'node:worker_threads';
 import { initBackend } from '../backend';
 import { SequenceModel } from '../model';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { findWasmDir, initBackend } from '../../../src/engine/backend';
 
 /** Starts the wasm backend with the shipped binaries (dist/wasm) and the kernel fixes. */
