@@ -23,8 +23,9 @@ interface Measured {
 }
 
 function measure(corpus: string, seconds: number, cell: CellName, workers: number, kernels: KernelChoice = 'fused'): Measured | { error: string } {
-  const args = [path.join(__dirname, 'cli.js'), 'train', corpus, '--cell', cell, '--seconds', String(seconds), '--workers', String(workers),
-    '--kernels', kernels, '--grad-every', '0', '--json'];
+  // The reference workload, whatever the defaults are.
+  const args = [path.join(__dirname, 'cli.js'), 'train', corpus, '--cell', cell, '--hidden', '128', '--batch', '32', '--seq', '64', '--lr', '2e-3', '--clip', '5',
+    '--optimizer', 'adam', '--seconds', String(seconds), '--workers', String(workers), '--kernels', kernels, '--grad-every', '0', '--json'];
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: (seconds + 180) * 1000, maxBuffer: 64 << 20 });
   const done = r.stdout?.split('\n').filter((l) => l.startsWith('{"event":"done"')).pop();
   if (r.status !== 0 || !done) return { error: (r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n').pop()! };

@@ -205,7 +205,7 @@ suite('LSTM Lab: bad input battery', () => {
       assert.equal(s.run?.runId, runId);
       assert.deepEqual(
         { cell: s.run?.cell, layers: s.run?.layers, hiddenSize: s.run?.hiddenSize, learningRate: s.run?.learningRate },
-        { cell: 'lstm', layers: 1, hiddenSize: 128, learningRate: 0.002 },
+        { cell: 'lstm', layers: 1, hiddenSize: 128, learningRate: DEFAULT_TRAIN_CONFIG.learningRate },
       );
       await vscode.commands.executeCommand('lstmLab.stop');
       await waitFor('stopped', () => !lab.api.isTraining(), 15_000);
