@@ -194,6 +194,22 @@ export async function evaluateYielding(
   }
 }
 
+/**
+ * Window `start` of an evaluation that reads `ids` as B streams of n tokens each: inputs and
+ * targets [T·B], time-major (row t·B + b).
+ */
+export function evaluationWindow(ids: Int32Array, B: number, n: number, start: number, T: number): { x: Int32Array; y: Int32Array } {
+  const x = new Int32Array(T * B);
+  const y = new Int32Array(T * B);
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      x[t * B + b] = ids[b * n + start + t];
+      y[t * B + b] = ids[b * n + start + t + 1];
+    }
+  }
+  return { x, y };
+}
+
 /** The evaluation, one window per step of the generator; its return value is the mean loss. */
 function* evaluateWindows(model: SequenceModel, ids: Int32Array, batch: number, steps: number, maxTokens: number): Generator<void, number | null> {
   if (ids.length < 2) return null;
@@ -207,14 +223,7 @@ function* evaluateWindows(model: SequenceModel, ids: Int32Array, batch: number, 
   try {
     for (let start = 0; start < n; start += steps) {
       const T = Math.min(steps, n - start);
-      const x = new Int32Array(T * B);
-      const y = new Int32Array(T * B);
-      for (let b = 0; b < B; b++) {
-        for (let t = 0; t < T; t++) {
-          x[t * B + b] = use[b * n + start + t];
-          y[t * B + b] = use[b * n + start + t + 1];
-        }
-      }
+      const { x, y } = evaluationWindow(use, B, n, start, T);
       const { logits, final } = model.logits(x, B, state);
       const loss = crossEntropy(logits, y, model.shape.vocabSize);
       total += loss.dataSync()[0] * T * B;

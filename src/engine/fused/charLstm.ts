@@ -86,19 +86,8 @@ export class FusedCharLstm {
    * Carries the final state into the next window when the step is applied.
    */
   step(x: Int32Array, y: Int32Array, opt: AdamOptions, lastStepNorms = false): FusedStepResult {
-    const { vocab: V, hidden: H, batch: B } = this.shape;
-    const T = x.length / B;
-    const N = T * B;
     const e = this.mod.exports;
-    this.layer.ids.set(x);
-    const targets = this.mod.i32(this.targets, N);
-    for (let k = 0; k < N; k++) {
-      if (!(y[k] >= 0 && y[k] < V)) throw new Error(`target ${y[k]} at ${k} is outside [0, ${V})`);
-      targets[k] = y[k];
-    }
-    this.layer.forward(T);
-    const lp = this.layer.pointers;
-    const loss = e.headForwardBackward(N, H, V, this.Vp, lp.output, this.targets, this.wy, this.by, this.logits, lp.dH, this.dWy, this.dby, this.scratchA, this.scratchB);
+    const { loss, T } = this.forwardLoss(x, y);
     this.layer.backward(T);
     // Before the update: the last step's gradient flows back through the weights that produced it.
     if (lastStepNorms) this.layer.lastStepNorms(T);
@@ -128,6 +117,16 @@ export class FusedCharLstm {
    * end; the weights do not change (the gradient buffers are overwritten, as by every step).
    */
   windowLoss(x: Int32Array, y: Int32Array): number {
+    const { loss, T } = this.forwardLoss(x, y);
+    this.layer.carryState(T);
+    return loss;
+  }
+
+  /**
+   * The window's forward pass and the output layer: returns the mean cross-entropy and leaves
+   * ∂L/∂H in the layer's dH (and the output layer's gradients) for a backward pass.
+   */
+  private forwardLoss(x: Int32Array, y: Int32Array): { loss: number; T: number } {
     const { vocab: V, hidden: H, batch: B } = this.shape;
     const N = x.length;
     const T = N / B;
@@ -140,8 +139,7 @@ export class FusedCharLstm {
     this.layer.forward(T);
     const lp = this.layer.pointers;
     const loss = this.mod.exports.headForwardBackward(N, H, V, this.Vp, lp.output, this.targets, this.wy, this.by, this.logits, lp.dH, this.dWy, this.dby, this.scratchA, this.scratchB);
-    this.layer.carryState(T);
-    return loss;
+    return { loss, T };
   }
 
   /** A copy of the carried state (h0, c0), to put back with `restoreState`. */

@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { TrainConfig } from '../../protocol/runConfig';
 import type { Window } from '../data';
 import type { SequenceModel } from '../model';
-import { Trainer, type NamedTensor, type StepResult, type TrainerOptions } from '../trainer';
+import { evaluationWindow, Trainer, type NamedTensor, type StepResult, type TrainerOptions } from '../trainer';
 import { FusedCharLstm } from './charLstm';
 import { FusedModule, type SimdVariant } from './module';
 
@@ -82,14 +82,7 @@ export class FusedTrainer extends Trainer {
     try {
       for (let start = 0; start < n; start += steps) {
         const T = Math.min(steps, n - start);
-        const x = new Int32Array(T * B);
-        const y = new Int32Array(T * B);
-        for (let b = 0; b < B; b++) {
-          for (let t = 0; t < T; t++) {
-            x[t * B + b] = use[b * n + start + t];
-            y[t * B + b] = use[b * n + start + t + 1];
-          }
-        }
+        const { x, y } = evaluationWindow(use, B, n, start, T);
         total += this.fused.windowLoss(x, y) * T * B;
         count += T * B;
         if (start + steps < n) await between();
