@@ -58,6 +58,18 @@ export interface TrainerOptions {
   batch: number;
 }
 
+/**
+ * ‖g‖ over all tensors, computed on values divided by the largest |g| so that gradients of 1e20
+ * (which clipping can still rescue) do not square past float32's range; NaN or ±Infinity in any
+ * tensor gives a non-finite norm. Not inside a tidy: wrap it.
+ */
+export function globalNorm(grads: tf.Tensor[]): tf.Scalar {
+  const largest = tf.max(tf.stack(grads.map((t) => tf.max(tf.abs(t)))));
+  const unit = tf.maximum(largest, 1e-30);
+  const sum = tf.addN(grads.map((t) => tf.sum(tf.square(tf.div(t, unit)))));
+  return tf.mul(tf.sqrt(sum), largest) as tf.Scalar;
+}
+
 /** Reads a [T] norm tensor in lag order (last time step first). */
 function byLag(t: tf.Tensor1D | undefined): number[] {
   return t ? Array.from(t.dataSync()).reverse() : [];
@@ -106,7 +118,7 @@ export class Trainer {
     const vars = this.model.variables;
     const clip = this.options.clipNorm;
     const { norm, scaled } = tf.tidy(() => {
-      const norm = tf.sqrt(tf.addN(g.grads.map((t) => tf.sum(tf.square(t))))) as tf.Scalar;
+      const norm = globalNorm(g.grads);
       const scale = clip > 0 ? tf.div(clip, tf.maximum(norm, clip)) : null;
       const scaled: tf.NamedTensorMap = {};
       vars.forEach((v, k) => { scaled[v.name] = scale ? tf.mul(g.grads[k], scale) : tf.clone(g.grads[k]); });

@@ -195,3 +195,13 @@ test('validation on the fused kernels equals tfjs\'s evaluation and leaves the t
   modelA.dispose();
   modelB.dispose();
 });
+
+test('the fused gradient norm of large but finite gradients is finite (squares summed in float64)', async () => {
+  for (const variant of await variants()) {
+    const mod = await FusedModule.load(wasmDir(), variant);
+    const at = mod.alloc(8 * 4);
+    mod.f32(at, 8).set([3e20, 4e20, 0, 0, 1, 2, 0, 0]);
+    const sq = mod.exports.sumSquares(at, 8);
+    assert.ok(Math.abs(Math.sqrt(sq) - 5e20) < 1e-5 * 5e20, `${variant}: ‖g‖ = ${Math.sqrt(sq)}`);
+  }
+});

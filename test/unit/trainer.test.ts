@@ -7,7 +7,7 @@ import { buildCodec } from '../../src/engine/codec';
 import { nextDistribution, sampleIds } from '../../src/engine/infer';
 import { SequenceModel } from '../../src/engine/model';
 import { prepareRun, trainLoop } from '../../src/engine/run';
-import { evaluate, evaluateYielding, Trainer } from '../../src/engine/trainer';
+import { evaluate, evaluateYielding, globalNorm, Trainer } from '../../src/engine/trainer';
 import { useWasm } from './helpers/backend';
 
 before(useWasm);
@@ -74,15 +74,37 @@ test('a diverging run stops with a message instead of training on NaN', async ()
   run.model.dispose();
 });
 
-test('clipping bounds the applied update and reports the raw norm', () => {
+test('clipping bounds the applied update: with SGD the weights move by exactly lr × clip, and by lr × ‖g‖ without clipping', () => {
   const codec = buildCodec('char', periodic);
-  const model = SequenceModel.create({ cell: 'lstm', layers: 1, vocabSize: codec.vocab.size, hiddenSize: 8, dropout: 0 }, 2);
-  const trainer = new Trainer(model, { optimizer: 'adam', learningRate: 1e-2, clipNorm: 1e-3, batch: 4 });
-  const r = trainer.step(new StreamBatcher(codec.encode(periodic), 4, 8).next());
-  assert.equal(r.clipped, true);
-  assert.ok(r.gradNorm > 1e-3);
-  trainer.dispose();
-  model.dispose();
+  const window = () => new StreamBatcher(codec.encode(periodic), 4, 8).next();
+  const moved = (clipNorm: number, learningRate: number) => {
+    const model = SequenceModel.create({ cell: 'lstm', layers: 1, vocabSize: codec.vocab.size, hiddenSize: 8, dropout: 0 }, 2);
+    const before = model.named.map((n) => Float32Array.from(n.variable.dataSync()));
+    const trainer = new Trainer(model, { optimizer: 'sgd', learningRate, clipNorm, batch: 4 });
+    const r = trainer.step(window());
+    let sq = 0;
+    model.named.forEach((n, k) => n.variable.dataSync().forEach((w, i) => { sq += (w - before[k][i]) ** 2; }));
+    trainer.dispose();
+    model.dispose();
+    return { r, update: Math.sqrt(sq) };
+  };
+  const clipped = moved(1e-3, 100);
+  assert.equal(clipped.r.clipped, true);
+  assert.ok(clipped.r.gradNorm > 1e-3, `the raw norm ${clipped.r.gradNorm} is reported`);
+  assert.ok(Math.abs(clipped.update - 100 * 1e-3) < 1e-3 * 0.1, `update ${clipped.update}, expected 0.1`);
+  const free = moved(0, 1);
+  assert.equal(free.r.clipped, false);
+  assert.ok(Math.abs(free.update - free.r.gradNorm) < 1e-3 * free.r.gradNorm, `update ${free.update}, gradient norm ${free.r.gradNorm}`);
+});
+
+test('the global gradient norm of large but finite gradients is finite; NaN anywhere makes it non-finite', () => {
+  const norm = (arrays: number[][]) => tf.tidy(() => globalNorm(arrays.map((a) => tf.tensor1d(a))).dataSync()[0]);
+  const big = norm([[3e20], [4e20, 0]]);
+  assert.ok(Math.abs(big - 5e20) < 1e-5 * 5e20, `‖(3e20, 4e20)‖ = ${big}`);
+  assert.ok(Math.abs(norm([[3, 0], [4]]) - 5) < 1e-6);
+  assert.equal(norm([[0, 0], [0]]), 0);
+  assert.ok(Number.isNaN(norm([[1, NaN], [2]])));
+  assert.ok(!Number.isFinite(norm([[1, Infinity]])));
 });
 
 test('no tensors leak over 1,000 training steps (validation, samples and gradient-by-lag included)', async () => {
