@@ -22,7 +22,8 @@ export interface Codec {
   decode(ids: ArrayLike<number>): string;
 }
 
-function split(mode: TokenChoice, text: string): Tokenized {
+/** The tokens of `text` in the given mode, with their offsets. */
+export function tokenizeText(mode: TokenChoice, text: string): Tokenized {
   if (mode === 'word') return tokenizeWords(text);
   const { chars, offsets } = codePoints(text);
   return { tokens: chars, offsets };
@@ -32,8 +33,8 @@ function codec(mode: TokenChoice, vocab: Vocabulary): Codec {
   return {
     mode,
     vocab,
-    tokenize: (text) => split(mode, text),
-    encode: (text) => Int32Array.from(split(mode, text).tokens, (t) => vocab.idOf(t)),
+    tokenize: (text) => tokenizeText(mode, text),
+    encode: (text) => Int32Array.from(tokenizeText(mode, text).tokens, (t) => vocab.idOf(t)),
     decode: (ids) => Array.from(ids, (id) => vocab.tokens[id] ?? vocab.tokens[UNKNOWN_ID]).join(''),
   };
 }
@@ -41,6 +42,12 @@ function codec(mode: TokenChoice, vocab: Vocabulary): Codec {
 /** Builds the vocabulary from training text. */
 export function buildCodec(mode: TokenChoice, text: string, maxVocab?: number): Codec {
   const vocab = mode === 'word' ? buildWordVocabulary(tokenizeWords(text).tokens, maxVocab) : buildCharVocabulary(text, maxVocab);
+  return codec(mode, vocab);
+}
+
+/** Builds the vocabulary from the training tokens themselves (already split in `mode`). */
+export function buildCodecFromTokens(mode: TokenChoice, tokens: string[], maxVocab?: number): Codec {
+  const vocab = mode === 'word' ? buildWordVocabulary(tokens, maxVocab) : buildCharVocabulary(tokens.join(''), maxVocab);
   return codec(mode, vocab);
 }
 

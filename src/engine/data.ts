@@ -72,8 +72,12 @@ export function fitBatching(tokens: number, batch: number, steps: number): { bat
 
 /** Splits ids into a training head and a validation tail of `fraction` of the tokens. */
 export function splitTrainVal(ids: Int32Array, fraction: number): { train: Int32Array; val: Int32Array } {
-  const nVal = Math.floor(ids.length * Math.min(Math.max(fraction, 0), 0.5));
-  // A tail too short to score is not worth holding out.
-  if (nVal < 2) return { train: ids, val: new Int32Array(0) };
+  const nVal = heldOutCount(ids.length, fraction);
   return { train: ids.subarray(0, ids.length - nVal), val: ids.subarray(ids.length - nVal) };
+}
+
+/** How many of `n` tokens the validation tail holds: a tail too short to score is not held out. */
+export function heldOutCount(n: number, fraction: number): number {
+  const nVal = Math.floor(n * Math.min(Math.max(fraction, 0), 0.5));
+  return nVal < 2 ? 0 : nVal;
 }

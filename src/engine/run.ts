@@ -6,8 +6,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { DoneEvent } from '../protocol/workerProtocol';
 import type { TrainConfig } from '../protocol/runConfig';
-import { buildCodec, type Codec } from './codec';
-import { fitBatching, splitTrainVal, StreamBatcher } from './data';
+import { buildCodecFromTokens, tokenizeText, type Codec } from './codec';
+import { fitBatching, heldOutCount, splitTrainVal, StreamBatcher } from './data';
 import { sampleIds } from './infer';
 import { SequenceModel } from './model';
 import { Trainer, type GradByLag } from './trainer';
@@ -24,8 +24,11 @@ export interface PreparedRun {
 }
 
 export function prepareRun(text: string, config: TrainConfig, model?: SequenceModel, codec?: Codec): PreparedRun {
-  // The vocabulary comes from the training part only; the held-out tail may hold unseen tokens.
-  codec ??= buildCodec(config.tokens, trainingPart(text, config.valFraction));
+  // The vocabulary comes from the training tokens only; the held-out tail may hold unseen tokens.
+  if (!codec) {
+    const { tokens } = tokenizeText(config.tokens, text);
+    codec = buildCodecFromTokens(config.tokens, tokens.slice(0, tokens.length - heldOutCount(tokens.length, config.valFraction)));
+  }
   const ids = codec.encode(text);
   const { train, val } = splitTrainVal(ids, config.valFraction);
   const fit = fitBatching(train.length, config.batchSize, config.seqLength);
@@ -37,14 +40,6 @@ export function prepareRun(text: string, config: TrainConfig, model?: SequenceMo
     cell: config.cell, layers: config.layers, hiddenSize: config.hiddenSize, vocabSize: codec.vocab.size, dropout: config.dropout,
   }, config.seed);
   return { codec, train, val, batch: fit.batch, steps: fit.steps, model, notes };
-}
-
-/** The text before the held-out tail, not cutting a surrogate pair. */
-function trainingPart(text: string, valFraction: number): string {
-  let end = Math.ceil(text.length * (1 - Math.min(Math.max(valFraction, 0), 0.5)));
-  const code = text.charCodeAt(end - 1);
-  if (code >= 0xd800 && code <= 0xdbff) end += 1;
-  return text.slice(0, end);
 }
 
 export interface StepInfo {

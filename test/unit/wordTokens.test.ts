@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { before, test } from 'node:test';
+import { initBackend } from '../../src/engine/backend';
+import { prepareRun } from '../../src/engine/run';
 import { decode, UNKNOWN_ID, UNKNOWN_TOKEN } from '../../src/engine/tokens';
+import { DEFAULT_TRAIN_CONFIG } from '../../src/protocol/runConfig';
 import { buildWordVocabulary, encodeTokens, tokenizeWords } from '../../src/engine/wordTokens';
 
 /** Tokens concatenate to the text, none is empty, and each offset is where the token sits. */
@@ -103,4 +106,20 @@ test('encodeTokens maps known tokens to their ids and the rest to unknown', () =
   assert.equal(ids.length, tokens.length);
   assert.equal(decode(ids, v), text);
   assert.deepEqual([...encodeTokens(tokenizeWords('to go').tokens, v)], [v.idOf('to'), v.idOf(' '), UNKNOWN_ID]);
+});
+
+before(async () => { await initBackend('cpu'); });
+
+test('the vocabulary is built from the training tokens, not from the first 90% of the characters', () => {
+  // 123 word tokens: the last 12 (from "zeta" on) are held out. One long token at the end makes the
+  // first 90% of the characters reach past "zeta", so a character-based cut would leak it.
+  const text = `${'a b '.repeat(30)}zeta ${'y'.repeat(60)}`;
+  const config = { ...DEFAULT_TRAIN_CONFIG, tokens: 'word' as const, valFraction: 0.1, batchSize: 2, seqLength: 4 };
+  const run = prepareRun(text, config);
+  assert.equal(run.train.length + run.val.length, 123);
+  assert.equal(run.val.length, 12);
+  assert.equal(run.codec.vocab.idOf('zeta'), UNKNOWN_ID, 'a token only in the held-out tail is not in the vocabulary');
+  assert.notEqual(run.codec.vocab.idOf('b'), UNKNOWN_ID);
+  assert.ok(run.train.every((id) => id !== UNKNOWN_ID), 'every training token is in the vocabulary');
+  run.model.dispose();
 });
