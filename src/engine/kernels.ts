@@ -117,6 +117,8 @@ function fixSlices(): string[] {
     const x = args.inputs.x as TensorInfo;
     if (x.dtype === 'string') return original.kernelFunc(args);
     const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, args.attrs!.begin as number[], args.attrs!.size as number[]);
+    // Out-of-bounds slices are refused, as the cpu backend's Slice refuses them.
+    tf.slice_util.assertParamsValid(x, begin, size);
     return copySlice(x, begin, size, args.backend as unknown as WasmBackendLike);
   });
   fixed('Unpack', (original) => (args: Args) => {

@@ -4,11 +4,13 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { maxAbsDiff, randomArray, useWasm } from './helpers/backend';
 
-async function onBoth(f: () => tf.Tensor | tf.Tensor[]): Promise<{ cpu: Float32Array[]; wasm: Float32Array[] }> {
+interface Output { data: Float32Array; shape: number[]; dtype: string }
+
+async function onBoth(f: () => tf.Tensor | tf.Tensor[]): Promise<{ cpu: Output[]; wasm: Output[] }> {
   const run = () => {
     const out = tf.tidy(f);
     const list = Array.isArray(out) ? out : [out];
-    const data = list.map((t) => Float32Array.from(t.dataSync()));
+    const data = list.map((t) => ({ data: Float32Array.from(t.dataSync()), shape: t.shape.slice(), dtype: t.dtype }));
     tf.dispose(list);
     return data;
   };
@@ -19,9 +21,15 @@ async function onBoth(f: () => tf.Tensor | tf.Tensor[]): Promise<{ cpu: Float32A
   return { cpu, wasm };
 }
 
-function assertSame(r: { cpu: Float32Array[]; wasm: Float32Array[] }, tol: number): void {
+/** Same number of outputs, each with the same shape, dtype and values (within `tol`). */
+function assertSame(r: { cpu: Output[]; wasm: Output[] }, tol: number): void {
   assert.equal(r.cpu.length, r.wasm.length);
-  r.cpu.forEach((c, i) => assert.ok(maxAbsDiff(c, r.wasm[i]) <= tol, `output ${i}: max diff ${maxAbsDiff(c, r.wasm[i])}`));
+  r.cpu.forEach((c, i) => {
+    const w = r.wasm[i];
+    assert.deepEqual(w.shape, c.shape, `output ${i}: shape`);
+    assert.equal(w.dtype, c.dtype, `output ${i}: dtype`);
+    assert.ok(maxAbsDiff(c.data, w.data) <= tol, `output ${i}: max diff ${maxAbsDiff(c.data, w.data)}`);
+  });
 }
 
 test('kernel fixes are installed on wasm', async () => {
@@ -54,6 +62,14 @@ test('slice, unstack and split match cpu', async () => {
   assertSame(await onBoth(() => tf.unstack(x(), 1)), 0);
   assertSame(await onBoth(() => tf.split(x(), [1, 3, 2], 2)), 0);
   assertSame(await onBoth(() => tf.slice(tf.tensor1d([1, 2, 3, 4], 'int32'), [1], [2])), 0);
+});
+
+test('a slice past the end is refused on wasm as on cpu', async () => {
+  for (const backend of ['cpu', 'wasm'] as const) {
+    if (backend === 'cpu') await tf.setBackend('cpu');
+    else await useWasm();
+    assert.throws(() => tf.tidy(() => tf.slice(tf.tensor2d(randomArray(4 * 5, 9), [4, 5]), [3, 0], [2, 5])), /slice|size|begin/i, backend);
+  }
 });
 
 test('unsortedSegmentSum (the gradient of gather) matches cpu', async () => {
