@@ -219,7 +219,7 @@ export const TRAIN_SETTINGS: { [K in keyof TrainConfig]: SettingOf<TrainConfig[K
   },
   workers: {
     key: 'workers', default: 1, min: 1, max: 8, integer: true,
-    description: 'Threads that train data-parallel, one core each: the batch streams are split between them and their gradients summed, giving the same result as one thread. More than one trains faster but leaves less of the machine to the editor.',
+    description: 'Threads that train data-parallel on the TensorFlow.js kernels, one core each: the batch streams are split between them and their gradients summed, giving the same result as one thread (with dropout, each thread draws its own masks). More than one trains faster but leaves less of the machine to the editor. The fused kernels train on one thread.',
     label: 'Workers', hint: 'Training threads, one core each',
   },
   kernels: {

@@ -8,8 +8,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Worker } from 'node:worker_threads';
 import type { Window } from '../data';
 import type { SequenceModel } from '../model';
-import { Trainer, type StepResult, type TrainerOptions } from '../trainer';
-import { allocate, DONE, FAILED, shardRanges, sliceStreams, totalSize, type FromShard, type SharedLayout, type ShardInit, type ToShard } from './shared';
+import { Trainer, type GradByLag, type StepResult, type TrainerOptions } from '../trainer';
+import { allocate, DONE, FAILED, LAG_SERIES, MAX_LAGS, shardRanges, sliceStreams, totalSize, type FromShard, type SharedLayout, type ShardInit, type ToShard } from './shared';
 
 /** How long to wait for a shard's gradients before declaring it lost. */
 const SHARD_TIMEOUT_MS = 120_000;
@@ -18,6 +18,7 @@ export class ParallelTrainer extends Trainer {
   private readonly weights: Float32Array;
   private readonly grads: Float32Array;
   private readonly losses: Float64Array;
+  private readonly lags: Float64Array;
   private readonly control: Int32Array;
   private expected = 0;
   /** The last error a shard reported (messages arrive between steps). */
@@ -29,6 +30,7 @@ export class ParallelTrainer extends Trainer {
     this.weights = new Float32Array(layout.weights);
     this.grads = new Float32Array(layout.grads);
     this.losses = new Float64Array(layout.losses);
+    this.lags = new Float64Array(layout.lags);
     this.control = new Int32Array(layout.control);
   }
 
@@ -66,7 +68,7 @@ export class ParallelTrainer extends Trainer {
     this.expected += this.workers.length;
     this.ranges.slice(1).forEach(([from, to], k) => {
       this.workers[k].postMessage({
-        type: 'step', x: sliceStreams(window.x, B, from, to), y: sliceStreams(window.y, B, from, to), resetState: window.resetState, scale: (to - from) / B,
+        type: 'step', x: sliceStreams(window.x, B, from, to), y: sliceStreams(window.y, B, from, to), resetState: window.resetState, scale: (to - from) / B, withGradByLag,
       } satisfies ToShard);
     });
     const [from, to] = this.ranges[0];
@@ -93,7 +95,20 @@ export class ParallelTrainer extends Trainer {
     let loss = own.loss.dataSync()[0];
     for (let h = 0; h < this.workers.length; h++) loss += this.losses[h];
     own.loss.dispose();
-    return this.apply({ ...own, loss: tf.scalar(loss), grads });
+    return this.apply({ ...own, loss: tf.scalar(loss), grads, gradByLag: own.gradByLag && this.wholeBatchByLag(own.gradByLag) });
+  }
+
+  /**
+   * The gradient norms by lag over the whole batch: each shard's streams hold their own rows of
+   * ∂L/∂h_t, so the squared norms of the shards add up.
+   */
+  private wholeBatchByLag(own: GradByLag): GradByLag {
+    const whole = (name: (typeof LAG_SERIES)[number], k: number) => own[name].map((v, t) => {
+      let sq = v * v;
+      for (let h = 0; h < this.workers.length; h++) sq += this.lags[(h * LAG_SERIES.length + k) * MAX_LAGS + t];
+      return Math.sqrt(sq);
+    });
+    return { h: whole('h', 0), c: whole('c', 1), hTotal: whole('hTotal', 2), cTotal: whole('cTotal', 3) };
   }
 
   private shareWeights(): void {

@@ -7,12 +7,12 @@ import { parentPort } from 'node:worker_threads';
 import { initBackend } from '../backend';
 import { SequenceModel } from '../model';
 import { Trainer } from '../trainer';
-import { DONE, FAILED, totalSize, type FromShard, type ShardInit, type ShardStep, type ToShard } from './shared';
+import { DONE, FAILED, LAG_SERIES, MAX_LAGS, totalSize, type FromShard, type ShardInit, type ShardStep, type ToShard } from './shared';
 
 const port = parentPort;
 if (!port) throw new Error('the shard worker must run in a worker thread');
 
-let shard: { init: ShardInit; model: SequenceModel; trainer: Trainer; weights: Float32Array; grads: Float32Array; losses: Float64Array; control: Int32Array } | undefined;
+let shard: { init: ShardInit; model: SequenceModel; trainer: Trainer; weights: Float32Array; grads: Float32Array; losses: Float64Array; lags: Float64Array; control: Int32Array } | undefined;
 
 async function init(m: ShardInit): Promise<void> {
   await initBackend('wasm', m.wasmDir);
@@ -25,6 +25,7 @@ async function init(m: ShardInit): Promise<void> {
     weights: new Float32Array(m.layout.weights),
     grads: new Float32Array(m.layout.grads, (m.index - 1) * total * 4, total),
     losses: new Float64Array(m.layout.losses),
+    lags: new Float64Array(m.layout.lags, (m.index - 1) * LAG_SERIES.length * MAX_LAGS * 8, LAG_SERIES.length * MAX_LAGS),
     control: new Int32Array(m.layout.control),
   };
 }
@@ -37,7 +38,12 @@ function step(m: ShardStep): void {
     v.assign(tf.tensor(s.weights.subarray(offset, offset + size), v.shape));
     offset += size;
   }));
-  const g = s.trainer.gradients({ x: m.x, y: m.y, resetState: m.resetState }, false, m.scale);
+  const g = s.trainer.gradients({ x: m.x, y: m.y, resetState: m.resetState }, m.withGradByLag, m.scale);
+  if (g.gradByLag) {
+    // Squared, so that the coordinator adds the shards' parts of each ‖∂L/∂h_t‖ over the batch.
+    const byLag = g.gradByLag;
+    LAG_SERIES.forEach((name, k) => byLag[name].forEach((v, t) => { s.lags[k * MAX_LAGS + t] = v * v; }));
+  }
   offset = 0;
   for (const t of g.grads) {
     s.grads.set(t.dataSync() as Float32Array, offset);

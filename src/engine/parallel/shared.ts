@@ -1,7 +1,8 @@
 /**
  * Memory shared between a data-parallel coordinator and its shard workers: the weights (written by
- * the coordinator before each step), one gradient area and one loss per shard worker, and a
- * control word the workers count up when their gradients are ready.
+ * the coordinator before each step), one gradient area, one loss and one area of squared
+ * gradient-by-lag norms per shard worker, and a control word the workers count up when their
+ * gradients are ready.
  */
 import type { ModelShape } from '../model';
 
@@ -9,6 +10,10 @@ import type { ModelShape } from '../model';
 export const DONE = 0;
 export const FAILED = 1;
 const CONTROL_WORDS = 2;
+/** Longest window whose gradient by lag a shard can report (the sequence-length setting's maximum). */
+export const MAX_LAGS = 512;
+/** The four gradient-by-lag series, in the order of their slots: h, c, hTotal, cTotal. */
+export const LAG_SERIES = ['h', 'c', 'hTotal', 'cTotal'] as const;
 
 export interface SharedLayout {
   /** Parameter sizes in `model.variables` order. */
@@ -18,6 +23,8 @@ export interface SharedLayout {
   weights: SharedArrayBuffer;
   grads: SharedArrayBuffer;
   losses: SharedArrayBuffer;
+  /** Per shard worker, per series of LAG_SERIES: MAX_LAGS squared norms (float64). */
+  lags: SharedArrayBuffer;
   control: SharedArrayBuffer;
 }
 
@@ -31,6 +38,7 @@ export function allocate(shapes: number[][], helpers: number): SharedLayout {
     weights: new SharedArrayBuffer(total * 4),
     grads: new SharedArrayBuffer(total * 4 * helpers),
     losses: new SharedArrayBuffer(8 * helpers),
+    lags: new SharedArrayBuffer(8 * helpers * LAG_SERIES.length * MAX_LAGS),
     control: new SharedArrayBuffer(4 * CONTROL_WORDS),
   };
 }
@@ -57,6 +65,8 @@ export interface ShardStep {
   y: Int32Array;
   resetState: boolean;
   scale: number;
+  /** Also write the squared gradient norms by lag of this shard's streams. */
+  withGradByLag: boolean;
 }
 
 export type ToShard = ShardInit | ShardStep;
