@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
+import { tfjsModules } from './scripts/tfjsModules.mjs';
 
 const require = createRequire(import.meta.url);
 const watch = process.argv.includes('--watch');
@@ -12,20 +13,6 @@ const production = process.argv.includes('--production');
 // --no-clean keeps dist/ (and whatever reads it meanwhile) instead of starting from nothing.
 const clean = !watch && !process.argv.includes('--no-clean');
 const out = 'dist';
-
-/**
- * Resolves tfjs-core and its two backends to their ES modules instead of their Node bundles: the
- * gradients that src/engine/backend.ts registers from tfjs-core's own modules must land in the
- * same tfjs-core the backends use, and the backends' classes must extend that tfjs-core's.
- */
-const tfjsCoreModules = {
-  name: 'tfjs-modules',
-  setup(build) {
-    const entry = (pkg) => join(dirname(require.resolve(`${pkg}/package.json`)), 'dist', 'index.js');
-    const entries = Object.fromEntries(['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm'].map((p) => [p, entry(p)]));
-    build.onResolve({ filter: /^@tensorflow\/tfjs-(core|backend-cpu|backend-wasm)$/ }, (args) => ({ path: entries[args.path] }));
-  },
-};
 
 const node = {
   bundle: true,
@@ -37,7 +24,7 @@ const node = {
   logLevel: 'warning',
   // tfjs probes for optional Node modules it never needs here.
   external: ['vscode', 'mocha'],
-  plugins: [tfjsCoreModules],
+  plugins: [tfjsModules],
 };
 
 const unitTests = readdirSync('test/unit').filter((f) => f.endsWith('.test.ts')).map((f) => join('test/unit', f));

@@ -15,6 +15,7 @@ import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { tfjsModules } from '../scripts/tfjsModules.mjs';
 
 setFlagsFromString('--experimental-wasm-relaxed-simd');
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -28,7 +29,8 @@ async function bundle() {
   const outdir = join(root, '.scratch', 'fused-kernels');
   mkdirSync(outdir, { recursive: true });
   const contents = `
-    export * as tf from '@tensorflow/tfjs';
+    export * as tf from '@tensorflow/tfjs-core';
+    export { initBackend } from './src/engine/backend';
     export { FusedModule } from './src/engine/fused/module';
     export { FusedLstmLayer, PROFILE_PHASES } from './src/engine/fused/lstmLayer';
     export { recurrentLayer } from './src/engine/layer';
@@ -41,6 +43,7 @@ async function bundle() {
   await esbuild.build({
     stdin: { contents, resolveDir: root, loader: 'ts', sourcefile: 'fused-kernels-entry.ts' },
     bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: join(outdir, 'bundle.cjs'), logLevel: 'warning',
+    plugins: [tfjsModules],
   });
   return require(join(outdir, 'bundle.cjs'));
 }
