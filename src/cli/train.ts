@@ -3,18 +3,14 @@ import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { findBundle, findWasmDir, initBackend, type BackendName } from '../engine/backend';
 import { startTrainer } from '../engine/parallel/startTrainer';
-import { CELL_TYPES } from '../protocol/runConfig';
+import { CELL_TYPES, DEFAULT_TRAIN_CONFIG, KERNELS, OPTIMIZERS, TOKEN_MODES, validateTrainConfig, type TrainConfig } from '../protocol/runConfig';
 import { loadCheckpoint, saveCheckpoint } from '../engine/checkpoint';
-import { TOKEN_MODES } from '../protocol/runConfig';
-import { DEFAULT_TRAIN_CONFIG } from '../protocol/runConfig';
 import { sampleIds } from '../engine/infer';
 import { prepareRun, trainLoop, type RunHooks } from '../engine/run';
 import { MODEL_DEFINING, resumeRun } from '../engine/resume';
 import { captureCheckpoint, configOf, type RunMetrics } from '../engine/snapshot';
 import { checkTrainingText } from '../shared/textCheck';
-import { OPTIMIZERS, type Trainer } from '../engine/trainer';
-import type { TrainConfig } from '../protocol/runConfig';
-import { KERNELS, validateTrainConfig } from '../protocol/runConfig';
+import type { Trainer } from '../engine/trainer';
 import { choice, defined, num, peakRssMB, UsageError } from './args';
 
 export const TRAIN_USAGE = `lstm-lab train FILE [--cell rnn|lstm|noforget|peephole|cifg|gru] [--layers N] [--hidden N]

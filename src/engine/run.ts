@@ -24,12 +24,12 @@ export interface PreparedRun {
 }
 
 export function prepareRun(text: string, config: TrainConfig, model?: SequenceModel, codec?: Codec): PreparedRun {
-  // The vocabulary comes from the training tokens only; the held-out tail may hold unseen tokens.
-  if (!codec) {
-    const { tokens } = tokenizeText(config.tokens, text);
-    codec = buildCodecFromTokens(config.tokens, tokens.slice(0, tokens.length - heldOutCount(tokens.length, config.valFraction)));
-  }
-  const ids = codec.encode(text);
+  // Split once: the vocabulary comes from the training tokens only (the held-out tail may hold
+  // unseen tokens), and the ids are read from the same tokens.
+  const { tokens } = tokenizeText(codec?.mode ?? config.tokens, text);
+  codec ??= buildCodecFromTokens(config.tokens, tokens.slice(0, tokens.length - heldOutCount(tokens.length, config.valFraction)));
+  const { vocab } = codec;
+  const ids = Int32Array.from(tokens, (t) => vocab.idOf(t));
   const { train, val } = splitTrainVal(ids, config.valFraction);
   const fit = fitBatching(train.length, config.batchSize, config.seqLength);
   const notes: string[] = [];

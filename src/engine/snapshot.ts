@@ -2,15 +2,12 @@
  * Between a live run (model, optimizer, vocabulary, metrics) and a checkpoint (plain data).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { TrainConfig } from '../protocol/runConfig';
-import type { CellName } from '../protocol/runConfig';
+import { validateTrainConfig, type CellName, type TokenChoice, type TrainConfig } from '../protocol/runConfig';
 import { cellOf } from './cells/registry';
 import type { Checkpoint, TensorRecord } from './checkpointFormat';
 import { codecFromTokens, type Codec } from './codec';
-import { type TokenChoice } from '../protocol/runConfig';
 import { SequenceModel, type ModelShape } from './model';
 import type { Trainer } from './trainer';
-import { validateTrainConfig } from '../protocol/runConfig';
 
 export interface RunMetrics {
   train: { step: number; loss: number }[];

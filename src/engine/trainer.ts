@@ -6,15 +6,13 @@ import * as tf from '@tensorflow/tfjs-core';
 
 /** One optimizer slot as tfjs optimizers name them (`iter`, `<variable>/m`, …). */
 export interface NamedTensor { name: string; tensor: tf.Tensor }
+import type { OptimizerChoice } from '../protocol/runConfig';
 import type { CellState } from './cells/cell';
 import type { Window } from './data';
 import type { LayerAux } from './layer';
 import { crossEntropy, disposeStates, type SequenceModel } from './model';
 
-export const OPTIMIZERS = ['adam', 'rmsprop', 'sgd'] as const;
-export type OptimizerName = (typeof OPTIMIZERS)[number];
-
-export function makeOptimizer(name: OptimizerName, learningRate: number): tf.Optimizer {
+export function makeOptimizer(name: OptimizerChoice, learningRate: number): tf.Optimizer {
   switch (name) {
     case 'adam': return tf.train.adam(learningRate);
     case 'rmsprop': return tf.train.rmsprop(learningRate, 0.9);
@@ -51,7 +49,7 @@ export interface WindowGradients {
 export interface TrainerOptions {
   /** Distinguishes the dropout masks of data-parallel shards (0 for a single trainer). */
   shard?: number;
-  optimizer: OptimizerName;
+  optimizer: OptimizerChoice;
   learningRate: number;
   /** 0 turns clipping off. */
   clipNorm: number;

@@ -9,8 +9,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../shared/atomicFile';
 import { isObject } from '../protocol/messages';
 import type { GradFlow, LossPoint, RunInfo, RunStatus, RunSummary } from '../protocol/webviewProtocol';
-import type { TrainConfig } from '../protocol/runConfig';
-import { validateTrainConfig } from '../protocol/runConfig';
+import { validateTrainConfig, type TrainConfig } from '../protocol/runConfig';
 
 export const RUN_RECORD_VERSION = 1;
 

@@ -5,10 +5,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ConfigStore } from '../config';
-import { CELL_TYPES } from '../protocol/runConfig';
-import type { CellName } from '../protocol/runConfig';
+import { CELL_LABELS, CELL_TYPES, type CellName } from '../protocol/runConfig';
 import type { RunLibrary } from '../runs/runLibrary';
-import { CELL_LABELS } from '../protocol/runConfig';
 import type { TrainingController } from './trainingController';
 
 export const DEFAULT_COMPARISON: readonly CellName[] = ['rnn', 'lstm', 'gru'];

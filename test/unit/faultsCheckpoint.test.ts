@@ -11,11 +11,10 @@ import * as path from 'node:path';
 import { before, test } from 'node:test';
 import { findBundle, findWasmDir } from '../../src/engine/backend';
 import { loadCheckpoint } from '../../src/engine/checkpoint';
-import { DEFAULT_TRAIN_CONFIG } from '../../src/protocol/runConfig';
+import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../../src/protocol/runConfig';
 import { resumeRun } from '../../src/engine/resume';
 import { trainLoop } from '../../src/engine/run';
 import type { WorkerToHost } from '../../src/protocol/workerProtocol';
-import type { TrainConfig } from '../../src/protocol/runConfig';
 import { EngineService } from '../../src/worker/engineService';
 import { useWasm } from './helpers/backend';
 

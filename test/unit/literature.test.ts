@@ -9,8 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import type { CellName } from '../../src/protocol/runConfig';
-import { DEFAULT_TRAIN_CONFIG } from '../../src/protocol/runConfig';
+import { DEFAULT_TRAIN_CONFIG, type CellName } from '../../src/protocol/runConfig';
 import { surprisal } from '../../src/engine/infer';
 import { prepareRun, trainLoop } from '../../src/engine/run';
 import { Rng } from '../../src/engine/rng';

@@ -3,8 +3,7 @@ import { test } from 'node:test';
 import { RequestTracker } from '../../src/protocol/messages';
 import { emptySnapshot, formOf, parseWebviewMessage } from '../../src/protocol/webviewProtocol';
 import { metricsCsv, metricsJson } from '../../src/panel/exportMetrics';
-import { validateTrainConfig } from '../../src/protocol/runConfig';
-import { DEFAULT_TRAIN_CONFIG } from '../../src/protocol/runConfig';
+import { DEFAULT_TRAIN_CONFIG, validateTrainConfig } from '../../src/protocol/runConfig';
 
 test('webview messages: known ones pass, anything else is rejected with a reason', () => {
   assert.deepEqual(parseWebviewMessage({ type: 'stop' }), { ok: true, message: { type: 'stop' } });

@@ -64,16 +64,8 @@ export class FusedCharLstm {
 
   /** Copies weights in the engine's shapes: Wx [V, 4H], Wh [H, 4H], b [4H], Wy [H, V], by [V]. */
   setWeights(w: { Wx: Float32Array; Wh: Float32Array; b: Float32Array; Wy: Float32Array; by: Float32Array }): void {
-    const { vocab: V, hidden: H } = this.shape;
-    this.layer.Wx.set(w.Wx);
-    this.layer.Wh.set(w.Wh);
-    this.layer.b.set(w.b);
-    const wy = this.mod.f32(this.wy, H * this.Vp);
-    wy.fill(0);
-    for (let r = 0; r < H; r++) wy.set(w.Wy.subarray(r * V, (r + 1) * V), r * this.Vp);
-    const by = this.mod.f32(this.by, this.Vp);
-    by.fill(0);
-    by.set(w.by);
+    const params = this.parameters();
+    [w.Wx, w.Wh, w.b, w.Wy, w.by].forEach((src, k) => this.padInto(k, src, params[k].p));
   }
 
   /** [H, Vp] W_y as stored (columns V..Vp−1 are padding and stay 0). */
@@ -157,12 +149,22 @@ export class FusedCharLstm {
     return this.segments.map((s) => ({ p: this.mod.f32(s.p, s.n), m: this.mod.f32(s.m, s.n), v: this.mod.f32(s.v, s.n) }));
   }
 
-  /** [H, V] W_y without the padding columns. */
-  Wy(): Float32Array {
+  /** Parameter k of `parameters()` in the engine's shape (W_y and b_y without their padding), as a copy. */
+  unpadded(k: number, data: Float32Array): Float32Array {
     const { vocab: V, hidden: H } = this.shape;
-    const padded = this.WyPadded;
-    const out = new Float32Array(H * V);
-    for (let r = 0; r < H; r++) out.set(padded.subarray(r * this.Vp, r * this.Vp + V), r * V);
-    return out;
+    if (k === 3) {
+      const out = new Float32Array(H * V);
+      for (let r = 0; r < H; r++) out.set(data.subarray(r * this.Vp, r * this.Vp + V), r * V);
+      return out;
+    }
+    return Float32Array.from(k === 4 ? data.subarray(0, V) : data);
+  }
+
+  /** Writes parameter k's values in the engine's shape into `dst` (a view of `parameters()`), padding with zeros. */
+  padInto(k: number, src: Float32Array, dst: Float32Array): void {
+    const { vocab: V, hidden: H } = this.shape;
+    dst.fill(0);
+    if (k === 3) for (let r = 0; r < H; r++) dst.set(src.subarray(r * V, (r + 1) * V), r * this.Vp);
+    else dst.set(src);
   }
 }

@@ -108,7 +108,7 @@ export class FusedTrainer extends Trainer {
     const vars = this.model.named.map((n) => n.variable);
     const moment = (kind: 'm' | 'v') => params.map((s, k) => ({
       name: `${vars[k].name}/${kind}`,
-      tensor: tf.tensor(this.unpadded(k, s[kind]), vars[k].shape),
+      tensor: tf.tensor(this.fused.unpadded(k, s[kind]), vars[k].shape),
     }));
     return [{ name: 'iter', tensor: tf.scalar(this.fused.steps, 'int32') }, ...moment('m'), ...moment('v')];
   }
@@ -127,7 +127,7 @@ export class FusedTrainer extends Trainer {
       const k = i % keys.length;
       const kind = i < keys.length ? 'm' : 'v';
       if (!w.name.endsWith(`${keys[k]}/${kind}`)) throw new Error(`optimizer slot ${i} ("${w.name}") is not ${keys[k]}/${kind}`);
-      this.padInto(k, w.tensor.dataSync() as Float32Array, params[k][kind]);
+      this.fused.padInto(k, w.tensor.dataSync() as Float32Array, params[k][kind]);
     });
     this.fused.steps = iter ? iter.tensor.dataSync()[0] : 0;
   }
@@ -142,30 +142,9 @@ export class FusedTrainer extends Trainer {
   private pullWeights(): void {
     const params = this.fused.parameters();
     this.model.named.forEach((n, k) => {
-      const t = tf.tensor(this.unpadded(k, params[k].p), n.variable.shape);
+      const t = tf.tensor(this.fused.unpadded(k, params[k].p), n.variable.shape);
       n.variable.assign(t);
       t.dispose();
     });
-  }
-
-  /** Parameter k's values without the output layer's padding columns (a copy). */
-  private unpadded(k: number, data: Float32Array): Float32Array {
-    const { vocabSize: V, hiddenSize: H } = this.model.shape;
-    const Vp = this.fused.Vp;
-    if (k === 3) {
-      const out = new Float32Array(H * V);
-      for (let r = 0; r < H; r++) out.set(data.subarray(r * Vp, r * Vp + V), r * V);
-      return out;
-    }
-    return Float32Array.from(k === 4 ? data.subarray(0, V) : data);
-  }
-
-  /** Writes parameter k's values in tfjs's shape into the module's padded layout. */
-  private padInto(k: number, src: Float32Array, dst: Float32Array): void {
-    const { vocabSize: V, hiddenSize: H } = this.model.shape;
-    const Vp = this.fused.Vp;
-    dst.fill(0);
-    if (k === 3) for (let r = 0; r < H; r++) dst.set(src.subarray(r * V, (r + 1) * V), r * Vp);
-    else dst.set(src);
   }
 }
