@@ -32,10 +32,10 @@ async function bundle() {
     export * as tf from '@tensorflow/tfjs-core';
     export { initBackend } from './src/engine/backend';
     export { FusedModule } from './src/engine/fused/module';
-    export { FusedLstmLayer, PROFILE_PHASES } from './src/engine/fused/lstmLayer';
+    export { FusedLayer, PROFILE_PHASES } from './src/engine/fused/layer';
     export { recurrentLayer } from './src/engine/layer';
     export { lstm } from './src/engine/cells/lstmFamily';
-    export { FusedCharLstm } from './src/engine/fused/charLstm';
+    export { FusedModel } from './src/engine/fused/fusedModel';
     export { SequenceModel } from './src/engine/model';
     export { Trainer } from './src/engine/trainer';
     export { StreamBatcher } from './src/engine/data';
@@ -151,7 +151,7 @@ async function checkLayer(lib, mod, shape, seed) {
   const ids = Int32Array.from({ length: T * B }, () => Math.floor(r() * V));
   const dH = fill(new Float32Array(T * B * H), r, 0.01);
   const ref = await referenceLayer(lib, w, ids, dH, shape);
-  const layer = lib.FusedLstmLayer.create(mod, shape);
+  const layer = lib.FusedLayer.create(mod, { cell: 'lstm', input: shape.vocab, ...shape });
   layer.Wx.set(w.Wx); layer.Wh.set(w.Wh); layer.b.set(w.b); layer.h0.set(w.h0); layer.c0.set(w.c0); layer.ids.set(ids);
   layer.forward(T);
   layer.dH.set(dH);
@@ -221,7 +221,7 @@ async function kernel(lib) {
       'bwd step 32x512x128': gemmRate(mod, 32, 128, 512, false),
       'dWh 128x2048x512 (Aᵀ)': gemmRate(mod, 128, 512, 2048, true),
     };
-    const layer = lib.FusedLstmLayer.create(mod, shape);
+    const layer = lib.FusedLayer.create(mod, { cell: 'lstm', input: shape.vocab, ...shape });
     const r = rng(5);
     fill(layer.Wx, r, 0.1); fill(layer.Wh, r, 0.1); fill(layer.b, r, 0.1);
     layer.ids.set(Int32Array.from({ length: 64 * 32 }, () => Math.floor(r() * 65)));
@@ -273,9 +273,9 @@ async function trainCheck(lib, mod) {
   const shape = { vocab: 23, hidden: 32, batch: 8, steps: 16 };
   const model = lib.SequenceModel.create({ cell: 'lstm', layers: 1, hiddenSize: shape.hidden, vocabSize: shape.vocab, dropout: 0 }, 7);
   const trainer = new lib.Trainer(model, { optimizer: 'adam', learningRate: ADAM.learningRate, clipNorm: 0.12, batch: shape.batch });
-  const fused = new lib.FusedCharLstm(mod, shape);
+  const fused = new lib.FusedModel(mod, { cell: 'lstm', layers: 1, dropout: 0, ...shape });
   const get = (k) => model.named.find((n) => n.key === k).variable.dataSync().slice();
-  fused.setWeights({ Wx: get('layer0.Wx'), Wh: get('layer0.Wh'), b: get('layer0.b'), Wy: get('out.W'), by: get('out.b') });
+  fused.setWeights(['layer0.Wx', 'layer0.Wh', 'layer0.b', 'out.W', 'out.b'].map(get));
   const r = rng(11);
   const out = { steps: [] };
   for (let s = 0; s < 3; s++) {
@@ -290,7 +290,7 @@ async function trainCheck(lib, mod) {
   const Vp = fused.Vp;
   const fusedWy = fused.WyPadded;
   const WyF = Float32Array.from({ length: Wy.length }, (_, i) => fusedWy[Math.floor(i / shape.vocab) * Vp + (i % shape.vocab)]);
-  out.weightsAfter3Steps = { Wx: errors(fused.layer.Wx, get('layer0.Wx')), Wh: errors(fused.layer.Wh, get('layer0.Wh')), b: errors(fused.layer.b, get('layer0.b')), Wy: errors(WyF, Wy) };
+  out.weightsAfter3Steps = { Wx: errors(fused.top.Wx, get('layer0.Wx')), Wh: errors(fused.top.Wh, get('layer0.Wh')), b: errors(fused.top.b, get('layer0.b')), Wy: errors(WyF, Wy) };
   trainer.dispose();
   model.dispose();
   return out;
@@ -301,12 +301,12 @@ async function fusedSpeed(lib, variant, corpus, seconds) {
   const mod = await lib.FusedModule.load(wasmDir, variant);
   const { ids, V } = corpusIds(corpus);
   const shape = { vocab: V, hidden: 128, batch: 32, steps: 64 };
-  const model = new lib.FusedCharLstm(mod, shape);
+  const model = new lib.FusedModel(mod, { cell: 'lstm', layers: 1, dropout: 0, ...shape });
   const r = rng(1);
   const s = 1 / Math.sqrt(V + 128);
   const b = new Float32Array(4 * 128);
   b.fill(1, 128, 256); // forget-gate bias 1, as SequenceModel
-  model.setWeights({ Wx: fill(new Float32Array(V * 512), r, s), Wh: fill(new Float32Array(128 * 512), r, s), b, Wy: fill(new Float32Array(128 * V), r, 1 / Math.sqrt(128)), by: new Float32Array(V) });
+  model.setWeights([fill(new Float32Array(V * 512), r, s), fill(new Float32Array(128 * 512), r, s), b, fill(new Float32Array(128 * V), r, 1 / Math.sqrt(128)), new Float32Array(V)]);
   const batcher = new lib.StreamBatcher(ids.subarray(0, Math.floor(ids.length * 0.9)), 32, 64);
   const one = () => {
     const w = batcher.next();

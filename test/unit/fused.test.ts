@@ -11,12 +11,14 @@ import { findBundle, findWasmDir, initBackend } from '../../src/engine/backend';
 import type { Window } from '../../src/engine/data';
 import { FusedTrainer } from '../../src/engine/fused/fusedTrainer';
 import { enableRelaxedSimd, FusedModule, type SimdVariant } from '../../src/engine/fused/module';
+import { FusedModel } from '../../src/engine/fused/fusedModel';
+import { Rng } from '../../src/engine/rng';
 import { SequenceModel } from '../../src/engine/model';
 import { startTrainer } from '../../src/engine/parallel/startTrainer';
 import { prepareRun } from '../../src/engine/run';
 import { copyOptimizerState } from '../../src/engine/snapshot';
 import { Trainer, type StepResult } from '../../src/engine/trainer';
-import { DEFAULT_TRAIN_CONFIG } from '../../src/protocol/runConfig';
+import { CELL_TYPES, DEFAULT_TRAIN_CONFIG, type CellName } from '../../src/protocol/runConfig';
 import { maxAbs, maxAbsDiff } from './helpers/backend';
 
 const wasmDir = () => findWasmDir(__dirname);
@@ -56,9 +58,11 @@ function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return maxAbsDiff(a, b) / Math.max(maxAbs(a), maxAbs(b), 1e-12);
 }
 
-async function compare(variant: SimdVariant, shape: { V: number; H: number; B: number; T: number }, steps: number, clipNorm: number) {
-  const { V, H, B, T } = shape;
-  const modelShape = { cell: 'lstm' as const, layers: 1, hiddenSize: H, vocabSize: V, dropout: 0 };
+interface CompareShape { V: number; H: number; B: number; T: number; cell?: CellName; layers?: number }
+
+async function compare(variant: SimdVariant, shape: CompareShape, steps: number, clipNorm: number) {
+  const { V, H, B, T, cell = 'lstm', layers = 1 } = shape;
+  const modelShape = { cell, layers, hiddenSize: H, vocabSize: V, dropout: 0 };
   const refModel = SequenceModel.create(modelShape, 7);
   const fusedModel = SequenceModel.create(modelShape, 7);
   const options = { optimizer: 'adam' as const, learningRate: 0.01, clipNorm, batch: B };
@@ -71,33 +75,54 @@ async function compare(variant: SimdVariant, shape: { V: number; H: number; B: n
   return result;
 }
 
-test('fused LSTM steps match the tfjs trainer: losses, norms, gradient by lag and weights after Adam with clipping', async () => {
-  for (const variant of await variants()) {
-    // Clipping at 0.05 engages on these random windows, so the clipped update is compared too.
-    const { pairs, ref, fused, refModel, fusedModel } = await compare(variant, { V: 11, H: 16, B: 4, T: 5 }, 4, 0.05);
-    for (const [k, [r, f]] of pairs.entries()) {
-      assert.ok(Math.abs(r.loss - f.loss) < 1e-5 * r.loss, `${variant} step ${k}: loss ${r.loss} vs ${f.loss}`);
-      assert.ok(Math.abs(r.gradNorm - f.gradNorm) < 1e-4 * r.gradNorm, `${variant} step ${k}: norm ${r.gradNorm} vs ${f.gradNorm}`);
-      assert.equal(f.clipped, r.clipped, `${variant} step ${k}: clipped`);
-      for (const key of ['h', 'c', 'hTotal', 'cTotal'] as const) {
-        const a = r.gradByLag![key];
-        const b = f.gradByLag![key];
-        assert.equal(b.length, a.length, `${variant} ${key} by lag has T entries`);
-        assert.ok(relErr(a, b) < 1e-4, `${variant} step ${k}: ${key} by lag ${a.slice(0, 3)} vs ${b.slice(0, 3)}`);
+for (const cell of CELL_TYPES) {
+  for (const layers of [1, 2]) {
+    test(`fused ${cell} × ${layers} steps match the tfjs trainer: losses, norms, gradient by lag and weights after Adam with clipping`, async () => {
+      for (const variant of await variants()) {
+        // Clipping at 0.05 engages on these random windows, so the clipped update is compared too.
+        const { pairs, ref, fused, refModel, fusedModel } = await compare(variant, { V: 11, H: 16, B: 4, T: 5, cell, layers }, 4, 0.05);
+        for (const [k, [r, f]] of pairs.entries()) {
+          assert.ok(Math.abs(r.loss - f.loss) < 1e-5 * r.loss, `${variant} step ${k}: loss ${r.loss} vs ${f.loss}`);
+          assert.ok(Math.abs(r.gradNorm - f.gradNorm) < 1e-4 * r.gradNorm, `${variant} step ${k}: norm ${r.gradNorm} vs ${f.gradNorm}`);
+          assert.equal(f.clipped, r.clipped, `${variant} step ${k}: clipped`);
+          for (const key of ['h', 'c', 'hTotal', 'cTotal'] as const) {
+            const a = r.gradByLag![key];
+            const b = f.gradByLag![key];
+            assert.equal(b.length, a.length, `${variant} ${key} by lag has as many entries (T, or none without a cell state)`);
+            if (a.length) assert.ok(relErr(a, b) < 1e-4, `${variant} step ${k}: ${key} by lag ${a.slice(0, 3)} vs ${b.slice(0, 3)}`);
+          }
+        }
+        assert.ok(pairs.some(([r]) => r.clipped), 'clipping engaged in at least one step');
+        const a = weightsOf(refModel);
+        const b = weightsOf(fusedModel);
+        assert.equal(b.length, a.length);
+        for (let i = 0; i < a.length; i++) {
+          assert.equal(b[i].key, a[i].key);
+          assert.ok(relErr(a[i].data, b[i].data) < 1e-4, `${variant} ${a[i].key} after ${pairs.length} steps: ${relErr(a[i].data, b[i].data)}`);
+        }
+        ref.dispose();
+        fused.dispose();
+        refModel.dispose();
+        fusedModel.dispose();
       }
-    }
-    assert.ok(pairs.some(([r]) => r.clipped), 'clipping engaged in at least one step');
-    const a = weightsOf(refModel);
-    const b = weightsOf(fusedModel);
-    for (let i = 0; i < a.length; i++) {
-      assert.equal(b[i].key, a[i].key);
-      assert.ok(relErr(a[i].data, b[i].data) < 1e-4, `${variant} ${a[i].key} after ${pairs.length} steps: ${relErr(a[i].data, b[i].data)}`);
-    }
-    ref.dispose();
-    fused.dispose();
-    refModel.dispose();
-    fusedModel.dispose();
+    });
   }
+}
+
+test('a word-sized vocabulary (803 tokens, not a multiple of 8) trains the same on both paths', async () => {
+  const [variant] = (await variants()).slice(-1);
+  const { pairs, ref, fused, refModel, fusedModel } = await compare(variant, { V: 803, H: 24, B: 8, T: 6, cell: 'cifg', layers: 2 }, 3, 5);
+  for (const [k, [r, f]] of pairs.entries()) {
+    assert.ok(Math.abs(r.loss - f.loss) < 1e-5 * r.loss, `step ${k}: loss ${r.loss} vs ${f.loss}`);
+    assert.ok(Math.abs(r.gradNorm - f.gradNorm) < 1e-4 * r.gradNorm, `step ${k}: norm ${r.gradNorm} vs ${f.gradNorm}`);
+  }
+  const a = weightsOf(refModel);
+  const b = weightsOf(fusedModel);
+  for (let i = 0; i < a.length; i++) assert.ok(relErr(a[i].data, b[i].data) < 1e-4, `${a[i].key}: ${relErr(a[i].data, b[i].data)}`);
+  ref.dispose();
+  fused.dispose();
+  refModel.dispose();
+  fusedModel.dispose();
 });
 
 test('at the reference shape (vocabulary 65, 128 units, batch 32, 64 steps) one step agrees with tfjs', async () => {
@@ -144,15 +169,16 @@ test('Adam state moves between the paths: a tfjs trainer continues a fused run a
   for (const m of [fusedModel, refModel, copy]) m.dispose();
 });
 
-test('the run chooses the fused kernels for a one-layer LSTM and says why it does not for other models', async () => {
+test('the run chooses the fused kernels for every cell and depth, and says why it does not for other models', async () => {
   const text = 'the quick brown fox jumps over the lazy dog. '.repeat(60);
   const shards = { shardScript: findBundle(__dirname, 'shardWorker.js'), wasmDir: wasmDir() };
   const base = { ...DEFAULT_TRAIN_CONFIG, hiddenSize: 16, batchSize: 8, seqLength: 16 };
   const cases = [
     { config: { ...base }, fused: true, note: /fused WebAssembly kernels/ },
     { config: { ...base, kernels: 'tfjs' as const }, fused: false, note: null },
-    { config: { ...base, cell: 'gru' as const }, fused: false, note: /do not cover the gru cell/ },
-    { config: { ...base, layers: 2 }, fused: false, note: /do not cover 2 layers/ },
+    { config: { ...base, cell: 'gru' as const }, fused: true, note: /fused WebAssembly kernels/ },
+    { config: { ...base, cell: 'peephole' as const, layers: 2, dropout: 0.2 }, fused: true, note: /fused WebAssembly kernels/ },
+    { config: { ...base, optimizer: 'sgd' as const }, fused: false, note: /do not cover the sgd optimizer/ },
     { config: { ...base, hiddenSize: 12 }, fused: false, note: /12 hidden units/ },
   ];
   for (const c of cases) {
@@ -204,4 +230,51 @@ test('the fused gradient norm of large but finite gradients is finite (squares s
     const sq = mod.exports.sumSquares(at, 8);
     assert.ok(Math.abs(Math.sqrt(sq) - 5e20) < 1e-5 * 5e20, `${variant}: ‖g‖ = ${Math.sqrt(sq)}`);
   }
+});
+
+test('fused dropout: the gradients are the masked loss\'s (directional derivative), masks change with the seed, evaluation drops nothing', async () => {
+  const [variant] = (await variants()).slice(-1);
+  const mod = await FusedModule.load(wasmDir(), variant);
+  const dims = { layers: 2, hidden: 16, batch: 4, steps: 5 };
+  const model = new FusedModel(mod, { cell: 'lstm', vocab: 11, dropout: 0.4, ...dims });
+  const plain = new FusedModel(mod, { cell: 'lstm', vocab: 11, dropout: 0, ...dims });
+  const reference = SequenceModel.create({ cell: 'lstm', layers: 2, hiddenSize: 16, vocabSize: 11, dropout: 0.4 }, 3);
+  const base = reference.named.map((n) => (n.variable.dataSync() as Float32Array).slice());
+  reference.dispose();
+  model.setWeights(base);
+  plain.setWeights(base);
+  const [w] = windows(11, 4, 5, 1, 8);
+  const { loss } = model.gradients(w.x, w.y, false, 42);
+  const grads = model.gradientViews().map((g, k) => model.unpadded(k, g));
+  // Unit directions, half along the computed gradient (so the loss moves measurably), half random
+  // (so an error orthogonal to it shows too): over every parameter, and over the first layer's
+  // alone (below the dropout site, where a wrong mask in the backward pass would show most).
+  const rng = new Rng(9);
+  const sumSq = (xs: Float32Array[]) => xs.reduce((s, d) => s + d.reduce((a, x) => a + x * x, 0), 0);
+  const check = (which: (k: number) => boolean, what: string) => {
+    const r = base.map((b, k) => Float32Array.from(b, () => (which(k) ? rng.normal() : 0)));
+    const g = grads.map((d, k) => (which(k) ? d : new Float32Array(d.length)));
+    const rn = Math.sqrt(sumSq(r));
+    const gn = Math.sqrt(sumSq(g));
+    const u = r.map((d, k) => d.map((x, i) => x / rn + g[k][i] / gn));
+    const norm = Math.sqrt(sumSq(u));
+    u.forEach((d) => d.forEach((x, i) => { d[i] = x / norm; }));
+    const analytic = g.reduce((s, d, k) => s + d.reduce((a, x, i) => a + x * u[k][i], 0), 0);
+    const lossAt = (eps: number) => {
+      model.setWeights(base.map((b, k) => b.map((x, i) => x + eps * u[k][i])));
+      return model.gradients(w.x, w.y, false, 42).loss;
+    };
+    // ε = 1e-2 on a unit direction: float32 losses (~2.4, error ~3e-7) give ~3e-5 of noise.
+    const numeric = (lossAt(1e-2) - lossAt(-1e-2)) / 2e-2;
+    model.setWeights(base);
+    assert.ok(Math.abs(analytic) > 1e-2, `${what}: a direction the loss moves along (${analytic})`);
+    assert.ok(Math.abs(numeric - analytic) <= 2e-3 * Math.abs(analytic) + 1e-4, `${what}: numeric ${numeric} vs analytic ${analytic}`);
+  };
+  check(() => true, 'all parameters');
+  check((k) => k < 3, 'first layer');
+  assert.equal(model.gradients(w.x, w.y, false, 42).loss, loss, 'the same seed draws the same masks');
+  assert.notEqual(model.gradients(w.x, w.y, false, 43).loss, loss, 'another seed draws other masks');
+  const undropped = plain.gradients(w.x, w.y).loss;
+  assert.notEqual(loss, undropped, 'dropout changes the training loss');
+  assert.equal(model.windowLoss(w.x, w.y), undropped, 'evaluation runs without dropout');
 });

@@ -1,10 +1,10 @@
 /**
- * Entry of the fused LSTM module: the layer kernels, the output layer and Adam, the matrix products
+ * Entry of the fused recurrent module: the layer kernels (every cell), the output layer and Adam, the matrix products
  * (exported for tests and measurement), and an elementwise helper used to check the approximations.
  */
 import { exp4, sigmoid4, tanh4 } from './simd';
 
-export { lstmForward, lstmBackward, lstmLastStepNorms, setProfiling, profileMs } from './lstm';
+export { layerForward, layerBackward, layerLastStepNorms, setProfiling, profileMs } from './layer';
 export { gemm, matmul, matmulTransA, packA, packB, packBT } from './gemm';
 export { headForwardBackward, sumSquares, adamStep } from './head';
 

@@ -1,8 +1,8 @@
 /**
- * The trainer that runs each step in the fused WebAssembly kernels (charLstm.ts) instead of tfjs,
- * for the models they cover: one LSTM layer reading tokens (characters or words), Adam, hidden a
- * multiple of 8 and batch a multiple of 4. Everything else trains with the tfjs Trainer, which
- * stays the reference the fused kernels are tested against.
+ * The trainer that runs each step in the fused WebAssembly kernels (fusedModel.ts) instead of
+ * tfjs, for the models they cover: every cell, 1–4 layers with dropout, characters or words, Adam,
+ * hidden a multiple of 8 and batch a multiple of 4. Everything else trains with the tfjs Trainer,
+ * which stays the reference the fused kernels are tested against.
  *
  * The weights live in the module's memory while training; after every step they are copied into
  * the model's tfjs variables (about 0.1 M floats), so validation, sampling, hovers and checkpoints
@@ -14,13 +14,11 @@ import type { TrainConfig } from '../../protocol/runConfig';
 import type { Window } from '../data';
 import type { SequenceModel } from '../model';
 import { evaluationWindow, Trainer, type NamedTensor, type StepResult, type TrainerOptions } from '../trainer';
-import { FusedCharLstm } from './charLstm';
+import { FusedModel } from './fusedModel';
 import { FusedModule, type SimdVariant } from './module';
 
 /** Why the fused kernels cannot train this run, or null when they can. */
-export function fusedUnsupported(config: Pick<TrainConfig, 'cell' | 'layers' | 'optimizer' | 'hiddenSize'>, batch: number): string | null {
-  if (config.cell !== 'lstm') return `the ${config.cell} cell`;
-  if (config.layers !== 1) return `${config.layers} layers`;
+export function fusedUnsupported(config: Pick<TrainConfig, 'optimizer' | 'hiddenSize'>, batch: number): string | null {
   if (config.optimizer !== 'adam') return `the ${config.optimizer} optimizer`;
   if (config.hiddenSize % 8 !== 0) return `${config.hiddenSize} hidden units (not a multiple of 8)`;
   if (batch % 4 !== 0) return `${batch} streams (not a multiple of 4)`;
@@ -28,20 +26,22 @@ export function fusedUnsupported(config: Pick<TrainConfig, 'cell' | 'layers' | '
 }
 
 export class FusedTrainer extends Trainer {
-  private constructor(model: SequenceModel, options: TrainerOptions, private readonly fused: FusedCharLstm) {
+  private stepCount = 0;
+
+  private constructor(model: SequenceModel, options: TrainerOptions, private readonly fused: FusedModel) {
     super(model, options);
     this.pushWeights();
   }
 
   /**
-   * A fused trainer for `model` (one `lstm` layer), with its weights copied in. `steps` is the
+   * A fused trainer for `model`, with its weights copied in. `steps` is the
    * longest window it will be given. Throws when the runtime has no WebAssembly SIMD.
    */
   static async create(model: SequenceModel, options: TrainerOptions, steps: number, wasmDir: string, variant?: SimdVariant): Promise<FusedTrainer> {
     // Each trainer gets its own module instance, so its memory is its own.
     const mod = await FusedModule.load(wasmDir, variant);
-    const { vocabSize: vocab, hiddenSize: hidden } = model.shape;
-    return new FusedTrainer(model, options, new FusedCharLstm(mod, { vocab, hidden, batch: options.batch, steps }));
+    const { vocabSize: vocab, hiddenSize: hidden, cell, layers, dropout } = model.shape;
+    return new FusedTrainer(model, options, new FusedModel(mod, { cell, layers, vocab, hidden, batch: options.batch, steps, dropout }));
   }
 
   /** Which WebAssembly build runs the kernels. */
@@ -52,13 +52,16 @@ export class FusedTrainer extends Trainer {
   override step(window: Window, withGradByLag = false): StepResult {
     if (window.resetState) this.fused.resetState();
     const { learningRate, clipNorm } = this.options;
-    const r = this.fused.step(window.x, window.y, { learningRate, clipNorm }, withGradByLag);
+    // Dropout masks are drawn per step and per shard, as the tfjs trainer's are.
+    const seed = ++this.stepCount * 64 + (this.options.shard ?? 0);
+    const r = this.fused.step(window.x, window.y, { learningRate, clipNorm }, withGradByLag, seed);
     const result: StepResult = { loss: r.loss, gradNorm: r.gradNorm, clipped: r.clipped, finite: r.finite };
     if (withGradByLag) {
       const T = window.x.length / this.options.batch;
       const lag = (a: Float32Array) => Array.from(a).reverse();
-      const layer = this.fused.layer;
-      result.gradByLag = { h: lag(layer.dhLast(T)), c: lag(layer.dcLast(T)), hTotal: lag(layer.dhNorm(T)), cTotal: lag(layer.dcNorm(T)) };
+      const top = this.fused.top;
+      const c = (a: Float32Array) => (top.hasCellState ? lag(a) : []);
+      result.gradByLag = { h: lag(top.dhLast(T)), c: c(top.dcLast(T)), hTotal: lag(top.dhNorm(T)), cTotal: c(top.dcNorm(T)) };
     }
     if (r.finite) this.pullWeights();
     return result;
@@ -134,8 +137,7 @@ export class FusedTrainer extends Trainer {
 
   /** Copies the tfjs variables into the module (at the start, and after a resume). */
   pushWeights(): void {
-    const [Wx, Wh, b, Wy, by] = this.model.named.map((n) => n.variable.dataSync() as Float32Array);
-    this.fused.setWeights({ Wx, Wh, b, Wy, by });
+    this.fused.setWeights(this.model.named.map((n) => n.variable.dataSync() as Float32Array));
   }
 
   /** Copies the module's weights into the tfjs variables, which everything but training reads. */

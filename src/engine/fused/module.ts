@@ -31,9 +31,9 @@ const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 export interface FusedExports {
   memory: WasmMemory;
   heapBase(): number;
-  lstmForward(desc: number, T: number): void;
-  lstmBackward(desc: number, T: number, accumulate: number): void;
-  lstmLastStepNorms(desc: number, T: number): void;
+  layerForward(desc: number, T: number): void;
+  layerBackward(desc: number, T: number, accumulate: number): void;
+  layerLastStepNorms(desc: number, T: number): void;
   setProfiling(on: number): void;
   profileMs(phase: number): number;
   gemm(M: number, N: number, K: number, a: number, aPanel: number, aStep: number, b: number, c: number, ldc: number, accumulate: number): void;
