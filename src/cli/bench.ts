@@ -1,10 +1,11 @@
 /**
  * `lstm-lab bench`: tokens/s of the reference workload (one-hot → 128 units → softmax, batch 32,
  * BPTT 64, Adam 2e-3, clip 5), each run in its own process (so each peak RSS is its own). The LSTM
- * on the default (fused) kernels alternates, round by round, with the PyTorch reference on one
- * thread when Debian's python3-torch and the reference script are available, so that both see the
- * same machine; ratios are per round. Then, once each: the LSTM on TensorFlow.js kernels (one and
- * two workers), every other cell, PyTorch on two threads, and hover latency on a 1 MB document.
+ * on the default (fused) kernels with one and two workers alternates, round by round, with the
+ * PyTorch reference on one and two threads when Debian's python3-torch and the reference script
+ * are available, so that both see the same machine; ratios are per round. Then, once each: the
+ * LSTM on TensorFlow.js kernels (one and two workers), every other cell on both kernels, and hover
+ * latency on a 1 MB document.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -67,35 +68,53 @@ export async function bench(argv: string[]): Promise<void> {
     workload: { corpus: path.basename(corpus), hidden: 128, batch: 32, seq: 64, optimizer: 'adam', lr: 2e-3, clip: 5, seconds, rounds },
   };
 
-  // The headline: our LSTM and PyTorch's, alternating, so that both see the same machine.
-  const alternating: { lstm: Measured | { error: string }; pytorch?: ReturnType<typeof runTorch>; ratio?: number | null }[] = [];
+  // The headline: our LSTM and PyTorch's, alternating, so that both see the same machine. Per
+  // round: one worker against PyTorch on one thread, and two workers against PyTorch's best of
+  // one and two threads.
+  type Round = {
+    lstm: Measured | { error: string }; lstmTwoWorkers: Measured | { error: string };
+    pytorch?: ReturnType<typeof runTorch>; pytorch2Threads?: ReturnType<typeof runTorch>;
+    ratio?: number | null; ratioTwoWorkersToBest?: number | null;
+  };
+  const alternating: Round[] = [];
   for (let k = 0; k < rounds; k++) {
-    log(`bench: round ${k + 1}/${rounds}: lstm (fused kernels)…`);
+    log(`bench: round ${k + 1}/${rounds}: lstm (fused kernels), 1 worker…`);
     const lstm = measure(corpus, seconds, 'lstm', 1);
-    const round: (typeof alternating)[number] = { lstm };
+    const round: Round = { lstm, lstmTwoWorkers: { error: 'not run' } };
     if (reference) {
       log(`bench: round ${k + 1}/${rounds}: PyTorch, 1 thread…`);
       round.pytorch = runTorch(reference, corpus, seconds, 1);
       round.ratio = ratioOf(lstm, round.pytorch);
     }
+    log(`bench: round ${k + 1}/${rounds}: lstm (fused kernels), 2 workers…`);
+    round.lstmTwoWorkers = measure(corpus, seconds, 'lstm', 2);
+    if (reference) {
+      log(`bench: round ${k + 1}/${rounds}: PyTorch, 2 threads…`);
+      round.pytorch2Threads = runTorch(reference, corpus, seconds, 2);
+      const best = Math.max(Number(round.pytorch?.charsPerSec) || 0, Number(round.pytorch2Threads.charsPerSec) || 0);
+      round.ratioTwoWorkersToBest = ratioOf(round.lstmTwoWorkers, { charsPerSec: best });
+    }
     alternating.push(round);
   }
   result.rounds = alternating;
-  const ratios = alternating.map((r) => r.ratio).filter((r): r is number => typeof r === 'number');
-  if (ratios.length > 0) result.ratioToPytorch1Thread = { min: Math.min(...ratios), max: Math.max(...ratios) };
+  const range = (xs: (number | null | undefined)[]) => {
+    const ok = xs.filter((r): r is number => typeof r === 'number');
+    return ok.length > 0 ? { min: Math.min(...ok), max: Math.max(...ok) } : undefined;
+  };
+  result.ratioToPytorch1Thread = range(alternating.map((r) => r.ratio));
+  result.ratioTwoWorkersToPytorchBest = range(alternating.map((r) => r.ratioTwoWorkersToBest));
   if (!reference) result.pytorch = { error: 'reference_torch.py not found (pass --reference PATH)' };
 
   log('bench: lstm on TensorFlow.js kernels, 1 and 2 workers…');
   result.lstmTfjs = measure(corpus, seconds, 'lstm', 1, 'tfjs');
   result.lstmTfjsTwoWorkers = measure(corpus, seconds, 'lstm', 2, 'tfjs');
+  // Every other cell on both paths, for each one's speed-up.
   result.cells = {} as Record<string, unknown>;
   for (const cell of cells.filter((c) => c !== 'lstm')) {
-    log(`bench: ${cell}…`);
-    (result.cells as Record<string, unknown>)[cell] = measure(corpus, seconds, cell, 1);
-  }
-  if (reference) {
-    log('bench: PyTorch, 2 threads…');
-    result.pytorch2Threads = runTorch(reference, corpus, seconds, 2);
+    log(`bench: ${cell}, fused and TensorFlow.js kernels…`);
+    const fused = measure(corpus, seconds, cell, 1);
+    const tfjs = measure(corpus, seconds, cell, 1, 'tfjs');
+    (result.cells as Record<string, unknown>)[cell] = { fused, tfjs, speedup: 'charsPerSec' in tfjs ? ratioOf(fused, tfjs) : null };
   }
   log('bench: hover latency on a 1 MB document…');
   result.hover = measureHover(corpus);

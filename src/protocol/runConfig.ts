@@ -219,14 +219,14 @@ export const TRAIN_SETTINGS: { [K in keyof TrainConfig]: SettingOf<TrainConfig[K
   },
   workers: {
     key: 'workers', default: 1, min: 1, max: 8, integer: true,
-    description: 'Threads that train data-parallel on the TensorFlow.js kernels, one core each: the batch streams are split between them and their gradients summed, giving the same result as one thread (with dropout, each thread draws its own masks). More than one trains faster but leaves less of the machine to the editor. The fused kernels train on one thread.',
+    description: 'Threads that train data-parallel, one core each: the batch streams are split between them and their gradients summed, giving the same result as one thread (with dropout, each thread draws its own masks). More than one trains faster but leaves less of the machine to the editor. With the fused kernels each thread needs a multiple of 4 streams.',
     label: 'Workers', hint: 'Training threads, one core each',
   },
   kernels: {
     key: 'kernels', default: 'fused', choices: KERNELS,
     choiceLabels: ['fused', 'tfjs'],
     choiceDescriptions: [
-      'Fused WebAssembly SIMD kernels: a window\'s forward and backward pass in a few calls. Used for one-layer LSTMs with Adam (hidden a multiple of 8, batch a multiple of 4); other models train with tfjs.',
+      'Fused WebAssembly SIMD kernels: a window\'s forward and backward pass in a few calls per layer. Used for every cell, depth and dropout with Adam (hidden a multiple of 8, batch a multiple of 4); other runs train with tfjs.',
       'TensorFlow.js throughout: the reference implementation, for every cell; slower.',
     ],
     description: 'How training steps are computed. Both give the same model up to float rounding; hovers, traces and samples always use TensorFlow.js.',

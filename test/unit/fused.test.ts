@@ -5,13 +5,14 @@
  * Both builds (plain SIMD and relaxed SIMD) run where the runtime takes them.
  */
 import assert from 'node:assert/strict';
-import { before, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { findBundle, findWasmDir, initBackend } from '../../src/engine/backend';
 import type { Window } from '../../src/engine/data';
 import { FusedTrainer } from '../../src/engine/fused/fusedTrainer';
 import { enableRelaxedSimd, FusedModule, type SimdVariant } from '../../src/engine/fused/module';
 import { FusedModel } from '../../src/engine/fused/fusedModel';
+import { FusedParallelTrainer } from '../../src/engine/fused/fusedParallel';
 import { Rng } from '../../src/engine/rng';
 import { SequenceModel } from '../../src/engine/model';
 import { startTrainer } from '../../src/engine/parallel/startTrainer';
@@ -277,4 +278,52 @@ test('fused dropout: the gradients are the masked loss\'s (directional derivativ
   const undropped = plain.gradients(w.x, w.y).loss;
   assert.notEqual(loss, undropped, 'dropout changes the training loss');
   assert.equal(model.windowLoss(w.x, w.y), undropped, 'evaluation runs without dropout');
+});
+
+test('fused data-parallel on 2 threads equals one fused trainer over all streams: losses, norms, gradient by lag, weights', async () => {
+  const [variant] = (await variants()).slice(-1);
+  const shardScript = findBundle(__dirname, 'shardWorker.js');
+  for (const cell of ['lstm', 'gru'] as const) {
+    const shape = { cell, layers: 2, hiddenSize: 16, vocabSize: 13, dropout: 0 };
+    const options = { optimizer: 'adam' as const, learningRate: 0.01, clipNorm: 0.5, batch: 8 };
+    const oneModel = SequenceModel.create(shape, 4);
+    const twoModel = SequenceModel.create(shape, 4);
+    const one = await FusedTrainer.create(oneModel, options, 6, wasmDir(), variant);
+    const two = await FusedParallelTrainer.createParallel(twoModel, options, 6, 2, shardScript, wasmDir(), variant);
+    // The shard worker must go even when an assertion fails, or it keeps the test process alive.
+    after(() => two.dispose());
+    assert.equal(two.parts, 2);
+    for (const [k, w] of windows(13, 8, 6, 4, 31).entries()) {
+      const a = one.step(w, true);
+      const b = two.step(w, true);
+      assert.ok(Math.abs(a.loss - b.loss) < 1e-5 * a.loss, `${cell} step ${k}: loss ${a.loss} vs ${b.loss}`);
+      assert.ok(Math.abs(a.gradNorm - b.gradNorm) < 1e-4 * a.gradNorm, `${cell} step ${k}: norm ${a.gradNorm} vs ${b.gradNorm}`);
+      assert.equal(b.clipped, a.clipped);
+      for (const key of ['h', 'c', 'hTotal', 'cTotal'] as const) {
+        assert.equal(b.gradByLag![key].length, a.gradByLag![key].length);
+        if (a.gradByLag![key].length) assert.ok(relErr(a.gradByLag![key], b.gradByLag![key]) < 1e-4, `${cell} step ${k}: ${key} by lag ${a.gradByLag![key].slice(0, 3)} vs ${b.gradByLag![key].slice(0, 3)}`);
+      }
+    }
+    const wa = weightsOf(oneModel);
+    const wb = weightsOf(twoModel);
+    for (let i = 0; i < wa.length; i++) assert.ok(relErr(wa[i].data, wb[i].data) < 1e-4, `${cell} ${wa[i].key}: ${relErr(wa[i].data, wb[i].data)}`);
+    // Validation reads the same model either way.
+    const val = new Int32Array(400).map((_, i) => (i * 5 + (i >> 2)) % 13);
+    const va = await one.evaluate(val, 6, async () => undefined);
+    const vb = await two.evaluate(val, 6, async () => undefined);
+    // Validation reads all 8 streams, as one trainer would.
+    const reference = new Trainer(twoModel, options);
+    const vr = await reference.evaluate(val, 6, async () => undefined);
+    reference.dispose();
+    assert.ok(va !== null && vb !== null && vr !== null);
+    assert.ok(Math.abs(vb - vr) < 1e-5 * vr, `2-thread validation ${vb} vs tfjs on its model ${vr}`);
+    const referenceOne = new Trainer(oneModel, options);
+    const vra = await referenceOne.evaluate(val, 6, async () => undefined);
+    referenceOne.dispose();
+    assert.ok(Math.abs(va - vra!) < 1e-5 * vra!, `1-thread validation ${va} vs ${vra}`);
+    one.dispose();
+    two.dispose();
+    oneModel.dispose();
+    twoModel.dispose();
+  }
 });

@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { TrainConfig } from '../../protocol/runConfig';
 import type { Window } from '../data';
 import type { SequenceModel } from '../model';
-import { evaluationWindow, Trainer, type NamedTensor, type StepResult, type TrainerOptions } from '../trainer';
+import { evaluateYielding, evaluationWindow, Trainer, type GradByLag, type NamedTensor, type StepResult, type TrainerOptions } from '../trainer';
 import { FusedModel } from './fusedModel';
 import { FusedModule, type SimdVariant } from './module';
 
@@ -25,10 +25,18 @@ export function fusedUnsupported(config: Pick<TrainConfig, 'optimizer' | 'hidden
   return null;
 }
 
-export class FusedTrainer extends Trainer {
-  private stepCount = 0;
+/** The top layer's gradient norms of the last step over its T steps, in lag order (last step first). */
+export function gradByLagOf(fused: FusedModel, T: number): GradByLag {
+  const lag = (a: Float32Array) => Array.from(a).reverse();
+  const top = fused.top;
+  const c = (a: Float32Array) => (top.hasCellState ? lag(a) : []);
+  return { h: lag(top.dhLast(T)), c: c(top.dcLast(T)), hTotal: lag(top.dhNorm(T)), cTotal: c(top.dcNorm(T)) };
+}
 
-  private constructor(model: SequenceModel, options: TrainerOptions, private readonly fused: FusedModel) {
+export class FusedTrainer extends Trainer {
+  protected stepCount = 0;
+
+  protected constructor(model: SequenceModel, options: TrainerOptions, protected readonly fused: FusedModel) {
     super(model, options);
     this.pushWeights();
   }
@@ -56,13 +64,7 @@ export class FusedTrainer extends Trainer {
     const seed = ++this.stepCount * 64 + (this.options.shard ?? 0);
     const r = this.fused.step(window.x, window.y, { learningRate, clipNorm }, withGradByLag, seed);
     const result: StepResult = { loss: r.loss, gradNorm: r.gradNorm, clipped: r.clipped, finite: r.finite };
-    if (withGradByLag) {
-      const T = window.x.length / this.options.batch;
-      const lag = (a: Float32Array) => Array.from(a).reverse();
-      const top = this.fused.top;
-      const c = (a: Float32Array) => (top.hasCellState ? lag(a) : []);
-      result.gradByLag = { h: lag(top.dhLast(T)), c: c(top.dcLast(T)), hTotal: lag(top.dhNorm(T)), cTotal: c(top.dcNorm(T)) };
-    }
+    if (withGradByLag) result.gradByLag = gradByLagOf(this.fused, window.x.length / this.options.batch);
     if (r.finite) this.pullWeights();
     return result;
   }
@@ -72,26 +74,31 @@ export class FusedTrainer extends Trainer {
    * when its streams are this trainer's; otherwise on tfjs.
    */
   override async evaluate(ids: Int32Array, steps: number, between: () => Promise<void>, maxTokens = 65536): Promise<number | null> {
-    const B = this.options.batch;
+    return this.evaluateOn(this.fused, ids, steps, between, maxTokens);
+  }
+
+  /** The evaluation over `model`'s streams (its batch), on `model` (whose weights must be current). */
+  protected async evaluateOn(model: FusedModel, ids: Int32Array, steps: number, between: () => Promise<void>, maxTokens = 65536): Promise<number | null> {
+    const B = model.shape.batch;
     if (ids.length < 2) return null;
     const use = ids.subarray(0, Math.min(ids.length, maxTokens + 1));
     const n = Math.floor((use.length - 1) / B);
     // evaluateWindows would read fewer streams, or the windows would not fit the kernels' buffers.
-    if (Math.floor((use.length - 1) / steps) < B || n < 1 || steps > this.fused.shape.steps) return super.evaluate(ids, steps, between, maxTokens);
-    const carried = this.fused.saveState();
-    this.fused.resetState();
+    if (Math.floor((use.length - 1) / steps) < B || n < 1 || steps > model.shape.steps) return evaluateYielding(this.model, ids, B, steps, between, maxTokens);
+    const carried = model.saveState();
+    model.resetState();
     let total = 0;
     let count = 0;
     try {
       for (let start = 0; start < n; start += steps) {
         const T = Math.min(steps, n - start);
         const { x, y } = evaluationWindow(use, B, n, start, T);
-        total += this.fused.windowLoss(x, y) * T * B;
+        total += model.windowLoss(x, y) * T * B;
         count += T * B;
         if (start + steps < n) await between();
       }
     } finally {
-      this.fused.restoreState(carried);
+      model.restoreState(carried);
     }
     return total / count;
   }
@@ -141,7 +148,7 @@ export class FusedTrainer extends Trainer {
   }
 
   /** Copies the module's weights into the tfjs variables, which everything but training reads. */
-  private pullWeights(): void {
+  protected pullWeights(): void {
     const params = this.fused.parameters();
     this.model.named.forEach((n, k) => {
       const t = tf.tensor(this.fused.unpadded(k, params[k].p), n.variable.shape);

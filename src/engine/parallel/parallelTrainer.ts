@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Worker } from 'node:worker_threads';
 import type { Window } from '../data';
 import type { SequenceModel } from '../model';
-import { Trainer, type GradByLag, type StepResult, type TrainerOptions } from '../trainer';
+import { evaluateYielding, Trainer, type GradByLag, type StepResult, type TrainerOptions } from '../trainer';
 import { allocate, DONE, FAILED, LAG_SERIES, MAX_LAGS, shardRanges, sliceStreams, totalSize, type FromShard, type SharedLayout, type ShardInit, type ToShard } from './shared';
 
 /** How long to wait for a shard's gradients before declaring it lost. */
@@ -109,6 +109,11 @@ export class ParallelTrainer extends Trainer {
       return Math.sqrt(sq);
     });
     return { h: whole('h', 0), c: whole('c', 1), hTotal: whole('hTotal', 2), cTotal: whole('cTotal', 3) };
+  }
+
+  /** Validation reads the text as all of the run's streams, as one trainer would. */
+  override async evaluate(ids: Int32Array, steps: number, between: () => Promise<void>, maxTokens?: number): Promise<number | null> {
+    return evaluateYielding(this.model, ids, this.fullBatch, steps, between, maxTokens);
   }
 
   private shareWeights(): void {

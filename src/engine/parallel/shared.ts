@@ -5,6 +5,7 @@
  * gradients are ready.
  */
 import type { ModelShape } from '../model';
+import type { SimdVariant } from '../fused/module';
 
 /** Control words. */
 export const DONE = 0;
@@ -56,6 +57,11 @@ export interface ShardInit {
   /** Streams in this shard. */
   batch: number;
   layout: SharedLayout;
+  /**
+   * Set for shards of a fused trainer: the longest window and the WebAssembly build to run. The
+   * layout then holds the fused model's parameter buffers (W_y padded) instead of tfjs's variables.
+   */
+  fused?: { steps: number; variant: SimdVariant };
 }
 
 /** One window for a shard: its streams' inputs and targets, and its share of the batch. */
@@ -67,6 +73,8 @@ export interface ShardStep {
   scale: number;
   /** Also write the squared gradient norms by lag of this shard's streams. */
   withGradByLag: boolean;
+  /** Fused shards: the seed of this step's dropout masks (tfjs shards count their own). */
+  dropoutSeed?: number;
 }
 
 export type ToShard = ShardInit | ShardStep;

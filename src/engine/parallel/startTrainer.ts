@@ -3,6 +3,7 @@ import type { PreparedRun } from '../run';
 import { Trainer } from '../trainer';
 import type { TrainConfig } from '../../protocol/runConfig';
 import { FusedTrainer, fusedUnsupported } from '../fused/fusedTrainer';
+import { FusedParallelTrainer, fusedSplitProblem } from '../fused/fusedParallel';
 import { copyOptimizerState } from '../snapshot';
 import { ParallelTrainer } from './parallelTrainer';
 
@@ -25,9 +26,12 @@ export async function startTrainer(run: PreparedRun, config: TrainConfig, shards
     if (unsupported) {
       note(`Training with TensorFlow.js: the fused kernels do not cover ${unsupported} yet.`);
     } else {
+      const split = parts > 1 ? fusedSplitProblem(run.batch, parts) : null;
       let fused: FusedTrainer | undefined;
       try {
-        fused = await FusedTrainer.create(run.model, options, run.steps, shards.wasmDir);
+        fused = parts > 1 && !split
+          ? await FusedParallelTrainer.createParallel(run.model, options, run.steps, parts, shards.shardScript, shards.wasmDir)
+          : await FusedTrainer.create(run.model, options, run.steps, shards.wasmDir);
       } catch (e) {
         note(`Training with TensorFlow.js: the fused kernels could not start (${e instanceof Error ? e.message : String(e)}).`);
       }
@@ -36,8 +40,8 @@ export async function startTrainer(run: PreparedRun, config: TrainConfig, shards
           await copyOptimizerState(resumed, fused);
           resumed.dispose();
         }
-        note(`Training with the fused WebAssembly kernels (${fused.variant === 'relaxed' ? 'relaxed SIMD' : 'SIMD'})` +
-          `${parts > 1 ? `, on one thread: they do not train data-parallel yet, so ${config.workers} workers are not used` : ''}.`);
+        const threads = fused instanceof FusedParallelTrainer ? `, data-parallel on ${fused.parts} threads` : split ? `, on one thread (${split})` : '';
+        note(`Training with the fused WebAssembly kernels (${fused.variant === 'relaxed' ? 'relaxed SIMD' : 'SIMD'})${threads}.`);
         return fused;
       }
     }
