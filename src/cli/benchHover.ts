@@ -54,7 +54,7 @@ export async function benchHover(argv: string[]): Promise<void> {
   const service = new EngineService((m) => {
     if (m.type === 'reply') replies.set(m.id, m);
     else events.push(m);
-  }, async () => 'wasm', { shardScript: findBundle(__dirname, 'shardWorker.js'), wasmDir: findWasmDir(__dirname) });
+  }, async () => 'wasm', { trainingScript: findBundle(__dirname, 'trainingWorker.js'), wasmDir: findWasmDir(__dirname) });
   const ask = async <T>(m: Record<string, unknown>): Promise<T> => {
     const n = ++id;
     await service.handle({ ...m, id: n } as never);

@@ -88,6 +88,8 @@ export interface HoverResult {
   /** Model steps run for this hover, and whether they started from a kept state. */
   steps: number;
   cached: boolean;
+  /** The training step whose weights answered (they follow a training run within a fraction of a second). */
+  weightsStep: number;
 }
 
 /** Per-token values over [start, end) of a mirrored document, for the editor overlays. */
@@ -206,4 +208,6 @@ export interface PredictResult {
   contextChars: number;
   /** Per layer: each sigmoid gate's mean over the units at the hovered token (empty for a vanilla RNN). */
   gates: Record<string, number>[];
+  /** The training step whose weights answered. */
+  weightsStep: number;
 }

@@ -1,55 +1,54 @@
 /**
  * The engine behind the worker door: handles one message at a time and reports through `post`.
- * This file owns training runs (start, resume, the loop, checkpoints written between steps) and
- * routes the read-only requests to inspection.ts and the document copies to documents.ts. Kept
- * free of worker_threads so that tests can drive it directly.
+ * Training runs in a training thread of its own (trainingThread.ts → trainingRunner.ts); this
+ * thread keeps a copy of the run's model, refreshed with the weights the training thread sends
+ * after steps, and answers the read-only requests with it (inspection.ts) on the document copies
+ * (documents.ts) — so a hover never waits for a training step. Kept free of worker_threads itself
+ * so that tests can drive it directly.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { loadCheckpoint, saveCheckpoint } from '../engine/checkpoint';
-import { startTrainer, type ShardSetup } from '../engine/parallel/startTrainer';
-import { resumeRun } from '../engine/resume';
-import { prepareRun, trainLoop, type PreparedRun } from '../engine/run';
-import { captureCheckpoint, configOf, restoreRun, type RunMetrics } from '../engine/snapshot';
-import type { Trainer } from '../engine/trainer';
+import { codecFromTokens } from '../engine/codec';
+import { SequenceModel } from '../engine/model';
+import { captureCheckpoint, configOf, restoreRun } from '../engine/snapshot';
 import { errorMessage, type Reply } from '../protocol/messages';
 import type { TrainConfig } from '../protocol/runConfig';
 import type {
-  EngineStats, HostToWorker, LoadRequest, LoadResult, SaveRequest, SaveResult, StepPoint, TrainAccepted, TrainRequest, WorkerToHost,
+  EngineStats, HostToWorker, LoadRequest, LoadResult, SaveRequest, SaveResult, TrainAccepted, TrainRequest, WorkerToHost,
 } from '../protocol/workerProtocol';
 import { MirroredDocuments } from './documents';
 import { Inspection } from './inspection';
-import { ModelSlot, type RunProgress } from './modelSlot';
+import { ModelSlot, type RunProgress, type TrainedModel } from './modelSlot';
+import type { FromTrainer, StartedMessage, WeightsMessage } from './trainingMessages';
+import { TrainingThread, type TrainingSetup } from './trainingThread';
 
-/** How often step points are flushed to the host. */
-const FLUSH_MS = 150;
-
-/** A save asked for while training: done between two steps, when the weights are still. */
-interface PendingSave {
-  path: string;
-  done: (error: unknown) => void;
-}
-
-/** A resumed or fresh run, ready to train. */
-interface StartedRun {
-  run: PreparedRun;
-  trainer?: Trainer;
-  step: number;
-  metrics: RunMetrics;
-  bestValLoss: number | null;
-  notes: string[];
+/** The run in the training thread, as this thread follows it. */
+interface RunningRun {
+  runId: string;
+  config: TrainConfig;
+  /** Settled when the training thread has prepared the run (or refused it). */
+  started: { resolve: (m: StartedMessage) => void; reject: (e: Error) => void };
+  /** This thread's copy of the run's model, once started. */
+  model?: TrainedModel;
 }
 
 export class EngineService {
-  private running: { runId: string; stop: boolean; progress?: RunProgress; saves: PendingSave[] } | undefined;
+  private running: RunningRun | undefined;
   private readonly docs = new MirroredDocuments();
   private readonly slot = new ModelSlot(this.docs);
   private readonly inspection = new Inspection(this.slot, this.docs);
+  private readonly thread: TrainingThread;
+  /** Saves sent to the training thread, by request id. */
+  private readonly saves = new Map<number, { resolve: (step: number) => void; reject: (e: Error) => void }>();
+  private saveIds = 0;
 
   constructor(
     private readonly post: (message: WorkerToHost) => void,
     private readonly backendName: () => Promise<string>,
-    private readonly shards: ShardSetup,
-  ) {}
+    training: TrainingSetup,
+  ) {
+    this.thread = new TrainingThread(training, (m) => this.fromTrainer(m), (why) => this.trainerLost(why));
+  }
 
   async handle(message: HostToWorker): Promise<void> {
     try {
@@ -58,7 +57,7 @@ export class EngineService {
           this.reply(message.id, await this.train(message));
           break;
         case 'stop':
-          if (this.running) this.running.stop = true;
+          if (this.running) this.thread.send({ type: 'stop' });
           this.reply(message.id, { wasRunning: Boolean(this.running) });
           break;
         case 'predict':
@@ -112,6 +111,11 @@ export class EngineService {
     }
   }
 
+  /** Ends the training thread (a run in it stops where it is). */
+  async dispose(): Promise<void> {
+    await this.thread.dispose();
+  }
+
   get isTraining(): boolean {
     return this.running !== undefined;
   }
@@ -123,137 +127,114 @@ export class EngineService {
   private async train(req: TrainRequest): Promise<TrainAccepted> {
     if (this.running) throw new Error('a training run is already in progress');
     // Claimed before the first await, so that a stop or a second train sent meanwhile sees it.
-    this.running = { runId: req.runId, stop: false, saves: [] };
-    let backend: string;
-    let started: StartedRun;
+    let started!: Promise<StartedMessage>;
+    const run: RunningRun = {
+      runId: req.runId, config: req.config,
+      started: { resolve: () => undefined, reject: () => undefined },
+    };
+    started = new Promise<StartedMessage>((resolve, reject) => { run.started = { resolve, reject }; });
+    this.running = run;
+    let m: StartedMessage;
     try {
-      backend = await this.backendName();
-      if (req.resumeFrom) {
-        started = await resumeRun(await loadCheckpoint(req.resumeFrom), req.text, req.config);
-      } else {
-        const run = prepareRun(req.text, req.config);
-        started = { run, step: 0, metrics: { train: [], val: [] }, bestValLoss: null, notes: run.notes };
-      }
+      // This thread's backend runs the copy of the model; the training thread has its own.
+      await this.backendName();
+      this.thread.busy(true);
+      this.thread.send({ type: 'start', request: req });
+      m = await started;
     } catch (e) {
-      this.running = undefined;
+      if (this.running === run) {
+        this.running = undefined;
+        this.thread.busy(false);
+      }
       throw e;
     }
-    const { run } = started;
-    const accepted: TrainAccepted = {
-      runId: req.runId, batchSize: run.batch, seqLength: run.steps, notes: started.notes,
-      vocabSize: run.codec.vocab.size, trainTokens: run.train.length, valTokens: run.val.length,
-      parameters: run.model.parameterCount, backend, startStep: started.step,
-    };
-    // Train after replying, so that the host learns the run started before its first steps.
-    setImmediate(() => void this.loop(req, started));
-    return accepted;
+    const model = SequenceModel.create(m.shape, 0);
+    setWeights(model, m.weights.values);
+    const progress: RunProgress = { trainer: undefined, step: m.weights.step, metrics: m.metrics, bestValLoss: m.bestValLoss };
+    run.model = { runId: req.runId, model, codec: codecFromTokens(m.vocabulary.mode, m.vocabulary.tokens), config: req.config, progress };
+    // The model serves predictions from now on, and follows the run's weights.
+    this.slot.adopt(run.model);
+    return m.accepted;
   }
 
-  private async loop(req: TrainRequest, started: StartedRun): Promise<void> {
-    const { runId, config } = req;
-    const { run } = started;
-    const control = this.running!;
-    const progress: RunProgress = { trainer: undefined, step: started.step, metrics: started.metrics, bestValLoss: started.bestValLoss };
-    control.progress = progress;
-    let pending: StepPoint[] = [];
-    let lastFlush = performance.now();
-    let lastSave = performance.now();
-    let charsPerSec = 0;
-    let elapsedMs = 0;
-    const flush = () => {
-      if (pending.length === 0) return;
-      this.post({ type: 'steps', runId, points: pending, charsPerSec, elapsedMs });
-      pending = [];
-      lastFlush = performance.now();
-    };
-    const autosave = async () => {
-      if (!req.checkpointPath) return;
-      lastSave = performance.now();
-      try {
-        await this.write(req.checkpointPath, run, config, progress);
-        this.post({ type: 'checkpoint', runId, step: progress.step, path: req.checkpointPath });
-      } catch (e) {
-        this.post({ type: 'log', level: 'warn', message: `Run ${runId}: the checkpoint could not be written: ${errorMessage(e)}` });
-      }
-    };
-    // The model serves predictions from its first step on.
-    this.slot.adopt({ runId, model: run.model, codec: run.codec, config, progress });
-    let trainer: Trainer | undefined;
-    try {
-      trainer = await startTrainer(run, config, this.shards, started.trainer, (message) => this.post({ type: 'log', level: 'info', message: `Run ${runId}: ${message}` }));
-      progress.trainer = trainer;
-      const { trainer: _, ...summary } = await trainLoop(run, config, {
-        onStep: (s) => {
-          progress.step = s.step;
-          progress.metrics.train.push({ step: s.step, loss: s.loss });
-          pending.push({ step: s.step, loss: s.loss, gradNorm: s.gradNorm, seconds: Math.round(s.elapsedMs) / 1000 });
-          charsPerSec = s.charsPerSec;
-          elapsedMs = s.elapsedMs;
-          if (performance.now() - lastFlush >= FLUSH_MS) flush();
-        },
-        onVal: (step, loss) => {
-          progress.metrics.val.push({ step, loss });
-          if (progress.bestValLoss === null || loss < progress.bestValLoss) progress.bestValLoss = loss;
-          flush();
-          // Validation follows a step: it is placed at that step's time, so both align on either axis.
-          this.post({ type: 'val', runId, step, loss, seconds: Math.round(elapsedMs) / 1000 });
-        },
-        onSample: (step, text) => this.post({ type: 'sample', runId, step, text }),
-        onGradByLag: (step, g, clipped) => this.post({ type: 'gradByLag', runId, step, h: g.h, c: g.c, hTotal: g.hTotal, clipped }),
-        shouldStop: () => control.stop,
-        pause: async () => {
-          await new Promise((resolve) => setImmediate(resolve));
-          await this.savePending(control.saves, run, config, progress);
-          if (req.checkpointEveryMs && performance.now() - lastSave >= req.checkpointEveryMs) await autosave();
-        },
-      }, { trainer, step: started.step });
-      flush();
-      // A step that stopped the run (a loss jump) changed the weights without an onStep: states kept since are stale.
-      this.slot.weightsChanged();
-      // A run stopped for a loss jump has applied that step: its last periodic checkpoint is the good one.
-      if (summary.steps > started.step && summary.reason !== 'diverged') await autosave();
-      this.post({ type: 'done', runId, ...summary });
-    } catch (e) {
-      flush();
-      this.post({ type: 'done', runId, reason: 'failed', steps: progress.step, trainLoss: null, valLoss: null, charsPerSec: 0, message: errorMessage(e) });
-    } finally {
-      // Saves asked for while the last ones were written are answered too.
-      while (control.saves.length > 0) await this.savePending(control.saves, run, config, progress);
-      // Also ends any shard workers of a data-parallel run.
-      trainer?.dispose();
-      progress.trainer = undefined;
-      this.running = undefined;
+  private fromTrainer(m: FromTrainer): void {
+    const run = this.running;
+    switch (m.type) {
+      case 'started':
+        run?.started.resolve(m);
+        break;
+      case 'refused':
+        run?.started.reject(new Error(m.error));
+        break;
+      case 'weights':
+        if (run?.model) this.refresh(run.model, m);
+        break;
+      case 'saved':
+        this.saves.get(m.id)?.resolve(m.step);
+        this.saves.delete(m.id);
+        break;
+      case 'saveFailed':
+        this.saves.get(m.id)?.reject(new Error(m.error));
+        this.saves.delete(m.id);
+        break;
+      case 'event':
+        this.runEvent(run, m.event);
+        break;
     }
   }
 
-  private async write(path: string, run: Pick<PreparedRun, 'model' | 'codec'>, config: TrainConfig, p: RunProgress): Promise<void> {
-    const ckpt = await captureCheckpoint({ model: run.model, codec: run.codec, config, trainer: p.trainer, step: p.step, metrics: p.metrics, bestValLoss: p.bestValLoss });
-    await saveCheckpoint(path, ckpt);
+  /** Keeps this thread's record of the run (for checkpoints saved after it) and passes the event on. */
+  private runEvent(run: RunningRun | undefined, e: Extract<FromTrainer, { type: 'event' }>['event']): void {
+    const progress = run?.model?.progress;
+    if (progress && e.type === 'steps') {
+      for (const p of e.points) progress.metrics.train.push({ step: p.step, loss: p.loss });
+    } else if (progress && e.type === 'val') {
+      progress.metrics.val.push({ step: e.step, loss: e.loss });
+      if (progress.bestValLoss === null || e.loss < progress.bestValLoss) progress.bestValLoss = e.loss;
+    } else if (e.type === 'done' && run && e.runId === run.runId) {
+      // Free before the host hears of it: it may start the next run at once.
+      this.running = undefined;
+      this.thread.busy(false);
+    }
+    this.post(e);
   }
 
-  private async savePending(saves: PendingSave[], run: PreparedRun, config: TrainConfig, p: RunProgress): Promise<void> {
-    for (const s of saves.splice(0)) {
-      try {
-        await this.write(s.path, run, config, p);
-        s.done(null);
-      } catch (e) {
-        s.done(e);
-      }
+  /** New weights for the copy: kept document states go with the old ones (the version changes). */
+  private refresh(model: TrainedModel, m: WeightsMessage): void {
+    setWeights(model.model, m.values);
+    model.progress.step = m.step;
+    this.slot.weightsChanged();
+  }
+
+  private trainerLost(why: string): void {
+    for (const s of this.saves.values()) s.reject(new Error(why));
+    this.saves.clear();
+    const run = this.running;
+    if (!run) return;
+    this.running = undefined;
+    run.started.reject(new Error(why));
+    if (run.model) {
+      this.post({ type: 'done', runId: run.runId, reason: 'failed', steps: run.model.progress.step, trainLoss: null, valLoss: null, charsPerSec: 0, message: `${why}; the weights from step ${run.model.progress.step} are kept` });
     }
   }
 
   private async save(req: SaveRequest): Promise<SaveResult> {
     const running = this.running;
     const latest = this.slot.current;
-    if (running?.progress && running.runId === latest.runId) {
+    if (running?.model && running.runId === latest.runId) {
+      // The training thread writes it between two steps, with the optimizer's state.
+      const id = ++this.saveIds;
       const step = await new Promise<number>((resolve, reject) => {
-        running.saves.push({ path: req.path, done: (e) => (e ? reject(e) : resolve(running.progress!.step)) });
+        this.saves.set(id, { resolve, reject });
+        this.thread.send({ type: 'save', id, path: req.path });
       });
       return { runId: latest.runId, step, path: req.path };
     }
     // Between runs the optimizer is gone: the checkpoint holds the weights, enough to load and sample.
-    await this.write(req.path, latest, latest.config, { ...latest.progress, trainer: undefined });
-    return { runId: latest.runId, step: latest.progress.step, path: req.path };
+    const p = latest.progress;
+    const ckpt = await captureCheckpoint({ model: latest.model, codec: latest.codec, config: latest.config, trainer: undefined, step: p.step, metrics: p.metrics, bestValLoss: p.bestValLoss });
+    await saveCheckpoint(req.path, ckpt);
+    return { runId: latest.runId, step: p.step, path: req.path };
   }
 
   private async load(req: LoadRequest): Promise<LoadResult> {
@@ -274,5 +255,10 @@ export class EngineService {
       train: restored.metrics.train, val: restored.metrics.val, bestValLoss: restored.bestValLoss,
     };
   }
+}
 
+/** Copies parameter values (in `SequenceModel.named` order) into the model's variables. */
+function setWeights(model: SequenceModel, values: Float32Array[]): void {
+  if (values.length !== model.named.length) throw new Error(`the run sent ${values.length} parameters; the model has ${model.named.length}`);
+  tf.tidy(() => model.named.forEach((n, k) => n.variable.assign(tf.tensor(values[k], n.variable.shape))));
 }

@@ -38,7 +38,7 @@ export class Inspection {
       const prob = p[id];
       actual = { token: req.next, p: prob, surprisalBits: -Math.log2(Math.max(prob, 1e-30)), known: id !== UNKNOWN_ID };
     }
-    return { runId: latest.runId, top, actual, contextChars: [...context].length, gates: this.gateMeans(latest, context) };
+    return { runId: latest.runId, top, actual, contextChars: [...context].length, gates: this.gateMeans(latest, context), weightsStep: latest.progress.step };
   }
 
   /** Each layer's sigmoid gates at the last token of `context`, averaged over the units. */
@@ -101,6 +101,7 @@ export class Inspection {
     return {
       runId: latest.runId, mode: latest.codec.mode, token: r.tokens[0], start: r.offsets[0], end: r.offsets[0] + r.tokens[0].length,
       known: r.ids[0] !== UNKNOWN_ID, top, actual, gates: gateMeansAt(r.trace ?? [], gates, 0), steps: r.steps, cached: r.cached,
+      weightsStep: latest.progress.step,
     };
   }
 

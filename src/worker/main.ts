@@ -17,5 +17,5 @@ let backend: Promise<string> | undefined;
 const ensureBackend = () => (backend ??= initBackend(data.backend ?? 'wasm', data.wasmDir).then((info) => `${info.name}${info.simd ? ' (simd)' : ''}`));
 
 const post = (message: WorkerToHost) => port.postMessage(message);
-const service = new EngineService(post, ensureBackend, { shardScript: path.join(__dirname, 'shardWorker.js'), wasmDir: data.wasmDir });
+const service = new EngineService(post, ensureBackend, { trainingScript: path.join(__dirname, 'trainingWorker.js'), wasmDir: data.wasmDir, backend: data.backend });
 port.on('message', (message: HostToWorker) => void service.handle(message));

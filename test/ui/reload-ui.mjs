@@ -117,8 +117,9 @@ async function scenario(page) {
   if (!back) return;
   let resumeStep = 0;
   await check('the run is marked stopped, resumable from its checkpoint', async () => {
-    const s = await status();
-    if (s !== 'stopped') throw new Error(`status ${s}`);
+    // The restored panel first shows the state it kept (running) until the host has read the run
+    // store and marked the run stopped, a moment later.
+    await until('the run marked stopped', status, (v) => v === 'stopped', 15_000);
     const message = await panelFrame(page).locator('#status-message').innerText({ timeout: 5_000 });
     const m = /interrupted.*Resume continues from step (\d+)/s.exec(message);
     if (!m) throw new Error(`message ${JSON.stringify(message)}`);

@@ -16,7 +16,7 @@ before(useWasm);
 
 function harness() {
   const events: WorkerToHost[] = [];
-  const service = new EngineService((m) => events.push(m), async () => 'wasm', { shardScript: findBundle(__dirname, 'shardWorker.js'), wasmDir: findWasmDir(__dirname) });
+  const service = new EngineService((m) => events.push(m), async () => 'wasm', { trainingScript: findBundle(__dirname, 'trainingWorker.js'), wasmDir: findWasmDir(__dirname) });
   const replyTo = (id: number) => events.find((e) => e.type === 'reply' && e.id === id) as { ok: boolean; result?: unknown; error?: string } | undefined;
   const done = () => new Promise<DoneEvent>((resolve) => {
     const poll = setInterval(() => {

@@ -32,7 +32,7 @@ async function child(checkpointPath: string): Promise<void> {
     if (m.type === 'checkpoint') process.send!({ checkpoint: m.step });
     // Info lines (which kernels train) are expected; a warning or an error is not.
     if ((m.type === 'log' && m.level !== 'info') || m.type === 'done' || (m.type === 'reply' && !m.ok)) process.send!({ unexpected: m });
-  }, async () => 'wasm', { shardScript: findBundle(__dirname, 'shardWorker.js'), wasmDir: findWasmDir(__dirname) });
+  }, async () => 'wasm', { trainingScript: findBundle(__dirname, 'trainingWorker.js'), wasmDir: findWasmDir(__dirname) });
   await service.handle({ type: 'train', id: 1, runId: 'run-crash', text, config, checkpointPath, checkpointEveryMs: 1 });
 }
 
