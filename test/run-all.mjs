@@ -55,6 +55,12 @@ const steps = [
     timeoutMs: 5 * MINUTE, // the runner gives itself 4
     parse: parseRunner,
   },
+  {
+    name: 'ui-live',
+    command: [process.execPath, 'test/ui/live-ui.mjs'],
+    timeoutMs: 5 * MINUTE, // the runner gives itself 4
+    parse: parseRunner,
+  },
 ];
 
 function hasFiles(repoRelative, pattern) {

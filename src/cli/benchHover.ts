@@ -8,6 +8,10 @@
  * - page: the visible lines were read once (as the editor asks when a page is shown), then hovers
  *   anywhere on that page;
  * - typing: a character typed, then a hover just after it.
+ * With --while-training, the same model then trains on the document (in the engine's training
+ * thread) for --seconds, first alone and then while hovers land every --hover-every ms (default 250; cold, and on a page
+ * read after the last weights refresh); reported as `training` (cold) and `trainingPage`, with
+ * the training throughput of both runs.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -20,7 +24,7 @@ import type { HoverResult } from '../protocol/inspectionMessages';
 import { EngineService } from '../worker/engineService';
 import { num, UsageError } from './args';
 
-export const BENCH_HOVER_USAGE = 'lstm-lab bench-hover [--corpus FILE] [--bytes N] [--hovers N] [--json]';
+export const BENCH_HOVER_USAGE = 'lstm-lab bench-hover [--corpus FILE] [--bytes N] [--hovers N] [--while-training] [--seconds N] [--hover-every MS] [--json]';
 
 interface Series {
   p50: number;
@@ -38,7 +42,10 @@ function summarise(ms: number[], steps: number[]): Series {
 }
 
 export async function benchHover(argv: string[]): Promise<void> {
-  const { values: v } = parseArgs({ args: argv, options: { corpus: { type: 'string' }, bytes: { type: 'string' }, hovers: { type: 'string' }, json: { type: 'boolean' } } });
+  const { values: v } = parseArgs({
+    args: argv,
+    options: { corpus: { type: 'string' }, bytes: { type: 'string' }, hovers: { type: 'string' }, 'while-training': { type: 'boolean' }, seconds: { type: 'string' }, 'hover-every': { type: 'string' }, json: { type: 'boolean' } },
+  });
   const corpus = v.corpus ?? path.join(__dirname, '..', 'samples', 'shakespeare.txt');
   if (!fs.existsSync(corpus)) throw new UsageError(`corpus ${corpus} not found (--corpus FILE)`);
   const size = num(v.bytes, 'bytes') ?? 1 << 20;
@@ -109,13 +116,47 @@ export async function benchHover(argv: string[]): Promise<void> {
     add(typing, await timed({ type: 'hover', key: 'doc', offset: at + 1, topK: 5 }));
   }
 
-  const result = {
+  const result: Record<string, unknown> & { workload: Record<string, unknown> & { model: string }; coldMs: Series; pageMs: Series; typingMs: Series; pageReadMs: Series } = {
     workload: { corpus: path.basename(corpus), characters: size, model: 'lstm 1×128', every: 32, warmup: 256 },
     coldMs: summarise(cold.ms, cold.steps),
     pageMs: summarise(page.ms, page.steps),
     typingMs: summarise(typing.ms, typing.steps),
     pageReadMs: summarise(warmMs, warmMs.map(() => 0)),
   };
+  if (v['while-training']) {
+    const seconds = num(v.seconds, 'seconds') ?? 20;
+    const every = num(v['hover-every'], 'hover-every') ?? 250;
+    const train = async (runId: string, during?: () => Promise<void>) => {
+      const config = { ...DEFAULT_TRAIN_CONFIG, maxSteps: 0, maxSeconds: seconds, valEvery: 0, sampleEvery: 0, gradEvery: 0 };
+      await ask({ type: 'train', runId, text, config });
+      const finished = () => events.some((e) => e.type === 'done' && e.runId === runId);
+      while (!finished()) {
+        if (during) await during();
+        else await new Promise((r) => setTimeout(r, 50));
+      }
+      return (events.find((e) => e.type === 'done' && e.runId === runId) as { charsPerSec: number }).charsPerSec;
+    };
+    const alone = await train('alone');
+    const coldT = collect();
+    const pageT = collect();
+    let turn = 0;
+    const withHovers = await train('hovered', async () => {
+      if (turn++ % 2 === 0) {
+        await ask({ type: 'docOpen', key: 'cold', text });
+        add(coldT, await timed({ type: 'hover', key: 'cold', offset: Math.floor(rng.next() * (size - 1)), topK: 5 }));
+      } else {
+        // A page the editor has shown: read once (as it asks when the weights change), then hovered.
+        const first = Math.floor(rng.next() * (lineStarts.length - 60));
+        await ask({ type: 'span', key: 'doc', start: lineStarts[first], end: lineStarts[first + 50] });
+        add(pageT, await timed({ type: 'hover', key: 'doc', offset: lineStarts[first] + Math.floor(rng.next() * (lineStarts[first + 50] - lineStarts[first])), topK: 5 }));
+      }
+      await new Promise((r) => setTimeout(r, every));
+    });
+    result.training = summarise(coldT.ms, coldT.steps);
+    result.trainingPage = summarise(pageT.ms, pageT.steps);
+    result.trainingCharsPerSec = { alone: Math.round(alone), withHovers: Math.round(withHovers), ratio: +(withHovers / alone).toFixed(3), hoverEveryMs: every };
+  }
+  await service.dispose();
   if (v.json) {
     console.log(JSON.stringify(result));
     return;
@@ -126,4 +167,10 @@ export async function benchHover(argv: string[]): Promise<void> {
   console.log(row('on a page already shown', result.pageMs));
   console.log(row('right after typing', result.typingMs));
   console.log(`reading a page of 50 lines once: p50 ${result.pageReadMs.p50.toFixed(1)} ms, p95 ${result.pageReadMs.p95.toFixed(1)} ms`);
+  if (result.training) {
+    console.log(row('while training, cold', result.training as Series));
+    console.log(row('while training, on a page', result.trainingPage as Series));
+    const c = result.trainingCharsPerSec as { alone: number; withHovers: number; ratio: number; hoverEveryMs: number };
+    console.log(`training: ${c.alone} chars/s alone, ${c.withHovers} with a hover every ${c.hoverEveryMs} ms (${(100 * c.ratio).toFixed(1)}%)`);
+  }
 }

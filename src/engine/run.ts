@@ -97,12 +97,22 @@ export async function trainLoop(run: PreparedRun, config: TrainConfig, hooks: Ru
   const outOfBudget = () =>
     (config.maxSteps > 0 && step - first >= config.maxSteps) ||
     (config.maxSeconds > 0 && performance.now() - started >= config.maxSeconds * 1000);
-  // Between validation windows the thread answers other requests (hovers), as between steps.
-  const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve));
+  // Between validation windows the thread answers other requests (a stop, a save), as between
+  // steps; a stop asked for meanwhile ends the validation there, without a result.
+  const stopped = new Error('stopped');
+  const yieldToOthers = async () => {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (hooks.shouldStop?.()) throw stopped;
+  };
   const validate = async () => {
     if (run.val.length < 2) return;
-    valLoss = await trainer.evaluate(run.val, run.steps, yieldToOthers);
-    if (valLoss !== null) hooks.onVal?.(step, valLoss);
+    try {
+      const loss = await trainer.evaluate(run.val, run.steps, yieldToOthers);
+      valLoss = loss;
+      if (loss !== null) hooks.onVal?.(step, loss);
+    } catch (e) {
+      if (e !== stopped) throw e;
+    }
   };
   while (!outOfBudget()) {
     if (hooks.shouldStop?.()) { reason = 'stopped'; break; }
@@ -141,7 +151,8 @@ export async function trainLoop(run: PreparedRun, config: TrainConfig, hooks: Ru
     }
     await hooks.pause?.();
   }
-  if (step > first && (config.valEvery <= 0 || step % config.valEvery !== 0)) await validate();
+  // A run the user stopped ends now; one that ran its course is validated at its last step.
+  if (reason !== 'stopped' && step > first && (config.valEvery <= 0 || step % config.valEvery !== 0)) await validate();
   return {
     reason,
     steps: step,

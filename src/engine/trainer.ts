@@ -197,10 +197,15 @@ export async function evaluateYielding(
   model: SequenceModel, ids: Int32Array, batch: number, steps: number, between: () => Promise<void>, maxTokens = 65536,
 ): Promise<number | null> {
   const windows = evaluateWindows(model, ids, batch, steps, maxTokens);
-  for (;;) {
-    const r = windows.next();
-    if (r.done) return r.value;
-    await between();
+  try {
+    for (;;) {
+      const r = windows.next();
+      if (r.done) return r.value;
+      await between();
+    }
+  } finally {
+    // When `between` throws (a stop), the generator's own cleanup still runs.
+    windows.return(null);
   }
 }
 

@@ -248,20 +248,28 @@ export class TrainingController implements vscode.Disposable {
     editor.revealRange(new vscode.Range(at, at), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   }
 
-  /** Asks the engine to stop; resolves when the run has ended (or after a few seconds). */
+  /**
+   * Asks the engine to stop; resolves when the run has ended. The run ends after the step in
+   * flight, which for a large model can take a while: an engine that answered the request gets a
+   * minute for it, one that did not a few seconds.
+   */
   async stop(): Promise<void> {
     const run = this.active;
     if (!run) return;
-    const ended = new Promise<void>((resolve) => {
-      const check = setInterval(() => { if (this.active?.runId !== run.runId) { clearInterval(check); resolve(); } }, 25);
-      setTimeout(() => { clearInterval(check); resolve(); }, 10_000);
-    });
+    const asked = Date.now();
+    let answered = false;
     try {
       await this.worker.stop();
+      answered = true;
     } catch (e) {
       this.log.warn(`Stop request failed: ${errorMessage(e)}`);
     }
-    await ended;
+    await new Promise<void>((resolve) => {
+      const limit = asked + (answered ? 60_000 : 10_000);
+      const check = setInterval(() => {
+        if (this.active?.runId !== run.runId || Date.now() > limit) { clearInterval(check); resolve(); }
+      }, 25);
+    });
     if (this.active?.runId === run.runId) {
       // The worker did not answer: end it so that the next run starts clean.
       await this.worker.terminate();

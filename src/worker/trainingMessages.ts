@@ -9,8 +9,12 @@ import type { RunMetrics } from '../engine/snapshot';
 import type { TokenChoice } from '../protocol/runConfig';
 import type { TrainAccepted, TrainRequest, WorkerToHost } from '../protocol/workerProtocol';
 
-/** Weights go to the engine's copy after a step at most this often (and after the last step). */
-export const WEIGHTS_EVERY_MS = 200;
+/**
+ * Weights go to the engine's copy after the first step that ends this long after the last refresh
+ * (and after the last step): a copy at most about half a second old, and kept document states that
+ * last a while between refreshes.
+ */
+export const WEIGHTS_EVERY_MS = 400;
 
 export type ToTrainer =
   | { type: 'start'; request: TrainRequest }

@@ -73,3 +73,28 @@ export async function waitForWorkbench(page) {
   // The explorer lists the folder once the remote file system is connected.
   await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
 }
+
+/** Runs a command from the palette (F1) by its title; `keepOpen` leaves its own quick pick up. */
+export async function runCommand(page, title, { keepOpen = false } = {}) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: 15_000 });
+  await input.fill(`>${title}`);
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  await row.waitFor({ timeout: 30_000 });
+  await row.click();
+  if (keepOpen) return;
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
+}
+
+/** Polls `read` every `pollMs` until `ok(value)`, or fails after `ms` with the last value. */
+export async function until(what, read, ok, ms, pollMs = 500) {
+  const end = Date.now() + ms;
+  let value;
+  for (;;) {
+    try { value = await read(); } catch { /* the panel is (re)loading */ }
+    if (value !== undefined && ok(value)) return value;
+    if (Date.now() > end) throw new Error(`${what}: still ${JSON.stringify(value)} after ${ms / 1000} s`);
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}

@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import {
   REPO, deadline, launchBrowser, makeScratch, printExtensionHostErrors, requireBuilt, startCodeServer, withTimeout, workbenchUrl,
 } from '../vscode/codeServer.mjs';
-import { Checklist, finish, panelFrame, reportCrash, waitForWorkbench } from './checklist.mjs';
+import { Checklist, finish, panelFrame, reportCrash, runCommand, until, waitForWorkbench } from './checklist.mjs';
 
 const TIME_LIMIT_MS = 4 * 60_000;
 const FILE = 'prose.txt';
@@ -35,29 +35,6 @@ const PLANNED = [
 ];
 const list = new Checklist(PLANNED);
 const check = (name, fn) => list.check(name, fn);
-
-async function runCommand(page, title) {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ timeout: 15_000 });
-  await input.fill(`>${title}`);
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-  await row.waitFor({ timeout: 30_000 });
-  await row.click();
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
-}
-
-/** Polls `read` until `ok(value)`, or fails after `ms` with the last value. */
-async function until(what, read, ok, ms) {
-  const end = Date.now() + ms;
-  let value;
-  for (;;) {
-    try { value = await read(); } catch { /* the panel is (re)loading */ }
-    if (value !== undefined && ok(value)) return value;
-    if (Date.now() > end) throw new Error(`${what}: still ${JSON.stringify(value)} after ${ms / 1000} s`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
 
 async function main() {
   const started = Date.now();

@@ -15,7 +15,7 @@ import {
   REPO, deadline, launchBrowser, makeScratch, printExtensionHostErrors, requireBuilt, seconds, startCodeServer,
   withTimeout, workbenchUrl,
 } from '../vscode/codeServer.mjs';
-import { Checklist, finish, panelFrame, reportCrash, waitForWorkbench } from './checklist.mjs';
+import { Checklist, finish, panelFrame, reportCrash, runCommand, waitForWorkbench } from './checklist.mjs';
 
 const TIME_LIMIT_MS = 6 * 60_000;
 const FIRST_POINTS_TIMEOUT_MS = 180_000; // cold start: worker spawn, wasm compile, first batches
@@ -74,22 +74,6 @@ async function quickOpen(page, fileName) {
   await page.keyboard.press('Enter');
   await page.locator(`.tabs-container .tab[aria-label^="${fileName}"]`).waitFor({ timeout: 15_000 });
   await page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor({ timeout: 15_000 });
-}
-
-/**
- * Runs a command by its palette title (F1, type, pick the exact entry). With `keepOpen` the
- * command opens a quick pick of its own, which the caller answers.
- */
-async function runCommand(page, title, { keepOpen = false } = {}) {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ timeout: 15_000 });
-  await input.fill(`>${title}`);
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-  await row.waitFor({ timeout: 30_000 });
-  await row.click();
-  if (keepOpen) return;
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
 }
 
 /** Text of error dialogs and error notifications currently on screen (e.g. a failed command). */

@@ -139,3 +139,28 @@ test('validation lets other work run between its windows, with the same loss as 
   assert.equal(tf.memory().numTensors, tensors, 'no tensors left behind');
   model.dispose();
 });
+
+test('a stop asked for during validation ends it there: no validation result, no final validation, no tensors left behind', async () => {
+  for (const kernels of ['tfjs', 'fused'] as const) {
+    const text = 'a stop in the middle of a long validation. '.repeat(400);
+    const config = { ...DEFAULT_TRAIN_CONFIG, kernels, hiddenSize: 16, batchSize: 4, seqLength: 8, valFraction: 0.3, maxSteps: 5, maxSeconds: 0, valEvery: 1, sampleEvery: 0, gradEvery: 0 };
+    const run = prepareRun(text, config);
+    const { startTrainer } = await import('../../src/engine/parallel/startTrainer');
+    const { findBundle, findWasmDir } = await import('../../src/engine/backend');
+    const trainer = await startTrainer(run, config, { shardScript: findBundle(__dirname, 'shardWorker.js'), wasmDir: findWasmDir(__dirname) });
+    let before = -1;
+    let stop = false;
+    const vals: number[] = [];
+    // The stop comes once the first step is done, i.e. while its validation runs.
+    const summary = await trainLoop(run, config, {
+      onStep: () => { stop = true; before = tf.memory().numTensors; }, onVal: (_s, loss) => vals.push(loss), shouldStop: () => stop,
+    }, { trainer });
+    assert.equal(summary.reason, 'stopped', kernels);
+    assert.equal(summary.steps, 1, kernels);
+    assert.deepEqual(vals, [], `${kernels}: the interrupted validation reports nothing`);
+    assert.equal(summary.valLoss, null, kernels);
+    assert.equal(tf.memory().numTensors, before, `${kernels}: no tensors left by the interrupted validation`);
+    trainer.dispose();
+    run.model.dispose();
+  }
+});
