@@ -9,6 +9,7 @@ import { errorMessage } from '../protocol/messages';
 import { formOf, MAX_SELECTED_RUNS, type HostToWebview, type LossPoint, type RunInfo, type RunOverlay } from '../protocol/webviewProtocol';
 import type { TrainConfig } from '../protocol/runConfig';
 import { RUN_RECORD_VERSION, type RunRecord, type RunStore } from './runStore';
+import { RecordText } from './recordJson';
 
 /** How often a training run's record is written. */
 const PERSIST_MS = 5_000;
@@ -43,6 +44,8 @@ function thinTo(points: LossPoint[], max: number): LossPoint[] {
 
 export class RunLibrary {
   private shown: ShownRun | undefined;
+  /** The shown run's record as JSON, extended from one write to the next. */
+  private recordText: { runId: string; text: RecordText } | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private writing: Promise<void> = Promise.resolve();
   private readonly overlayCache = new Map<string, RunOverlay>();
@@ -161,7 +164,8 @@ export class RunLibrary {
     };
     this.writing = this.writing.then(async () => {
       try {
-        await this.store.save(record);
+        if (this.recordText?.runId !== record.run.runId) this.recordText = { runId: record.run.runId, text: new RecordText() };
+        await this.store.save(record, this.recordText.text);
         this.post(this.state.setRuns(this.store.list(), this.state.selected.filter((id) => this.store.has(id))));
       } catch (e) {
         this.log.warn(`Run ${record.run.runId} could not be saved: ${errorMessage(e)}`);

@@ -7,6 +7,7 @@
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../shared/atomicFile';
+import { RecordText } from './recordJson';
 import { isObject } from '../protocol/messages';
 import type { GradFlow, LossPoint, RunInfo, RunStatus, RunSummary } from '../protocol/webviewProtocol';
 import { validateTrainConfig, type TrainConfig } from '../protocol/runConfig';
@@ -102,15 +103,16 @@ export class RunStore {
     return r.record;
   }
 
-  /** Writes a record atomically, then drops the oldest runs beyond the number kept. */
-  async save(record: RunRecord): Promise<void> {
+  /**
+   * Writes a record atomically, then drops the oldest runs beyond the number kept. `text` keeps
+   * the JSON of a record that is written again and again (the shown run's) from one write to the
+   * next.
+   */
+  async save(record: RunRecord, text: RecordText = new RecordText()): Promise<void> {
     const runId = record.run.runId;
     if (!RUN_ID_PATTERN.test(runId)) throw new Error(`not a run id: ${runId}`);
     await mkdir(this.dir, { recursive: true });
-    // JSON has no NaN: a non-finite loss would come back as null and fail the record's check.
-    const finite = (p: LossPoint) => Number.isFinite(p.loss);
-    const clean = { ...record, train: record.train.filter(finite), val: record.val.filter(finite) };
-    await writeFileAtomic(join(this.dir, `${runId}.json`), new TextEncoder().encode(JSON.stringify(clean)));
+    await writeFileAtomic(join(this.dir, `${runId}.json`), new TextEncoder().encode(text.of(record)));
     this.remember(record);
     await this.prune(runId);
   }

@@ -9,6 +9,7 @@ import { PanelState } from '../../src/panel/panelState';
 import { formOf, type HostToWebview } from '../../src/protocol/webviewProtocol';
 import { RunLibrary } from '../../src/runs/runLibrary';
 import { checkRecord, RunStore, type RunRecord } from '../../src/runs/runStore';
+import { RecordText } from '../../src/runs/recordJson';
 
 function record(runId: string, startedAt: number, over: Partial<RunRecord> = {}): RunRecord {
   return {
@@ -135,4 +136,39 @@ test('after a reload the newest run is shown again; one cut short while training
   assert.match((await store.get('run-lost')).message!, /interrupted/);
   assert.ok(posted.some((m) => m?.type === 'snapshot'), 'the panel is told');
   assert.deepEqual(warnings, []);
+});
+
+test('the record text grows with the run without serialising earlier points again, and reads back as the record', async () => {
+  const text = new RecordText();
+  let serialised = 0;
+  const point = (step: number, loss: number) => ({ step, loss, seconds: step / 10, toJSON() { serialised++; return { step, loss, seconds: step / 10 }; } });
+  const grad = (step: number) => ({ step, h: [0.1, 0.2], c: [], hTotal: [0.3, 0.4], clipped: false });
+  let train = Array.from({ length: 500 }, (_, i) => point(i + 1, 2 - i / 1000));
+  let gradHistory = [grad(10), grad(20)];
+  const r = (over: Partial<RunRecord>) => record('run-grow', 5, { train, gradHistory, ...over });
+  const same = (rec: RunRecord) => {
+    const expected = JSON.parse(JSON.stringify({ ...rec, train: rec.train.filter((p) => Number.isFinite(p.loss)), val: rec.val.filter((p) => Number.isFinite(p.loss)) })) as unknown;
+    assert.deepEqual(JSON.parse(text.of(rec)), expected);
+    assert.equal(checkRecord(JSON.parse(text.of(rec)), rec.run.runId), null);
+  };
+  same(r({}));
+  assert.equal(serialised, 1000, 'each point once (and once for the expected text)');
+  // The run goes on: only the new points are serialised; a NaN loss is left out as before.
+  train = [...train, point(501, 1.5), point(502, Number.NaN), point(503, 1.4)];
+  gradHistory = [...gradHistory, grad(30)];
+  serialised = 0;
+  const grown = r({ status: 'completed', bestValLoss: 1.2 });
+  assert.deepEqual(JSON.parse(text.of(grown)).train.length, 502);
+  assert.equal(serialised, 2, 'only the two new points with a finite loss');
+  same(grown);
+  // Thinned (a new array with some of the points): written again from scratch, still right.
+  train = train.filter((_, i) => i % 2 === 0);
+  same(r({}));
+  // Through the store: the file holds the same record.
+  const store = new RunStore(tempDir());
+  const latest = r({ message: 'done' });
+  await store.save(latest, text);
+  const back = await store.get('run-grow');
+  assert.equal(back.train.length, latest.train.filter((p) => Number.isFinite(p.loss)).length);
+  assert.equal(back.message, 'done');
 });
