@@ -62,7 +62,8 @@ async function run() {
   const c = vscode.workspace.getConfiguration('lstmLab');
   // The default workload, with time to spare past the soak's end.
   await c.update('train.maxSeconds', minutes * 60 + 300, vscode.ConfigurationTarget.Global);
-  const loop = monitorEventLoopDelay({ resolution: 10 });
+  // 1 ms resolution: the delay is what a timer is late by, not a coarse timer's interval.
+  const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
   const startedAt = Date.now();
   await sample(api, 0, startedAt, loop, null);
@@ -79,6 +80,9 @@ async function run() {
   const stopped = Date.now();
   while (api.isTraining() && Date.now() - stopped < 30_000) await new Promise((r) => setTimeout(r, 200));
   await new Promise((r) => setTimeout(r, 5_000)); // let the last checkpoint and metrics settle
+  // One interval with nothing training: the event-loop delay to compare the training ones with.
+  loop.reset();
+  await new Promise((r) => setTimeout(r, intervalMs));
   await sample(api, -1, startedAt, loop, opened.uri);
   loop.disable();
   print('soak-done', { status: api.snapshot().status });

@@ -155,6 +155,8 @@ export async function benchHover(argv: string[]): Promise<void> {
     result.training = summarise(coldT.ms, coldT.steps);
     result.trainingPage = summarise(pageT.ms, pageT.steps);
     result.trainingCharsPerSec = { alone: Math.round(alone), withHovers: Math.round(withHovers), ratio: +(withHovers / alone).toFixed(3), hoverEveryMs: every };
+    // The whole process: this (engine) thread with its copy and kept states, and the training thread.
+    result.peakRssMB = Math.round(process.resourceUsage().maxRSS / 1024);
   }
   await service.dispose();
   if (v.json) {
@@ -172,5 +174,6 @@ export async function benchHover(argv: string[]): Promise<void> {
     console.log(row('while training, on a page', result.trainingPage as Series));
     const c = result.trainingCharsPerSec as { alone: number; withHovers: number; ratio: number; hoverEveryMs: number };
     console.log(`training: ${c.alone} chars/s alone, ${c.withHovers} with a hover every ${c.hoverEveryMs} ms (${(100 * c.ratio).toFixed(1)}%)`);
+    console.log(`peak memory of the engine and training threads together: ${String(result.peakRssMB)} MB`);
   }
 }

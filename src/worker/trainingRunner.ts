@@ -43,7 +43,10 @@ interface StartedRun {
 }
 
 export class TrainingRunner {
-  private running: { runId: string; stop: boolean; saves: PendingSave[] } | undefined;
+  /** The run in progress; `ended` once its `done` is posted (its last saves may still be written). */
+  private running: { runId: string; stop: boolean; saves: PendingSave[]; ended: boolean } | undefined;
+  /** Settles when the current run has finished entirely. */
+  private finished: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly post: (message: FromTrainer, transfer?: ArrayBuffer[]) => void,
@@ -67,11 +70,13 @@ export class TrainingRunner {
   }
 
   private async start(req: TrainRequest): Promise<void> {
+    // The engine may ask for the next run as soon as it hears `done`: let the last one finish.
+    if (this.running?.ended) await this.finished;
     if (this.running) {
       this.post({ type: 'refused', error: 'a training run is already in progress' });
       return;
     }
-    this.running = { runId: req.runId, stop: false, saves: [] };
+    this.running = { runId: req.runId, stop: false, saves: [], ended: false };
     let backend: string;
     let started: StartedRun;
     try {
@@ -101,7 +106,8 @@ export class TrainingRunner {
       bestValLoss: started.bestValLoss,
       weights: this.weightsOf(run, started.step),
     });
-    await this.loop(req, started);
+    this.finished = this.loop(req, started);
+    await this.finished;
   }
 
   /** A copy of the model's parameters (each its own buffer, to transfer). */
@@ -180,9 +186,11 @@ export class TrainingRunner {
       this.sendWeights(run, summary.steps);
       // A run stopped for a loss jump has applied that step: its last periodic checkpoint is the good one.
       if (summary.steps > started.step && summary.reason !== 'diverged') await autosave();
+      control.ended = true;
       event({ type: 'done', runId, ...summary });
     } catch (e) {
       flush();
+      control.ended = true;
       event({ type: 'done', runId, reason: 'failed', steps: progress.step, trainLoss: null, valLoss: null, charsPerSec: 0, message: errorMessage(e) });
     } finally {
       // Saves asked for while the last ones were written are answered too.
