@@ -63,7 +63,7 @@ export class TextGeneration {
   /** A sample from the current model at `temperature`, shown in the panel. */
   async toPanel(temperature: number): Promise<void> {
     const runId = this.state.runId;
-    // One sample at a time: each holds up training in the engine.
+    // One sample at a time: each keeps the engine thread (not training) busy for a moment.
     if (!runId || !this.model.uri || this.sampling) return;
     this.sampling = true;
     try {
