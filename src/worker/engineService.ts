@@ -30,6 +30,8 @@ interface RunningRun {
   started: { resolve: (m: StartedMessage) => void; reject: (e: Error) => void };
   /** This thread's copy of the run's model, once started. */
   model?: TrainedModel;
+  /** A stop was asked for (perhaps before the training thread heard of the run). */
+  stop?: boolean;
 }
 
 export class EngineService {
@@ -57,7 +59,10 @@ export class EngineService {
           this.reply(message.id, await this.train(message));
           break;
         case 'stop':
-          if (this.running) this.thread.send({ type: 'stop' });
+          if (this.running) {
+            this.running.stop = true;
+            this.thread.send({ type: 'stop' });
+          }
           this.reply(message.id, { wasRunning: Boolean(this.running) });
           break;
         case 'predict':
@@ -140,6 +145,8 @@ export class EngineService {
       await this.backendName();
       this.thread.busy(true);
       this.thread.send({ type: 'start', request: req });
+      // A stop that came while this thread's backend started reached the training thread first.
+      if (run.stop) this.thread.send({ type: 'stop' });
       m = await started;
     } catch (e) {
       if (this.running === run) {

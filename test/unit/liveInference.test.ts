@@ -100,3 +100,15 @@ test('the engine\'s copy follows the run: hovers report newer weights, kept stat
   const tensorsAtEnd = (await h.ask<EngineStats>({ type: 'stats' })).numTensors;
   assert.ok(tensorsAtEnd <= tensorsAtStart, `tensors: ${tensorsAtStart} at the start, ${tensorsAtEnd} after ${distinct.size} refreshes`);
 });
+
+test('a stop sent right behind the train request stops the run at once', async () => {
+  const h = harness();
+  const config: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, hiddenSize: 16, batchSize: 4, seqLength: 16, maxSteps: 0, maxSeconds: 60, valEvery: 0, sampleEvery: 0, gradEvery: 0 };
+  // Not awaited: the stop arrives while the engine is still starting the run.
+  const training = h.service.handle({ type: 'train', id: 1001, runId: 'quick', text, config });
+  await h.service.handle({ type: 'stop', id: 1002 });
+  await training;
+  const done = await h.waitFor<DoneEvent>((e) => e.type === 'done', 20_000);
+  assert.equal(done.reason, 'stopped');
+  assert.ok(done.steps <= 1, `stopped after ${done.steps} steps`);
+});
