@@ -105,6 +105,7 @@ const COLUMNS = [
   ['worker heap MB', 15, (s) => (s.worker && typeof s.worker.heapUsed === 'number' ? (s.worker.heapUsed / 1024 / 1024).toFixed(1) : 'n/a')],
   ['loop p99 ms', 12, (s) => (s.loopP99Ms === null ? '—' : s.loopP99Ms.toFixed(1))],
   ['hover ms', 9, (s) => (s.hoverMs === null ? '—' : s.hoverMs.toFixed(0))],
+  ['again ms', 9, (s) => (s.hoverAgainMs == null ? '—' : s.hoverAgainMs.toFixed(0))],
   ['panel', 6, (s) => (s.panelOpen ? 'open' : 'closed')],
 ];
 

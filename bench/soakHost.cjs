@@ -51,6 +51,8 @@ async function sample(api, k, startedAt, loop, uri) {
     hostArrayBuffersMB: mem.arrayBuffers / MB,
     loopP99Ms: loop.count > 0 ? loop.percentile(99) / 1e6 : null,
     hoverMs: await hoverMs(uri, k),
+    // The same position again at once: the engine reads on from the state it just kept.
+    hoverAgainMs: await hoverMs(uri, k),
     worker,
   };
   loop.reset();
