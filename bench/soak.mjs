@@ -106,6 +106,7 @@ const COLUMNS = [
   ['loop p99 ms', 12, (s) => (s.loopP99Ms === null ? '—' : s.loopP99Ms.toFixed(1))],
   ['hover ms', 9, (s) => (s.hoverMs === null ? '—' : s.hoverMs.toFixed(0))],
   ['again ms', 9, (s) => (s.hoverAgainMs == null ? '—' : s.hoverAgainMs.toFixed(0))],
+  ['engine rtt ms', 14, (s) => (s.engineRoundTripMs == null ? '—' : s.engineRoundTripMs.toFixed(1))],
   ['panel', 6, (s) => (s.panelOpen ? 'open' : 'closed')],
 ];
 

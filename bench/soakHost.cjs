@@ -36,7 +36,10 @@ async function sample(api, k, startedAt, loop, uri) {
   const snap = api.snapshot();
   const last = snap.train.length ? snap.train[snap.train.length - 1] : null;
   // Optional until the extension exposes it: the worker's own tfjs and heap figures.
+  const asked = performance.now();
   const worker = typeof api.workerStats === 'function' ? await api.workerStats().catch((e) => ({ error: String(e) })) : null;
+  // A request the engine answers at once: the round trip alone, without any model work.
+  const engineRoundTripMs = performance.now() - asked;
   const s = {
     minute: (Date.now() - startedAt) / 60_000,
     step: last ? last.step : 0,
@@ -53,6 +56,7 @@ async function sample(api, k, startedAt, loop, uri) {
     hoverMs: await hoverMs(uri, k),
     // The same position again at once: the engine reads on from the state it just kept.
     hoverAgainMs: await hoverMs(uri, k),
+    engineRoundTripMs,
     worker,
   };
   loop.reset();
