@@ -9,14 +9,11 @@
 import { Worker } from 'node:worker_threads';
 import type { Window } from '../data';
 import type { SequenceModel } from '../model';
-import type { GradByLag, StepResult, TrainerOptions } from '../trainer';
-import { allocate, DONE, FAILED, LAG_SERIES, MAX_LAGS, shardRanges, sliceStreams, totalSize, type FromShard, type SharedLayout, type ShardInit, type ToShard } from '../parallel/shared';
+import type { StepResult, TrainerOptions } from '../trainer';
+import { allocate, FAILED, shardRanges, sliceStreams, totalSize, waitForShards, wholeBatchByLag, type FromShard, type SharedLayout, type ShardInit, type ToShard } from '../parallel/shared';
 import { FusedModel } from './fusedModel';
 import { FusedTrainer, gradByLagOf } from './fusedTrainer';
 import { FusedModule, type SimdVariant } from './module';
-
-/** How long to wait for a shard's gradients before declaring it lost. */
-const SHARD_TIMEOUT_MS = 120_000;
 
 /** Why the streams cannot be split for the fused kernels (each part a multiple of 4), or null. */
 export function fusedSplitProblem(batch: number, parts: number): string | null {
@@ -108,7 +105,7 @@ export class FusedParallelTrainer extends FusedTrainer {
     const [from, to] = this.ranges[0];
     const ownScale = (to - from) / B;
     const { loss: ownLoss, T } = this.fused.gradients(sliceStreams(window.x, B, from, to), sliceStreams(window.y, B, from, to), withGradByLag, seed);
-    this.waitForShards();
+    waitForShards(this.control, this.expected, this.lastShardError);
     // The whole batch's mean loss is the shards' means weighted by their share of the streams.
     const total = totalSize(this.layout);
     offset = 0;
@@ -125,7 +122,7 @@ export class FusedParallelTrainer extends FusedTrainer {
     const { learningRate, clipNorm } = this.options;
     const r = this.fused.apply(loss, T, { learningRate, clipNorm });
     const result: StepResult = { loss: r.loss, gradNorm: r.gradNorm, clipped: r.clipped, finite: r.finite };
-    if (withGradByLag) result.gradByLag = this.wholeBatchByLag(gradByLagOf(this.fused, T), ownScale);
+    if (withGradByLag) result.gradByLag = wholeBatchByLag(gradByLagOf(this.fused, T), this.lags, this.workers.length, ownScale);
     if (r.finite) this.pullWeights();
     return result;
   }
@@ -139,29 +136,6 @@ export class FusedParallelTrainer extends FusedTrainer {
     const from = this.fused.parameters();
     this.whole.parameters().forEach((p, k) => p.p.set(from[k].p));
     return this.evaluateOn(this.whole, ids, steps, between, maxTokens);
-  }
-
-  /** Each shard holds its own rows of ∂L/∂h_t, so the squared norms of the shards add up. */
-  private wholeBatchByLag(own: GradByLag, scale: number): GradByLag {
-    const whole = (name: (typeof LAG_SERIES)[number], k: number) => own[name].map((v, t) => {
-      let sq = (v * scale) ** 2;
-      for (let h = 0; h < this.workers.length; h++) sq += this.lags[(h * LAG_SERIES.length + k) * MAX_LAGS + t];
-      return Math.sqrt(sq);
-    });
-    return { h: whole('h', 0), c: whole('c', 1), hTotal: whole('hTotal', 2), cTotal: whole('cTotal', 3) };
-  }
-
-  private waitForShards(): void {
-    const deadline = Date.now() + SHARD_TIMEOUT_MS;
-    for (;;) {
-      const done = Atomics.load(this.control, DONE);
-      if (done >= this.expected) break;
-      if (Date.now() > deadline) throw new Error('a data-parallel shard worker stopped answering');
-      Atomics.wait(this.control, DONE, done, 1000);
-    }
-    if (Atomics.load(this.control, FAILED) !== 0) {
-      throw new Error(`a data-parallel shard worker failed to compute its gradients${this.lastShardError ? `: ${this.lastShardError}` : ''}`);
-    }
   }
 
   override dispose(): void {

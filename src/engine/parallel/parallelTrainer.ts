@@ -8,11 +8,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Worker } from 'node:worker_threads';
 import type { Window } from '../data';
 import type { SequenceModel } from '../model';
-import { evaluateYielding, Trainer, type GradByLag, type StepResult, type TrainerOptions } from '../trainer';
-import { allocate, DONE, FAILED, LAG_SERIES, MAX_LAGS, shardRanges, sliceStreams, totalSize, type FromShard, type SharedLayout, type ShardInit, type ToShard } from './shared';
-
-/** How long to wait for a shard's gradients before declaring it lost. */
-const SHARD_TIMEOUT_MS = 120_000;
+import { evaluateYielding, Trainer, type StepResult, type TrainerOptions } from '../trainer';
+import { allocate, FAILED, shardRanges, sliceStreams, totalSize, waitForShards, wholeBatchByLag, type FromShard, type SharedLayout, type ShardInit, type ToShard } from './shared';
 
 export class ParallelTrainer extends Trainer {
   private readonly weights: Float32Array;
@@ -74,7 +71,7 @@ export class ParallelTrainer extends Trainer {
     const [from, to] = this.ranges[0];
     const own = this.gradients({ x: sliceStreams(window.x, B, from, to), y: sliceStreams(window.y, B, from, to), resetState: window.resetState }, withGradByLag, (to - from) / B);
     try {
-      this.waitForShards();
+      waitForShards(this.control, this.expected, this.lastShardError);
     } catch (e) {
       tf.dispose([own.loss, ...own.grads, ...own.finals.flatMap((f) => (f.c ? [f.h, f.c] : [f.h]))]);
       throw e;
@@ -95,20 +92,7 @@ export class ParallelTrainer extends Trainer {
     let loss = own.loss.dataSync()[0];
     for (let h = 0; h < this.workers.length; h++) loss += this.losses[h];
     own.loss.dispose();
-    return this.apply({ ...own, loss: tf.scalar(loss), grads, gradByLag: own.gradByLag && this.wholeBatchByLag(own.gradByLag) });
-  }
-
-  /**
-   * The gradient norms by lag over the whole batch: each shard's streams hold their own rows of
-   * ∂L/∂h_t, so the squared norms of the shards add up.
-   */
-  private wholeBatchByLag(own: GradByLag): GradByLag {
-    const whole = (name: (typeof LAG_SERIES)[number], k: number) => own[name].map((v, t) => {
-      let sq = v * v;
-      for (let h = 0; h < this.workers.length; h++) sq += this.lags[(h * LAG_SERIES.length + k) * MAX_LAGS + t];
-      return Math.sqrt(sq);
-    });
-    return { h: whole('h', 0), c: whole('c', 1), hTotal: whole('hTotal', 2), cTotal: whole('cTotal', 3) };
+    return this.apply({ ...own, loss: tf.scalar(loss), grads, gradByLag: own.gradByLag && wholeBatchByLag(own.gradByLag, this.lags, this.workers.length) });
   }
 
   /** Validation reads the text as all of the run's streams, as one trainer would. */
@@ -121,19 +105,6 @@ export class ParallelTrainer extends Trainer {
     for (const v of this.model.variables) {
       this.weights.set(v.dataSync() as Float32Array, offset);
       offset += v.size;
-    }
-  }
-
-  private waitForShards(): void {
-    const deadline = Date.now() + SHARD_TIMEOUT_MS;
-    for (;;) {
-      const done = Atomics.load(this.control, DONE);
-      if (done >= this.expected) break;
-      if (Date.now() > deadline) throw new Error('a data-parallel shard worker stopped answering');
-      Atomics.wait(this.control, DONE, done, 1000);
-    }
-    if (Atomics.load(this.control, FAILED) !== 0) {
-      throw new Error(`a data-parallel shard worker failed to compute its gradients${this.lastShardError ? `: ${this.lastShardError}` : ''}`);
     }
   }
 

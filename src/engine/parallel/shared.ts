@@ -6,6 +6,7 @@
  */
 import type { ModelShape } from '../model';
 import type { SimdVariant } from '../fused/module';
+import type { GradByLag } from '../trainer';
 
 /** Control words. */
 export const DONE = 0;
@@ -100,4 +101,38 @@ export function sliceStreams(x: Int32Array, batch: number, from: number, to: num
   const out = new Int32Array(T * width);
   for (let t = 0; t < T; t++) out.set(x.subarray(t * batch + from, t * batch + to), t * width);
   return out;
+}
+
+/** How long to wait for a shard's gradients before declaring it lost. */
+const SHARD_TIMEOUT_MS = 120_000;
+
+/**
+ * Blocks until the shard workers have counted `expected` steps done in `control`; throws when one
+ * stops answering or reported a failure (`lastError`, the message it sent, if any).
+ */
+export function waitForShards(control: Int32Array, expected: number, lastError: string | undefined): void {
+  const deadline = Date.now() + SHARD_TIMEOUT_MS;
+  for (;;) {
+    const done = Atomics.load(control, DONE);
+    if (done >= expected) break;
+    if (Date.now() > deadline) throw new Error('a data-parallel shard worker stopped answering');
+    Atomics.wait(control, DONE, done, 1000);
+  }
+  if (Atomics.load(control, FAILED) !== 0) {
+    throw new Error(`a data-parallel shard worker failed to compute its gradients${lastError ? `: ${lastError}` : ''}`);
+  }
+}
+
+/**
+ * The gradient norms by lag over the whole batch: each shard holds its own rows of ∂L/∂h_t, so the
+ * squared norms add up. `own` is this thread's series (times `scale`, its share of the loss);
+ * `lags` the shard workers' squared ones.
+ */
+export function wholeBatchByLag(own: GradByLag, lags: Float64Array, helpers: number, scale = 1): GradByLag {
+  const whole = (name: (typeof LAG_SERIES)[number], k: number) => own[name].map((v, t) => {
+    let sq = (v * scale) ** 2;
+    for (let h = 0; h < helpers; h++) sq += lags[(h * LAG_SERIES.length + k) * MAX_LAGS + t];
+    return Math.sqrt(sq);
+  });
+  return { h: whole('h', 0), c: whole('c', 1), hTotal: whole('hTotal', 2), cTotal: whole('cTotal', 3) };
 }
