@@ -45,10 +45,20 @@ export interface SpanResult {
 }
 
 /**
+ * Reads token ids from a packed state (every layer's h, then c; null: zero) to the packed state
+ * after them, with the model's weights: a faster path than tfjs for the catch-up before a span
+ * (fused/stateReader.ts).
+ */
+export interface StateAdvance {
+  /** `top`, when given, receives the top layer's h after each token ([ids.length, H] from its start). */
+  advance(ids: Int32Array, state: Float32Array | null, top?: Float32Array): Float32Array;
+}
+
+/**
  * Runs the model over the tokens overlapping [start, end) of the document (the token at `start`
  * when the span is empty), starting from the nearest kept state, and keeps states along the way.
  */
-export function inspectSpan(model: SequenceModel, codec: Codec, doc: DocumentStates, start: number, end: number, want: SpanWant): SpanResult {
+export function inspectSpan(model: SequenceModel, codec: Codec, doc: DocumentStates, start: number, end: number, want: SpanWant, reader?: StateAdvance): SpanResult {
   const text = doc.text;
   const { every, warmup } = doc.options;
   start = Math.max(0, Math.min(start, text.length));
@@ -80,9 +90,9 @@ export function inspectSpan(model: SequenceModel, codec: Codec, doc: DocumentSta
   while (lead < tokens.length && endOf(lead) <= start) lead++;
   if (startState && lead > warmup + every && start > 0) {
     const again = warmupStart(codec, text, start, warmup);
-    if (again > origin) return inspectFrom(model, codec, doc, again, again === 0 ? 0 : warmup, null, start, spanEnd, sliceEnd, want);
+    if (again > origin) return inspectFrom(model, codec, doc, again, again === 0 ? 0 : warmup, null, start, spanEnd, sliceEnd, want, reader);
   }
-  return inspectFrom(model, codec, doc, origin, warmAfter, startState, start, spanEnd, sliceEnd, want, { tokens, rel, lead });
+  return inspectFrom(model, codec, doc, origin, warmAfter, startState, start, spanEnd, sliceEnd, want, reader, { tokens, rel, lead });
 }
 
 /** The offset `warmup` tokens before the token at `start` (a token boundary), or 0. */
@@ -102,7 +112,7 @@ function warmupStart(codec: Codec, text: string, start: number, warmup: number):
 
 function inspectFrom(
   model: SequenceModel, codec: Codec, doc: DocumentStates, origin: number, warmAfter: number, startState: Float32Array | null,
-  start: number, spanEnd: number, sliceEnd: number, want: SpanWant, pre?: { tokens: string[]; rel: Int32Array; lead: number },
+  start: number, spanEnd: number, sliceEnd: number, want: SpanWant, reader: StateAdvance | undefined, pre?: { tokens: string[]; rel: Int32Array; lead: number },
 ): SpanResult {
   const text = doc.text;
   const { every } = doc.options;
@@ -135,19 +145,36 @@ function inspectFrom(
   const H = model.shape.hiddenSize;
   const L = model.shape.layers;
   const hasC = model.cell.hasCellState;
-  let state = startState ? unpack(startState, L, H, hasC) : model.zeroState(1);
+  let state: CellState[] = [];
   const result: SpanResult = {
     tokens: tokens.slice(lead, after), ids: ids.slice(lead, after), offsets: Int32Array.from(rel.subarray(lead, after), (r) => origin + r),
     following, steps: 0, cached: warmAfter === 0,
   };
   const boundary = (i: number) => (i < tokens.length ? origin + rel[i] : text.length);
   // States of a warm-up chain have read less than a state kept from further back: they never replace one.
-  const keep = (read: number) => {
-    if (read >= warmAfter && read > 0) doc.store(boundary(read), pack(state, hasC), warmAfter === 0);
+  const keep = (read: number, packed?: Float32Array) => {
+    if (read >= warmAfter && read > 0) doc.store(boundary(read), packed ?? pack(state, hasC), warmAfter === 0);
   };
   try {
     // Catch up (or warm up) to the span, keeping a state every `every` tokens.
     let read = 0;
+    if (reader) {
+      let packed = startState;
+      while (read < lead) {
+        const n = Math.min(lead - read, every - (read % every));
+        packed = reader.advance(ids.subarray(read, read + n), packed);
+        read += n;
+        result.steps += n;
+        if (read % every === 0 || read === lead) keep(read, packed);
+      }
+      startState = packed;
+      // Nothing traced: the span is read on the kernels too, the output layer applied to their h.
+      if (!want.trace && !want.unit) {
+        readSpan(model, reader, ids, lead, spanCount, every, packed, origin > 0 || lead > 0, want, result, keep);
+        return result;
+      }
+    }
+    state = startState ? unpack(startState, L, H, hasC) : model.zeroState(1);
     while (read < lead) {
       const n = Math.min(lead - read, every - (read % every));
       const next = tidyKeep(() => model.traces(ids.subarray(read, read + n), 1, state).map(finalOf));
@@ -213,6 +240,44 @@ function inspectFrom(
   } finally {
     disposeStates(state);
   }
+}
+
+/**
+ * The span's tokens read on the kernels from `state` (packed), keeping states as the tfjs path
+ * does: surprisal and the next-token distribution from the top layer's h through the output layer.
+ */
+function readSpan(
+  model: SequenceModel, reader: StateAdvance, ids: Int32Array, lead: number, spanCount: number, every: number, state: Float32Array | null,
+  hasBefore: boolean, want: SpanWant, result: SpanResult, keep: (read: number, packed: Float32Array) => void,
+): void {
+  const { hiddenSize: H, layers: L, vocabSize: V } = model.shape;
+  const per = model.cell.hasCellState ? 2 : 1;
+  const topAt = (L - 1) * per * H;
+  const logits = (h: Float32Array, rows: number, log: boolean) => tf.tidy(() => {
+    const z = tf.add(tf.matMul(tf.tensor2d(h, [rows, H]), model.Wy), model.by);
+    return (log ? tf.logSoftmax(z) : tf.softmax(z)).dataSync() as Float32Array;
+  });
+  const bits = want.surprisal ? new Float32Array(spanCount).fill(NaN) : undefined;
+  if (bits && spanCount > 0 && hasBefore) {
+    const h = state ? state.slice(topAt, topAt + H) : new Float32Array(H);
+    bits[0] = -logits(h, 1, true)[ids[lead]] / Math.LN2;
+  }
+  const top = new Float32Array(every * H);
+  for (let s = 0; s < spanCount;) {
+    const n = Math.min(spanCount - s, every - ((lead + s) % every));
+    const last = s + n === spanCount;
+    state = reader.advance(ids.subarray(lead + s, lead + s + n), state, top);
+    const need = bits ? (last ? n - 1 : n) : 0; // row j predicts span token s + j + 1
+    if (need > 0) {
+      const logp = logits(top.subarray(0, need * H), need, true);
+      for (let j = 0; j < need; j++) bits![s + j + 1] = -logp[j * V + ids[lead + s + j + 1]] / Math.LN2;
+    }
+    if (want.next && last) result.next = logits(top.slice((n - 1) * H, n * H), 1, false);
+    s += n;
+    result.steps += n;
+    if ((lead + s) % every === 0 || last) keep(lead + s, state);
+  }
+  if (bits) result.bits = bits;
 }
 
 function finalOf(t: { hs: tf.Tensor2D[]; cs: tf.Tensor2D[] }): CellState {

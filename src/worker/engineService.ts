@@ -18,6 +18,7 @@ import type {
 } from '../protocol/workerProtocol';
 import { MirroredDocuments } from './documents';
 import { Inspection } from './inspection';
+import { StateReaders } from './stateReaders';
 import { ModelSlot, type RunProgress, type TrainedModel } from './modelSlot';
 import type { FromTrainer, StartedMessage, WeightsMessage } from './trainingMessages';
 import { TrainingThread, type TrainingSetup } from './trainingThread';
@@ -38,7 +39,8 @@ export class EngineService {
   private running: RunningRun | undefined;
   private readonly docs = new MirroredDocuments();
   private readonly slot = new ModelSlot(this.docs);
-  private readonly inspection = new Inspection(this.slot, this.docs);
+  private readonly readers: StateReaders;
+  private readonly inspection: Inspection;
   private readonly thread: TrainingThread;
   /** Saves sent to the training thread, by request id. */
   private readonly saves = new Map<number, { resolve: (step: number) => void; reject: (e: Error) => void }>();
@@ -49,6 +51,8 @@ export class EngineService {
     private readonly backendName: () => Promise<string>,
     training: TrainingSetup,
   ) {
+    this.readers = new StateReaders(training.wasmDir);
+    this.inspection = new Inspection(this.slot, this.docs, this.readers);
     this.thread = new TrainingThread(training, (m) => this.fromTrainer(m), (why) => this.trainerLost(why));
   }
 
@@ -161,6 +165,7 @@ export class EngineService {
     run.model = { runId: req.runId, model, codec: codecFromTokens(m.vocabulary.mode, m.vocabulary.tokens), config: req.config, progress };
     // The model serves predictions from now on, and follows the run's weights.
     this.slot.adopt(run.model);
+    this.readers.prepare(run.model.model);
     return m.accepted;
   }
 
@@ -257,6 +262,7 @@ export class EngineService {
     }
     const progress = { trainer: undefined, step: restored.step, metrics: restored.metrics, bestValLoss: restored.bestValLoss };
     this.slot.adopt({ runId: req.runId, model: restored.model, codec: restored.codec, config, progress });
+    this.readers.prepare(restored.model);
     return {
       runId: req.runId, config, step: restored.step, vocabSize: restored.codec.vocab.size,
       train: restored.metrics.train, val: restored.metrics.val, bestValLoss: restored.bestValLoss,

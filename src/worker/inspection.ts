@@ -4,13 +4,14 @@
  * answered by the current model in ModelSlot; none changes a weight.
  */
 import type { DocumentStates } from '../engine/docStates';
-import { inspectSpan } from '../engine/spanInspect';
+import { inspectSpan, type StateAdvance } from '../engine/spanInspect';
 import { nextDistribution, sampleIds, saturation, surprisal, topK, traceSpan, type LayerTraceData } from '../engine/infer';
 import type { SequenceModel } from '../engine/model';
 import { UNKNOWN_ID } from '../engine/tokens';
 import type { DocSpan, HoverRequest, HoverResult, PredictRequest, PredictResult, SampleRequest, SampleResult, SpanRequest, SpanValues, SurprisalRequest, SurprisalResult, TraceRequest, TraceResult, UnitScore, UnitSearchRequest, UnitSearchResult } from '../protocol/inspectionMessages';
 import type { MirroredDocuments } from './documents';
 import type { ModelSlot, TrainedModel } from './modelSlot';
+import type { StateReaders } from './stateReaders';
 
 /** Characters of context a prediction reads. */
 export const PREDICT_CONTEXT = 256;
@@ -22,7 +23,7 @@ export const MAX_TRACE_VALUES = 16_000_000;
 export const MAX_SPAN_UNITS = 60_000;
 
 export class Inspection {
-  constructor(private readonly slot: ModelSlot, private readonly docs: MirroredDocuments) {}
+  constructor(private readonly slot: ModelSlot, private readonly docs: MirroredDocuments, private readonly readers?: StateReaders) {}
 
   predict(req: PredictRequest): PredictResult {
     const latest = this.slot.current;
@@ -72,12 +73,12 @@ export class Inspection {
 
   /** A trace of a stretch of a mirrored document, read on from its kept states; offsets from `span.start`. */
   private traceDoc(span: DocSpan): TraceResult {
-    const { latest, doc } = this.document(span.key);
+    const { latest, doc, reader } = this.document(span.key);
     const { shape, cell } = latest.model;
     const units = Math.max(0, span.end - span.start);
     const values = units * shape.hiddenSize * shape.layers * (cell.gateNames.length + 2);
     if (values > MAX_TRACE_VALUES) throw new Error(`a trace of ${units} characters could hold ${values} values (at most ${MAX_TRACE_VALUES}); inspect a shorter span`);
-    const r = inspectSpan(latest.model, latest.codec, doc, span.start, span.end, { trace: true });
+    const r = inspectSpan(latest.model, latest.codec, doc, span.start, span.end, { trace: true }, reader);
     const layers = r.trace ?? [];
     const gates = cell.sigmoidGates;
     return {
@@ -88,10 +89,10 @@ export class Inspection {
   }
 
   hover(req: HoverRequest): HoverResult {
-    const { latest, doc } = this.document(req.key);
+    const { latest, doc, reader } = this.document(req.key);
     if (!(req.offset >= 0 && req.offset < doc.text.length)) throw new Error(`offset ${req.offset} is outside the document`);
     const gates = latest.model.cell.sigmoidGates;
-    const r = inspectSpan(latest.model, latest.codec, doc, req.offset, req.offset, { next: true, trace: gates.length > 0 });
+    const r = inspectSpan(latest.model, latest.codec, doc, req.offset, req.offset, { next: true, trace: gates.length > 0 }, reader);
     const { vocab } = latest.codec;
     const p = r.next!;
     const k = Math.max(1, Math.min(req.topK, 20));
@@ -106,10 +107,10 @@ export class Inspection {
   }
 
   span(req: SpanRequest): SpanValues {
-    const { latest, doc } = this.document(req.key);
+    const { latest, doc, reader } = this.document(req.key);
     if (req.end - req.start > MAX_SPAN_UNITS) throw new Error(`at most ${MAX_SPAN_UNITS} characters can be painted at once, asked for ${req.end - req.start}`);
     if (req.unit) checkUnit(latest.model, req.unit);
-    const r = inspectSpan(latest.model, latest.codec, doc, req.start, req.end, { surprisal: req.surprisal, unit: req.unit });
+    const r = inspectSpan(latest.model, latest.codec, doc, req.start, req.end, { surprisal: req.surprisal, unit: req.unit }, reader);
     return {
       runId: latest.runId, starts: r.offsets, ends: Int32Array.from(r.tokens, (t, i) => r.offsets[i] + t.length),
       bits: r.bits, unit: r.unit, steps: r.steps,
@@ -118,14 +119,14 @@ export class Inspection {
 
   /** Correlates every unit (each layer, gate, c and h) with the match mask over the tokens read. */
   unitSearch(req: UnitSearchRequest): UnitSearchResult {
-    const { latest, doc } = this.document(req.key);
+    const { latest, doc, reader } = this.document(req.key);
     const { shape, cell } = latest.model;
     const perToken = shape.hiddenSize * shape.layers * (cell.gateNames.length + 2);
     const limit = Math.min(MAX_INSPECT_TOKENS, Math.floor(MAX_TRACE_VALUES / perToken));
     // The stretch that holds `limit` tokens (word tokens are several characters each).
     const ahead = latest.codec.tokenize(doc.text.slice(req.start, Math.min(req.end, req.start + limit * (latest.codec.mode === 'word' ? 32 : 2))));
     const end = ahead.tokens.length > limit ? req.start + ahead.offsets[limit] : Math.min(req.end, req.start + (ahead.tokens.length ? ahead.offsets[ahead.tokens.length - 1] + ahead.tokens[ahead.tokens.length - 1].length : 0));
-    const r = inspectSpan(latest.model, latest.codec, doc, req.start, end, { trace: true });
+    const r = inspectSpan(latest.model, latest.codec, doc, req.start, end, { trace: true }, reader);
     const n = r.tokens.length;
     const mask = new Uint8Array(n);
     let m = 0;
@@ -165,11 +166,12 @@ export class Inspection {
   }
 
   /** A mirrored document, with its kept states made valid for the current model. */
-  private document(key: string): { latest: TrainedModel; doc: DocumentStates } {
+  private document(key: string): { latest: TrainedModel; doc: DocumentStates; reader: StateAdvance | undefined } {
     const latest = this.slot.current;
     const doc = this.docs.get(key);
-    doc.useModel(this.slot.version);
-    return { latest, doc };
+    const version = this.slot.version;
+    doc.useModel(version);
+    return { latest, doc, reader: this.readers?.readerFor(latest.model, version) };
   }
 }
 

@@ -167,3 +167,50 @@ export function matmulTransA(M: i32, N: i32, K: i32, a: usize, b: usize, c: usiz
   packB(b, N, K, N, scratchB, K, 0);
   gemm(M, N, K, a, 16, <usize>M << 2, scratchB, c, N, false);
 }
+
+/**
+ * c [N] (+)= a [K] · B for one row (B packed in 8-column panels of K rows, as for `gemm`): the
+ * product of a single stream's step, where a 4-row tile would do four times the work. Four panels
+ * (32 columns) at a time keep eight independent sums in flight.
+ * Requires N % 8 == 0; a and c 16-byte aligned.
+ */
+export function gemv(N: i32, K: i32, a: usize, b: usize, c: usize, accumulate: bool): void {
+  const bPanel = <usize>K << 5;
+  let j = 0;
+  for (; j + 32 <= N; j += 32) {
+    const p0 = b + (<usize>j >> 3) * bPanel;
+    const p1 = p0 + bPanel;
+    const p2 = p1 + bPanel;
+    const p3 = p2 + bPanel;
+    const pc = c + (<usize>j << 2);
+    let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+    if (accumulate) {
+      s0 = v128.load(pc); s1 = v128.load(pc, 16); s2 = v128.load(pc, 32); s3 = v128.load(pc, 48);
+      s4 = v128.load(pc, 64); s5 = v128.load(pc, 80); s6 = v128.load(pc, 96); s7 = v128.load(pc, 112);
+    }
+    for (let k = 0; k < K; k++) {
+      const x = v128.load32_splat(a + (<usize>k << 2));
+      const o = <usize>k << 5;
+      s0 = madd(x, v128.load(p0 + o), s0); s1 = madd(x, v128.load(p0 + o, 16), s1);
+      s2 = madd(x, v128.load(p1 + o), s2); s3 = madd(x, v128.load(p1 + o, 16), s3);
+      s4 = madd(x, v128.load(p2 + o), s4); s5 = madd(x, v128.load(p2 + o, 16), s5);
+      s6 = madd(x, v128.load(p3 + o), s6); s7 = madd(x, v128.load(p3 + o, 16), s7);
+    }
+    v128.store(pc, s0); v128.store(pc, s1, 16); v128.store(pc, s2, 32); v128.store(pc, s3, 48);
+    v128.store(pc, s4, 64); v128.store(pc, s5, 80); v128.store(pc, s6, 96); v128.store(pc, s7, 112);
+  }
+  for (; j < N; j += 8) {
+    const p0 = b + (<usize>j >> 3) * bPanel;
+    const pc = c + (<usize>j << 2);
+    let s0 = accumulate ? v128.load(pc) : f32x4.splat(0);
+    let s1 = accumulate ? v128.load(pc, 16) : f32x4.splat(0);
+    for (let k = 0; k < K; k++) {
+      const x = v128.load32_splat(a + (<usize>k << 2));
+      const o = <usize>k << 5;
+      s0 = madd(x, v128.load(p0 + o), s0);
+      s1 = madd(x, v128.load(p0 + o, 16), s1);
+    }
+    v128.store(pc, s0);
+    v128.store(pc, s1, 16);
+  }
+}

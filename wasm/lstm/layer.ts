@@ -21,7 +21,7 @@ import {
   gruBack, gruGates, gruOut, lstmBack, lstmStep, peepholeBack, peepholeStep, rnnBack, rnnStep,
   threeGateBack, threeGateStep,
 } from './cells';
-import { gemm, packA, packB, packBT } from './gemm';
+import { gemm, gemv, packA, packB, packBT } from './gemm';
 
 // Profiling: wall time per phase, accumulated when enabled (the import is only called then).
 @external("env", "now")
@@ -65,7 +65,8 @@ export function profileMs(phase: i32): f64 {
 
 /**
  * Forward over T ≤ Tmax steps from the state in rows 0 of HS (and CS). Leaves h_1…h_T in HS (the
- * layer's output, [T·B, H] from row B on) and what the backward pass reads.
+ * layer's output, [T·B, H] from row B on) and what the backward pass reads. B may be 1 (one
+ * stream read for inspection, with matrix–vector products); the backward pass needs B % 4 == 0.
  */
 export function layerForward(desc: usize, T: i32): void {
   const D = field(desc, L_D);
@@ -94,9 +95,13 @@ export function layerForward(desc: usize, T: i32): void {
     // z = x·W_x + b for the whole window in one product.
     const xa = ptr(desc, L_XA);
     const wxb = ptr(desc, L_WXB);
-    packA(x, D, T * B, D, xa);
     packB(wx, G, D, G, wxb, D, 0);
-    gemm(T * B, G, D, xa, <usize>D << 4, 16, wxb, gates, G, false);
+    if (B == 1) {
+      for (let r = 0; r < T; r++) gemv(G, D, x + (<usize>(r * D) << 2), wxb, gates + (<usize>(r * G) << 2), false);
+    } else {
+      packA(x, D, T * B, D, xa);
+      gemm(T * B, G, D, xa, <usize>D << 4, 16, wxb, gates, G, false);
+    }
     tick(P_FWD_GEMM);
     for (let r = 0; r < T * B; r++) {
       const dst = gates + (<usize>(r * G) << 2);
@@ -127,8 +132,11 @@ export function layerForward(desc: usize, T: i32): void {
     const cp = cs + <usize>t * stateBytes;
     const tc = tanhc + <usize>t * stateBytes;
     // z += h_{t−1}·W_h
-    packA(hp, H, B, H, ha);
-    gemm(B, Nr, H, ha, <usize>H << 4, 16, whb, z, G, true);
+    if (B == 1) gemv(Nr, H, hp, whb, z, true);
+    else {
+      packA(hp, H, B, H, ha);
+      gemm(B, Nr, H, ha, <usize>H << 4, 16, whb, z, G, true);
+    }
     tick(P_FWD_GEMM);
     if (cell == CELL_LSTM) lstmStep(z, cp, hn, tc, B, H);
     else if (cell == CELL_PEEPHOLE) peepholeStep(z, cp, hn, tc, ptr(desc, L_P), B, H);
@@ -138,8 +146,12 @@ export function layerForward(desc: usize, T: i32): void {
       const rh = ptr(desc, L_RH) + <usize>t * stateBytes;
       gruGates(z, hp, rh, B, H);
       tick(P_FWD_ELEM);
-      packA(rh, H, B, H, ha);
-      gemm(B, H, H, ha, <usize>H << 4, 16, whb + <usize>(2 * H / 8) * (<usize>H << 5), z + (<usize>(2 * H) << 2), G, true);
+      const whn = whb + <usize>(2 * H / 8) * (<usize>H << 5);
+      if (B == 1) gemv(H, H, rh, whn, z + (<usize>(2 * H) << 2), true);
+      else {
+        packA(rh, H, B, H, ha);
+        gemm(B, H, H, ha, <usize>H << 4, 16, whn, z + (<usize>(2 * H) << 2), G, true);
+      }
       tick(P_FWD_GEMM);
       gruOut(z, hp, hn, B, H);
     }

@@ -34,7 +34,7 @@ export interface FusedLayerShape {
   cell: CellName;
   /** Input width: the vocabulary size (token ids) or the layer below's width (a multiple of 8). */ input: number;
   /** Hidden units; a multiple of 8. */ hidden: number;
-  /** Batch streams; a multiple of 4. */ batch: number;
+  /** Batch streams; a multiple of 4, or 1 for a layer only run forward. */ batch: number;
   /** Longest window (T) the layer will be run over. */ steps: number;
 }
 
@@ -55,7 +55,7 @@ export class FusedLayer {
 
   private constructor(readonly mod: FusedModule, readonly shape: FusedLayerShape, input?: FusedLayerInput) {
     const { input: D, hidden: H, batch: B, steps: T, cell } = shape;
-    if (H % 8 !== 0 || B % 4 !== 0) throw new Error(`fused layers need hidden % 8 == 0 and batch % 4 == 0 (got ${H}, ${B})`);
+    if (H % 8 !== 0 || !(B % 4 === 0 || B === 1)) throw new Error(`fused layers need hidden % 8 == 0 and batch % 4 == 0 or 1 (got ${H}, ${B})`);
     if (input && D % 8 !== 0) throw new Error(`a fused layer's input width must be a multiple of 8 (got ${D})`);
     const kind = CELLS[cell];
     this.blocks = kind.blocks;
@@ -154,12 +154,14 @@ export class FusedLayer {
   /** Gradients of the last forward window from dH; `accumulate` adds to the weight gradients instead of overwriting. */
   backward(T = this.shape.steps, accumulate = false): void {
     this.checkSteps(T);
+    if (this.shape.batch % 4 !== 0) throw new Error(`the backward pass needs batch % 4 == 0 (got ${this.shape.batch})`);
     this.mod.exports.layerBackward(this.desc, T, accumulate ? 1 : 0);
   }
 
   /** ‖∂ℓ_T/∂h_t‖ and ‖∂ℓ_T/∂c_t‖ (last step's loss only) into dhLast/dcLast; no gradients change. */
   lastStepNorms(T = this.shape.steps): void {
     this.checkSteps(T);
+    if (this.shape.batch % 4 !== 0) throw new Error(`the backward pass needs batch % 4 == 0 (got ${this.shape.batch})`);
     this.mod.exports.layerLastStepNorms(this.desc, T);
   }
 
