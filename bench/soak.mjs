@@ -6,7 +6,9 @@
 // and the extension host's event-loop delay. Flat series mean nothing leaks. A script, not a test:
 // it prints the series as a table and writes them as JSON to bench/results/.
 //
-//   node bench/soak.mjs [--minutes 30] [--interval 60] [--out FILE] [--verbose]
+//   node bench/soak.mjs [--minutes 30] [--interval 60] [--out FILE] [--profile FILE.cpuprofile] [--verbose]
+//
+// --profile writes a CPU profile of the extension host's thread, 20 s from 10 s into training.
 //
 // Needs a build (node esbuild.mjs), code-server and Chromium as for test/vscode/run-code-server.mjs.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -22,6 +24,7 @@ const { values: opts } = parseArgs({
     minutes: { type: 'string', default: '30' },
     interval: { type: 'string', default: '60' },
     out: { type: 'string' },
+    profile: { type: 'string' },
     verbose: { type: 'boolean', default: false },
   },
 });
@@ -47,6 +50,7 @@ async function main() {
   try {
     process.env.SOAK_MINUTES = String(minutes);
     process.env.SOAK_INTERVAL_SECONDS = String(interval);
+    if (opts.profile) process.env.SOAK_PROFILE = opts.profile;
     server = await startCodeServer(scratch); // inherits SOAK_* through its environment
     console.log(`code-server up at ${server.url} in ${seconds(server.startupMs)}; soaking for ${minutes} min, a sample every ${interval} s`);
     browser = await launchBrowser(scratch);
@@ -56,10 +60,11 @@ async function main() {
     await page.exposeFunction('codeAutomationExit', (code) => resolveExit(code));
     await page.exposeFunction('codeAutomationLog', (level, args) => {
       const text = Array.isArray(args) ? format(...args) : String(args);
-      const m = text.match(/^(soak-sample|soak-start|soak-done) (\{.*\})$/);
+      const m = text.match(/^(soak-sample|soak-start|soak-done|soak-profile) (\{.*\})$/);
       if (m) {
         const value = JSON.parse(m[2]);
         if (m[1] === 'soak-sample') { samples.push(value); printRow(value, samples.length === 1); }
+        else if (m[1] === 'soak-profile') console.log(`CPU profile of the extension host: ${value.file}`);
         else if (m[1] === 'soak-start') { start = value; console.log(`training run ${value.runId} on ${value.uri} (extension host pid ${value.pid})`); }
         else done = value;
       } else if (opts.verbose || level === 'error') {

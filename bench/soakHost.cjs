@@ -63,6 +63,27 @@ async function sample(api, k, startedAt, loop, uri) {
   print('soak-sample', s);
 }
 
+/**
+ * A CPU profile of the extension host's thread while training (SOAK_PROFILE names the file):
+ * what runs on the host, by function. Starts 10 s into the run so that training is under way.
+ */
+async function profileHost(file, ms) {
+  const inspector = require('node:inspector');
+  const fs = require('node:fs');
+  const session = new inspector.Session();
+  session.connect();
+  const post = (method, params) => new Promise((resolve, reject) => session.post(method, params, (e, r) => (e ? reject(e) : resolve(r))));
+  await new Promise((r) => setTimeout(r, 10_000));
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 200 });
+  await post('Profiler.start');
+  await new Promise((r) => setTimeout(r, ms));
+  const { profile } = await post('Profiler.stop');
+  fs.writeFileSync(file, JSON.stringify(profile));
+  session.disconnect();
+  print('soak-profile', { file, ms });
+}
+
 async function run() {
   const api = await labApi();
   const c = vscode.workspace.getConfiguration('lstmLab');
@@ -76,6 +97,7 @@ async function run() {
   const opened = await vscode.commands.executeCommand('lstmLab.openSample', { train: true });
   if (!opened || !opened.runId) throw new Error('training did not start on the sample');
   print('soak-start', { runId: opened.runId, uri: opened.uri, pid: process.pid });
+  if (process.env.SOAK_PROFILE) void profileHost(process.env.SOAK_PROFILE, 20_000);
   for (let k = 1; Date.now() - startedAt < minutes * 60_000; k++) {
     const due = startedAt + k * intervalMs;
     await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now())));

@@ -21,7 +21,7 @@ export interface HeatmapChoice {
  * Row order for the units: their index order, or descending mean, variance, or saturation (the
  * fraction of tokens below 0.1 or above 0.9). `data` is [tokens × units].
  */
-export function unitOrder(data: readonly number[], units: number, tokens: number, order: UnitOrder, gate = true): number[] {
+export function unitOrder(data: ArrayLike<number>, units: number, tokens: number, order: UnitOrder, gate = true): number[] {
   const index = Array.from({ length: units }, (_, u) => u);
   if (order === 'unit' || tokens === 0) return index;
   const score = index.map((u) => {
@@ -132,7 +132,7 @@ export class GateHeatmap {
     this.draw();
   }
 
-  private values(): { units: number; tokens: number; data: number[]; gate: boolean } | null {
+  private values(): { units: number; tokens: number; data: ArrayLike<number>; gate: boolean } | null {
     const t = this.trace;
     const layer = t?.layers[this.choice.layer];
     const data = layer?.values[this.choice.name];
@@ -281,8 +281,8 @@ export class GateHeatmap {
 }
 
 /** max |x| (at least 1e-6), by a loop: spreading a large array into Math.max overflows the stack. */
-function largestMagnitude(xs: readonly number[]): number {
+function largestMagnitude(xs: ArrayLike<number>): number {
   let m = 1e-6;
-  for (const x of xs) if (Number.isFinite(x) && Math.abs(x) > m) m = Math.abs(x);
+  for (let i = 0; i < xs.length; i++) if (Number.isFinite(xs[i]) && Math.abs(xs[i]) > m) m = Math.abs(xs[i]);
   return m;
 }

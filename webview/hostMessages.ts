@@ -149,10 +149,12 @@ function parseTrace(value: unknown): TraceView | null {
     if (!isObject(l) || !isFiniteNumber(l.units) || l.units < 1 || !isObject(l.values)) return null;
     const units = l.units;
     if (units * tokens.length > MAX_TRACE_CELLS) return null;
-    const values: Record<string, number[]> = {};
+    const values: Record<string, Float32Array> = {};
     for (const [name, v] of Object.entries(l.values)) {
-      if (!Array.isArray(v) || v.length !== units * tokens.length || !v.every((x) => typeof x === 'number')) return null;
-      values[name] = v as number[];
+      // Binary from the host; a plain array from elsewhere (tests, older state) is taken too.
+      const data = v instanceof Float32Array ? v : Array.isArray(v) && v.every((x) => typeof x === 'number') ? Float32Array.from(v as number[]) : null;
+      if (!data || data.length !== units * tokens.length) return null;
+      values[name] = data;
     }
     layers.push({ units, values });
   }

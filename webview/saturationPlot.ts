@@ -19,7 +19,7 @@ const RADIUS = 2.5;
 const HOVER_PX = 6;
 
 /** Per unit, the fractions of tokens below 0.1 and above 0.9; NaN for a unit with no finite value. */
-export function saturationFractions(data: readonly number[], units: number, tokens: number): { shut: number[]; open: number[] } {
+export function saturationFractions(data: ArrayLike<number>, units: number, tokens: number): { shut: number[]; open: number[] } {
   const shut = new Array<number>(units).fill(0);
   const open = new Array<number>(units).fill(0);
   const seen = new Array<number>(units).fill(0);

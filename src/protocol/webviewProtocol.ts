@@ -48,8 +48,11 @@ export interface TraceView {
   tokens: string[];
   /** UTF-16 offset of each token in the document. */
   offsets: number[];
-  /** Per layer: [tokens × units] row-major values by name (gates, then c and h). */
-  layers: { units: number; values: Record<string, number[]> }[];
+  /**
+   * Per layer: [tokens × units] row-major values by name (gates, then c and h). Float32Arrays, so
+   * that the panel gets them as binary data rather than as JSON numbers.
+   */
+  layers: { units: number; values: Record<string, Float32Array> }[];
   /** Names that are gates in (0, 1); the others are signed. */
   gates: string[];
 }

@@ -106,7 +106,7 @@ export class TraceFollower implements vscode.Disposable {
         step: current.step,
         tokens: r.tokens,
         offsets: Array.from(r.offsets, (o) => base + o),
-        layers: r.layers.map((l) => ({ units: l.units, values: Object.fromEntries(Object.entries(l.values).map(([k, v]) => [k, Array.from(v)])) })),
+        layers: r.layers.map((l) => ({ units: l.units, values: l.values })),
         gates: Object.keys(r.saturation[0] ?? {}),
       });
     } catch (e) {

@@ -152,3 +152,16 @@ test('formatSeconds ticks like a clock, with decimals below a second', () => {
   assert.equal(m.formatSeconds(2.5, 0.5), '2.5 s');
   assert.equal(m.formatSeconds(0.05, 0.05), '0.05 s');
 });
+
+test('a trace arrives as Float32Arrays (binary from the host) or plain arrays, and is checked for size', () => {
+  const trace = (values) => ({ type: 'trace', runId: 'r', trace: { step: 3, tokens: ['a', 'b'], offsets: [0, 1], layers: [{ units: 2, values }], gates: ['input'] } });
+  const binary = m.parseHostMessage(trace({ input: Float32Array.of(0.1, 0.2, 0.3, 0.4), h: Float32Array.of(-1, 0, 1, 0.5) }));
+  assert.ok(binary, 'a binary trace is taken');
+  assert.ok(binary.trace.layers[0].values.h instanceof Float32Array);
+  assert.deepEqual(Array.from(binary.trace.layers[0].values.h), [-1, 0, 1, 0.5]);
+  const plain = m.parseHostMessage(trace({ input: [0.5, 0.5, 0.5, 0.5] }));
+  assert.ok(plain.trace.layers[0].values.input instanceof Float32Array, 'plain arrays become Float32Arrays');
+  assert.equal(m.parseHostMessage(trace({ input: Float32Array.of(0.1, 0.2, 0.3) })), null, 'wrong length');
+  assert.equal(m.parseHostMessage(trace({ input: [0.1, 'x', 0.3, 0.4] })), null, 'not numbers');
+  assert.equal(m.parseHostMessage(trace({ input: new Int32Array(4) })), null, 'another array type');
+});
