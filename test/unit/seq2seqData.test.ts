@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { Rng } from '../../src/engine/rng';
+import { BOS, BOS_ID, buildPairCodec, encodePairs, EOS, EOS_ID, epochBatches, makeBatch, PAD, PAD_ID, pairCodecFromTokens } from '../../src/engine/seq2seq/batches';
 import { checkPairs, parsePairs, skippedNote, splitHeldOut } from '../../src/engine/seq2seq/pairs';
 import { DATE_FORMATS, sampleText, samplePairs } from '../../src/engine/seq2seq/samples';
 
@@ -90,4 +92,62 @@ test('generated samples: reversal, dates in six formats to ISO, addition; reprod
   const parsed = parsePairs(sampleText('dates', 1000));
   assert.equal(parsed.pairs.length, 1000);
   assert.equal(checkPairs(parsed), null);
+});
+
+test('one vocabulary for both sides, markers after the unknown token; targets end with the end marker', () => {
+  const pairs = parsePairs('ab<\tba>\n🐚c\tc🐚\n').pairs;
+  const codec = buildPairCodec('char', pairs, 100);
+  assert.deepEqual(codec.vocab.tokens.slice(0, 4), ['\uFFFD', PAD, BOS, EOS]);
+  assert.equal(codec.vocab.size, 4 + 6); // a b c < > 🐚
+  assert.deepEqual(Array.from(codec.source('🐚c')), [codec.vocab.idOf('🐚'), codec.vocab.idOf('c')]);
+  assert.deepEqual(Array.from(codec.target('c')), [codec.vocab.idOf('c'), EOS_ID]);
+  assert.equal(codec.decode([BOS_ID, codec.vocab.idOf('a'), PAD_ID, codec.vocab.idOf('<'), EOS_ID, codec.vocab.idOf('b')]), 'a<');
+  assert.equal(codec.source('z')[0], 0, 'an unseen token is unknown');
+  // Word tokens: "<s>" in the text is three tokens, never the start marker.
+  const words = buildPairCodec('word', parsePairs('<s> hi\thi </s>\nx\ty\n').pairs, 100);
+  assert.ok(!Array.from(words.source('<s> hi')).includes(BOS_ID));
+  assert.ok(!Array.from(words.target('hi </s>')).slice(0, -1).includes(EOS_ID));
+  assert.throws(() => buildPairCodec('char', pairs, 9), /6 distinct characters; the vocabulary holds at most 5/);
+  const again = pairCodecFromTokens('char', codec.vocab.tokens);
+  assert.deepEqual(Array.from(again.target('ba>')), Array.from(codec.target('ba>')));
+  assert.throws(() => pairCodecFromTokens('char', ['\uFFFD', 'a', 'b', 'c']), /markers/);
+});
+
+test('batches are time-major and padded; the mask covers exactly the target tokens and their end markers', () => {
+  const codec = buildPairCodec('char', parsePairs('abc\tcba\nd\td\nef\tfe\n').pairs, 100);
+  const enc = encodePairs(codec, parsePairs('abc\tcba\nd\td\nef\tfe\n').pairs);
+  const batch = makeBatch(enc);
+  const id = (c: string) => codec.vocab.idOf(c);
+  assert.equal(batch.size, 3);
+  assert.equal(batch.sourceSteps, 3);
+  assert.equal(batch.targetSteps, 4);
+  assert.deepEqual(Array.from(batch.sourceLength), [3, 1, 2]);
+  // Row t·B + b: t = 0 is the first token of every source.
+  assert.deepEqual(Array.from(batch.source), [id('a'), id('d'), id('e'), id('b'), PAD_ID, id('f'), id('c'), PAD_ID, PAD_ID]);
+  assert.deepEqual(Array.from(batch.decoderInput), [BOS_ID, BOS_ID, BOS_ID, id('c'), id('d'), id('f'), id('b'), PAD_ID, id('e'), id('a'), PAD_ID, PAD_ID]);
+  assert.deepEqual(Array.from(batch.decoderTarget), [id('c'), id('d'), id('f'), id('b'), EOS_ID, id('e'), id('a'), PAD_ID, EOS_ID, EOS_ID, PAD_ID, PAD_ID]);
+  assert.deepEqual(Array.from(batch.mask), [1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 0, 0]);
+  assert.equal(batch.tokens, 9);
+});
+
+test('an epoch holds every pair once, in batches of similar source length', () => {
+  const pairs = samplePairs('reverse', 1000, 4).map((p, i) => ({ ...p, line: i + 1 }));
+  const codec = buildPairCodec('char', pairs, 100);
+  const enc = encodePairs(codec, pairs);
+  const batches = epochBatches(enc, 16, new Rng(1));
+  assert.equal(batches.reduce((n, b) => n + b.size, 0), 1000);
+  const seen = new Set<string>();
+  for (const b of batches) {
+    for (let k = 0; k < b.size; k++) {
+      const src = Array.from({ length: b.sourceLength[k] }, (_, t) => b.source[t * b.size + k]);
+      seen.add(codec.decode(src));
+    }
+  }
+  assert.equal(seen.size, new Set(pairs.map((p) => p.source)).size);
+  // Sorted pools: most batches hold one or two source lengths (unsorted, 16 random lengths in 5–10 would span ~5).
+  const spans = batches.map((b) => Math.max(...b.sourceLength) - Math.min(...b.sourceLength));
+  assert.ok(spans.filter((s) => s <= 1).length >= batches.length * 0.8, `spans ${spans.join(',')}`);
+  const other = epochBatches(enc, 16, new Rng(2));
+  assert.notDeepEqual(Array.from(other[0].source), Array.from(batches[0].source), 'another seed, another order');
+  assert.throws(() => epochBatches(enc, 0, new Rng(1)), /batch size/);
 });
