@@ -4,7 +4,7 @@
  */
 import { exp4, sigmoid4, tanh4 } from './simd';
 
-export { layerForward, layerBackward, layerLastStepNorms, setProfiling, profileMs } from './layer';
+export { layerForward, layerBackward, layerBackwardState, layerLastStepNorms, setProfiling, profileMs } from './layer';
 export { gemm, matmul, matmulTransA, packA, packB, packBT } from './gemm';
 export { headForwardBackward, sumSquares, adamStep } from './head';
 

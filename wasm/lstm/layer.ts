@@ -165,6 +165,16 @@ export function layerForward(desc: usize, T: i32): void {
  * and DHNORM[t] = ‖∂L/∂h_t‖, DCNORM[t] = ‖∂L/∂c_t‖. W_h and W_x must not have changed since.
  */
 export function layerBackward(desc: usize, T: i32, accumulate: bool): void {
+  layerBackwardState(desc, T, accumulate, false, false);
+}
+
+/**
+ * `layerBackward` for a layer whose state comes from, or goes to, another layer (an encoder's
+ * final state starts a decoder). With `carryIn`, DCC holds ∂L/∂c_T from outside when called (add
+ * ∂L/∂h_T from outside to DH's last row yourself). With `stateOut`, DHC and DCC hold ∂L/∂h_0 and
+ * ∂L/∂c_0 afterwards: the gradient reaching the state the window started from.
+ */
+export function layerBackwardState(desc: usize, T: i32, accumulate: bool, carryIn: bool, stateOut: bool): void {
   const D = field(desc, L_D);
   const H = field(desc, L_H);
   const B = field(desc, L_B);
@@ -180,7 +190,7 @@ export function layerBackward(desc: usize, T: i32, accumulate: bool): void {
     if (cell == CELL_PEEPHOLE) zero(ptr(desc, L_DP), 3 * H);
   }
   if (x != 0) packBT(ptr(desc, L_WX), G, G, D, ptr(desc, L_WXTB));
-  walkBack(desc, T, true);
+  walkBack(desc, T, true, carryIn, stateOut);
   // ∂L/∂W_h = Σ_t h_{t−1}ᵀ·dz_t as one product over the window: rows 0..T·B−1 of HS are
   // h_0 … h_{T−1}, i.e. the transposed A operand in place. (GRU: the candidate block's is
   // Σ (r⊙h_{t−1})ᵀ·dz_n.)
@@ -204,10 +214,10 @@ export function layerBackward(desc: usize, T: i32, accumulate: bool): void {
  * gradient picture: fills DHLAST and DCLAST, touches no gradient.
  */
 export function layerLastStepNorms(desc: usize, T: i32): void {
-  walkBack(desc, T, false);
+  walkBack(desc, T, false, false, false);
 }
 
-function walkBack(desc: usize, T: i32, full: bool): void {
+function walkBack(desc: usize, T: i32, full: bool, carryIn: bool, stateOut: bool): void {
   const D = field(desc, L_D);
   const H = field(desc, L_H);
   const B = field(desc, L_B);
@@ -231,7 +241,7 @@ function walkBack(desc: usize, T: i32, full: bool): void {
   restart();
   packBT(ptr(desc, L_WH), G, Kr, H, whtb);
   if (gru) packBT(ptr(desc, L_WH) + (<usize>(2 * H) << 2), G, H, H, ptr(desc, L_WHNTB));
-  zero(dcc, B * H);
+  if (!carryIn) zero(dcc, B * H);
   memory.copy(dhc, dH + <usize>(T - 1) * stateBytes, stateBytes);
   tick(P_BWD_ELEM);
   for (let t = T - 1; t >= 0; t--) {
@@ -254,9 +264,10 @@ function walkBack(desc: usize, T: i32, full: bool): void {
       gemm(B, D, G, dza, <usize>G << 4, 16, ptr(desc, L_WXTB), dx + <usize>t * (<usize>(B * D) << 2), D, false);
       tick(P_BWD_GEMM);
     }
-    if (t == 0) break; // ∂L/∂h_0 leaves the window: truncated BPTT
-    // ∂L/∂h_{t−1} = (from above) + (GRU: the direct part) + dz_t·W_hᵀ
-    if (full) memory.copy(dhc, dH + <usize>(t - 1) * stateBytes, stateBytes);
+    // ∂L/∂h_0 leaves the window (truncated BPTT), unless asked for.
+    if (t == 0 && !stateOut) break;
+    // ∂L/∂h_{t−1} = (from above) + (GRU: the direct part) + dz_t·W_hᵀ; h_0 has nothing above.
+    if (full && t > 0) memory.copy(dhc, dH + <usize>(t - 1) * stateBytes, stateBytes);
     else zero(dhc, B * H);
     if (gru) {
       for (let k = 0; k < B * H; k += 4) {

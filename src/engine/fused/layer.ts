@@ -158,6 +158,22 @@ export class FusedLayer {
     this.mod.exports.layerBackward(this.desc, T, accumulate ? 1 : 0);
   }
 
+  /**
+   * `backward` for a layer whose start state came from another layer, or whose final state goes
+   * on to one. `carryIn`: `dcCarry` holds ∂L/∂c_T from outside (add ∂L/∂h_T to dH's last row).
+   * `stateOut`: afterwards `dhCarry` and `dcCarry` hold ∂L/∂h_0 and ∂L/∂c_0.
+   */
+  backwardState(T: number, accumulate: boolean, carryIn: boolean, stateOut: boolean): void {
+    this.checkSteps(T);
+    if (this.shape.batch % 4 !== 0) throw new Error(`the backward pass needs batch % 4 == 0 (got ${this.shape.batch})`);
+    this.mod.exports.layerBackwardState(this.desc, T, accumulate ? 1 : 0, carryIn ? 1 : 0, stateOut ? 1 : 0);
+  }
+
+  /** [B, H] ∂L/∂h carried by the backward pass (∂L/∂h_0 after `backwardState` with stateOut). */
+  get dhCarry(): Float32Array { return this.mod.f32(this.p[F.DHC], this.BH); }
+  /** [B, H] ∂L/∂c carried (cells with a cell state; empty otherwise). */
+  get dcCarry(): Float32Array { return this.mod.f32(this.p[F.DCC], this.hasCellState ? this.BH : 0); }
+
   /** ‖∂ℓ_T/∂h_t‖ and ‖∂ℓ_T/∂c_t‖ (last step's loss only) into dhLast/dcLast; no gradients change. */
   lastStepNorms(T = this.shape.steps): void {
     this.checkSteps(T);

@@ -33,6 +33,7 @@ export interface FusedExports {
   heapBase(): number;
   layerForward(desc: number, T: number): void;
   layerBackward(desc: number, T: number, accumulate: number): void;
+  layerBackwardState(desc: number, T: number, accumulate: number, carryIn: number, stateOut: number): void;
   layerLastStepNorms(desc: number, T: number): void;
   setProfiling(on: number): void;
   profileMs(phase: number): number;
