@@ -6,9 +6,10 @@ import { bench, BENCH_USAGE } from './bench';
 import { benchHover, BENCH_HOVER_USAGE } from './benchHover';
 import { evaluateFile, EVAL_USAGE, sample, SAMPLE_USAGE } from './inspect';
 import { profile, PROFILE_USAGE } from './profile';
+import { seq2seq, SEQ2SEQ_SAMPLE_USAGE, SEQ2SEQ_USAGE, seq2seqSample, translate, TRANSLATE_USAGE } from './seq2seq';
 import { train, TRAIN_USAGE } from './train';
 
-const USAGE = ['usage:', TRAIN_USAGE, SAMPLE_USAGE, EVAL_USAGE, BENCH_USAGE, BENCH_HOVER_USAGE, PROFILE_USAGE].join('\n  ');
+const USAGE = ['usage:', TRAIN_USAGE, SAMPLE_USAGE, EVAL_USAGE, SEQ2SEQ_USAGE, TRANSLATE_USAGE, SEQ2SEQ_SAMPLE_USAGE, BENCH_USAGE, BENCH_HOVER_USAGE, PROFILE_USAGE].join('\n  ');
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
@@ -19,6 +20,9 @@ async function main(argv: string[]): Promise<void> {
     case 'bench': return bench(rest);
     case 'bench-hover': return benchHover(rest);
     case 'profile': return profile(rest);
+    case 'seq2seq': return seq2seq(rest);
+    case 'translate': return translate(rest);
+    case 'seq2seq-sample': return seq2seqSample(rest);
     case undefined:
     case '-h':
     case '--help':

@@ -80,6 +80,7 @@ export function shapeOf(config: TrainConfig, vocabSize: number): ModelShape {
  * fields are missing or invalid.
  */
 export function configOf(c: Checkpoint): TrainConfig {
+  if (c.config.kind === 'seq2seq') throw new Error('this checkpoint holds a sequence-to-sequence model, not a language model (use `lstm-lab translate` with it)');
   const defines = ['cell', 'layers', 'hiddenSize', 'tokens'] as const;
   // Settings are numbers and strings; a list or an object in their place is refused here (a
   // model-defining one) or left out (any other, which then takes its default).

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Rng } from '../../src/engine/rng';
-import { BOS, BOS_ID, buildPairCodec, encodePairs, EOS, EOS_ID, epochBatches, makeBatch, PAD, PAD_ID, pairCodecFromTokens } from '../../src/engine/seq2seq/batches';
+import { BOS, BOS_ID, buildPairCodec, encodePairs, EOS, EOS_ID, epochBatches, makeBatch, PAD, PAD_ID, padBatch, pairCodecFromTokens } from '../../src/engine/seq2seq/batches';
 import { checkPairs, parsePairs, skippedNote, splitHeldOut } from '../../src/engine/seq2seq/pairs';
 import { DATE_FORMATS, sampleText, samplePairs } from '../../src/engine/seq2seq/samples';
 
@@ -130,24 +130,37 @@ test('batches are time-major and padded; the mask covers exactly the target toke
   assert.equal(batch.tokens, 9);
 });
 
-test('an epoch holds every pair once, in batches of similar source length', () => {
+test('an epoch holds every pair once, in batches of one source length; padded rows are masked', () => {
   const pairs = samplePairs('reverse', 1000, 4).map((p, i) => ({ ...p, line: i + 1 }));
   const codec = buildPairCodec('char', pairs, 100);
   const enc = encodePairs(codec, pairs);
   const batches = epochBatches(enc, 16, new Rng(1));
   assert.equal(batches.reduce((n, b) => n + b.size, 0), 1000);
-  const seen = new Set<string>();
+  const seen: string[] = [];
   for (const b of batches) {
-    for (let k = 0; k < b.size; k++) {
-      const src = Array.from({ length: b.sourceLength[k] }, (_, t) => b.source[t * b.size + k]);
-      seen.add(codec.decode(src));
-    }
+    assert.ok(b.size <= 16);
+    assert.ok(b.sourceLength.every((n) => n === b.sourceSteps), 'one source length per batch');
+    assert.ok(!b.source.includes(PAD_ID), 'sources are not padded');
+    for (let k = 0; k < b.size; k++) seen.push(codec.decode(Array.from({ length: b.sourceSteps }, (_, t) => b.source[t * b.size + k])));
   }
-  assert.equal(seen.size, new Set(pairs.map((p) => p.source)).size);
-  // Sorted pools: most batches hold one or two source lengths (unsorted, 16 random lengths in 5–10 would span ~5).
-  const spans = batches.map((b) => Math.max(...b.sourceLength) - Math.min(...b.sourceLength));
-  assert.ok(spans.filter((s) => s <= 1).length >= batches.length * 0.8, `spans ${spans.join(',')}`);
+  assert.deepEqual(seen.sort(), pairs.map((p) => p.source).sort());
   const other = epochBatches(enc, 16, new Rng(2));
   assert.notDeepEqual(Array.from(other[0].source), Array.from(batches[0].source), 'another seed, another order');
   assert.throws(() => epochBatches(enc, 0, new Rng(1)), /batch size/);
+  // Padding a batch of 3 to 8 rows: the new rows read a real source and predict nothing.
+  const small = makeBatch(enc.filter((p) => p.source.length === 7).slice(0, 3));
+  const padded = padBatch(small, 8);
+  assert.equal(padded.size, 8);
+  assert.equal(padded.tokens, small.tokens);
+  for (let t = 0; t < padded.targetSteps; t++) {
+    for (let b = 0; b < 8; b++) {
+      if (b < 3) {
+        assert.equal(padded.decoderTarget[t * 8 + b], small.decoderTarget[t * 3 + b]);
+        assert.equal(padded.mask[t * 8 + b], small.mask[t * 3 + b]);
+      } else assert.equal(padded.mask[t * 8 + b], 0);
+    }
+  }
+  for (let t = 0; t < padded.sourceSteps; t++) assert.equal(padded.source[t * 8 + 5], small.source[t * 3]);
+  assert.equal(padBatch(small, 3), small);
+  assert.throws(() => padBatch(small, 2), /does not fit/);
 });

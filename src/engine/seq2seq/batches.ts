@@ -7,8 +7,8 @@
  * be (a character token is one code point, and the word tokenizer splits "<" and ">" off):
  * padding, start of target and end of target.
  *
- * Batches are time-major as the recurrent kernels read them (row t·B + b). Pairs of similar
- * source length go together (sorted within a shuffled pool), so little of a batch is padding.
+ * Batches are time-major as the recurrent kernels read them (row t·B + b). The pairs of a batch
+ * have sources of one length, so only targets are padded (at the end, and masked).
  */
 import type { TokenChoice } from '../../protocol/runConfig';
 import { tokenizeText } from '../codec';
@@ -137,22 +137,61 @@ export function makeBatch(pairs: readonly EncodedPair[]): PairBatch {
 }
 
 /**
- * One epoch of batches: the pairs shuffled, then in pools of 32 batches sorted by source length
- * and cut into batches, and the batches shuffled. Every pair appears once; the last batch may be
- * smaller.
+ * One epoch of batches: the pairs grouped by source length (so that the encoder reads no
+ * padding), each group shuffled and cut into batches of at most `batchSize`, and the batches
+ * shuffled. Every pair appears once.
  */
 export function epochBatches(pairs: readonly EncodedPair[], batchSize: number, rng: Rng): PairBatch[] {
   if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new RangeError(`batch size must be a whole number ≥ 1, got ${batchSize}`);
-  const order = pairs.map((_, i) => i);
-  shuffle(order, rng);
-  const pool = batchSize * 32;
   const groups: number[][] = [];
-  for (let at = 0; at < order.length; at += pool) {
-    const part = order.slice(at, at + pool).sort((a, b) => pairs[a].source.length - pairs[b].source.length || a - b);
-    for (let k = 0; k < part.length; k += batchSize) groups.push(part.slice(k, k + batchSize));
+  for (const group of byLength(pairs).values()) {
+    shuffle(group, rng);
+    for (let k = 0; k < group.length; k += batchSize) groups.push(group.slice(k, k + batchSize));
   }
   shuffle(groups, rng);
   return groups.map((g) => makeBatch(g.map((i) => pairs[i])));
+}
+
+/** Indices of the pairs by source length, in order of first appearance; within a length, in order. */
+export function byLength(pairs: readonly EncodedPair[]): Map<number, number[]> {
+  const out = new Map<number, number[]>();
+  pairs.forEach((p, i) => {
+    const list = out.get(p.source.length);
+    if (list) list.push(i);
+    else out.set(p.source.length, [i]);
+  });
+  return out;
+}
+
+/**
+ * The batch with rows added up to `size` (the model's batch): copies of the first row's source
+ * with nothing to predict (mask 0), so they change neither the loss nor the gradients.
+ */
+export function padBatch(batch: PairBatch, size: number): PairBatch {
+  const B = batch.size;
+  if (size < B) throw new RangeError(`a batch of ${B} does not fit in ${size}`);
+  if (size === B) return batch;
+  const widen = <A extends Int32Array | Float32Array>(a: A, T: number, fill: (t: number) => number): A => {
+    const out = new (a.constructor as { new (n: number): A })(T * size);
+    for (let t = 0; t < T; t++) {
+      out.set(a.subarray(t * B, (t + 1) * B), t * size);
+      for (let b = B; b < size; b++) out[t * size + b] = fill(t);
+    }
+    return out;
+  };
+  const Ts = batch.sourceSteps;
+  const Tt = batch.targetSteps;
+  const sourceLength = new Int32Array(size).fill(batch.sourceLength[0]);
+  sourceLength.set(batch.sourceLength);
+  return {
+    ...batch,
+    size,
+    source: widen(batch.source, Ts, (t) => batch.source[t * B]),
+    sourceLength,
+    decoderInput: widen(batch.decoderInput, Tt, () => PAD_ID),
+    decoderTarget: widen(batch.decoderTarget, Tt, () => PAD_ID),
+    mask: widen(batch.mask, Tt, () => 0),
+  };
 }
 
 function shuffle<T>(a: T[], rng: Rng): void {

@@ -235,9 +235,11 @@ export class FusedSeq2Seq {
     let alpha: tf.Tensor3D | null = null;
     if (attention !== 'none') {
       let scores: tf.Tensor3D;
+      // Batched products over B small matrices are slow in tfjs's wasm kernels: the per-pair
+      // products below are broadcast multiplies and sums instead (the same arithmetic).
       if (attention === 'dot') {
-        const q = tf.reshape(tf.matMul(S, w[k++] as tf.Tensor2D), [B, Tt, E]);
-        scores = tf.matMul(q, Hs, false, true) as tf.Tensor3D;
+        const q = tf.reshape(tf.matMul(S, w[k++] as tf.Tensor2D), [B, Tt, 1, E]);
+        scores = tf.sum(tf.mul(q, tf.reshape(Hs, [B, 1, Ts, E])), 3) as tf.Tensor3D;
       } else {
         const W1 = w[k++] as tf.Tensor2D;
         const W2 = w[k++] as tf.Tensor2D;
@@ -248,7 +250,7 @@ export class FusedSeq2Seq {
         scores = tf.reshape(tf.matMul(tf.reshape(e, [B * Tt * Ts, H]), tf.reshape(v, [H, 1])), [B, Tt, Ts]);
       }
       alpha = tf.softmax(scores) as tf.Tensor3D;
-      const context = tf.reshape(tf.matMul(alpha, Hs), [B * Tt, E]);
+      const context = tf.reshape(tf.sum(tf.mul(tf.reshape(alpha, [B, Tt, Ts, 1]), tf.reshape(Hs, [B, 1, Ts, E])), 2), [B * Tt, E]);
       const Wc = w[k++] as tf.Tensor2D;
       const bc = w[k++] as tf.Tensor1D;
       o = tf.tanh(tf.add(tf.matMul(tf.concat([context, S], 1), Wc), bc));
@@ -280,7 +282,9 @@ export class FusedSeq2Seq {
     const targets = bMajor(batch.decoderTarget, Tt, B, 1);
     const mask = bMajor(batch.mask, Tt, B, 1);
     const tokens = mask.reduce((a, b) => a + b, 0);
-    const { loss, dS, dH, dHead } = tf.tidy(() => {
+    // Read back inside tidy and kept outside it: a returned container would be walked value by value.
+    let got: { loss: number; dS: Float32Array; dH: Float32Array; dHead: Float32Array[] } | undefined;
+    tf.tidy(() => {
       const s = tf.tensor2d(bMajor(S, Tt, B, H), [B * Tt, H]);
       const hs = tf.tensor3d(bMajor(henc, Ts, B, E), [B, Ts, E]);
       const w = this.headTensors();
@@ -290,13 +294,14 @@ export class FusedSeq2Seq {
       const attends = this.shape.attention !== 'none';
       const f = (...xs: tf.Tensor[]) => FusedSeq2Seq.maskedLoss(this.headForward(xs[0] as tf.Tensor2D, attends ? (xs[1] as tf.Tensor3D) : hs, Tt, xs.slice(attends ? 2 : 1)).logits, y, m, tokens);
       const { value, grads } = tf.valueAndGrads(f)(attends ? [s, hs, ...w] : [s, ...w]);
-      return {
+      got = {
         loss: value.dataSync()[0],
         dS: grads[0].dataSync() as Float32Array,
         dH: attends ? (grads[1].dataSync() as Float32Array) : new Float32Array(Ts * B * E),
         dHead: grads.slice(attends ? 2 : 1).map((g) => g.dataSync() as Float32Array),
       };
     });
+    const { loss, dS, dH, dHead } = got!;
     this.head.forEach((p, k) => this.gradient(p).set(dHead[k]));
     // Decoder: top to bottom, each layer's gradient reaching its start state kept for the encoder.
     this.decoder[this.decoder.length - 1].dH.set(timeMajor(dS, Tt, B, H));
