@@ -32,7 +32,7 @@ const unitTests = readdirSync('test/unit').filter((f) => f.endsWith('.test.ts'))
 const builds = [
   // The metafiles list each bundle's inputs: test/unit/boundaries.test.ts checks that no tfjs
   // module reaches the extension host's or the webview's bundle.
-  { ...node, entryPoints: { extension: 'src/extension.ts', worker: 'src/worker/main.ts', trainingWorker: 'src/worker/trainingMain.ts', shardWorker: 'src/engine/parallel/shardWorker.ts' }, outdir: out, metafile: true },
+  { ...node, entryPoints: { extension: 'src/extension.ts', worker: 'src/worker/main.ts', trainingWorker: 'src/worker/trainingMain.ts', seq2seqWorker: 'src/worker/seq2seqMain.ts', shardWorker: 'src/engine/parallel/shardWorker.ts' }, outdir: out, metafile: true },
   { ...node, entryPoints: { cli: 'src/cli/main.ts' }, outdir: out, banner: { js: '#!/usr/bin/env node' } },
   {
     bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production, minify: production,

@@ -14,6 +14,9 @@ export enum CommandId {
   HideOverlay = 'lstmLab.hideOverlay',
   FindUnits = 'lstmLab.findUnits',
   OpenSample = 'lstmLab.openSample',
+  TrainSeq2Seq = 'lstmLab.trainSeq2Seq',
+  StopSeq2Seq = 'lstmLab.stopSeq2Seq',
+  NewSeq2SeqSample = 'lstmLab.newSeq2SeqSample',
 }
 
 export type CommandHandlers = Record<CommandId, (...args: unknown[]) => unknown>;

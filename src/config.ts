@@ -17,6 +17,8 @@ export interface LabConfig {
   compareSeconds: number;
   /** Generate Text at Cursor: tokens and temperature. */
   generate: { length: number; temperature: number };
+  /** Train Seq2Seq on File. */
+  seq2seq: { attention: 'none' | 'dot' | 'additive'; bidirectional: boolean; hiddenSize: number; beam: number; maxSeconds: number };
 }
 
 /** Reads every `lstmLab.*` setting through the tables in src/protocol (bounds, defaults). */
@@ -35,6 +37,10 @@ export function readConfig(): LabConfig {
     keepRuns: read('runs.keep'),
     compareSeconds: read('compare.secondsPerCell'),
     generate: { length: read('generate.length'), temperature: read('generate.temperature') },
+    seq2seq: {
+      attention: read('seq2seq.attention'), bidirectional: read('seq2seq.bidirectional'), hiddenSize: read('seq2seq.hiddenSize'),
+      beam: read('seq2seq.beam'), maxSeconds: read('seq2seq.maxSeconds'),
+    },
   };
 }
 

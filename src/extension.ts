@@ -11,7 +11,7 @@ import { PredictionHoverProvider } from './hover/predictionHover';
 import { Log } from './log';
 import { LabPanel } from './panel/labPanel';
 import { PanelState } from './panel/panelState';
-import { formOf, type PanelSnapshot, type WebviewToHost } from './protocol/webviewProtocol';
+import { formOf, type PanelSnapshot, type Seq2SeqView, type WebviewToHost } from './protocol/webviewProtocol';
 import { RunLibrary } from './runs/runLibrary';
 import { RunStore } from './runs/runStore';
 import { TrainingStatusBar } from './statusBar';
@@ -21,6 +21,9 @@ import { TrainingController, type TrainOptions } from './training/trainingContro
 import { markFirstHover, openSample, openSampleOptions } from './walkthrough';
 import type { EngineStats } from './protocol/workerProtocol';
 import { EngineWorker } from './worker/engineWorker';
+import { SAMPLE_TASKS, type SampleTask } from './shared/seq2seqSamples';
+import { Seq2SeqController } from './seq2seq/seq2seqController';
+import { Seq2SeqHoverProvider } from './seq2seq/seq2seqHover';
 
 /** What the extension exports, for tests and other extensions. */
 export interface LabApi {
@@ -40,6 +43,10 @@ export interface LabApi {
   refreshOverlay(): Promise<void>;
   /** Tensors and heap of the engine thread (null before it starts), for the soak script. */
   workerStats(): Promise<EngineStats | null>;
+  /** The sequence-to-sequence run shown in the panel's card, or null. */
+  seq2seq(): Seq2SeqView | null;
+  /** Whether a sequence-to-sequence run trains. */
+  isSeq2SeqTraining(): boolean;
   /** Ends the engine thread the way a crash would (fault tests); resolves when it has ended. */
   killWorker(): Promise<void>;
 }
@@ -76,7 +83,8 @@ export function activate(context: vscode.ExtensionContext): LabApi {
       case 'saveCheckpoint': void controller.saveCheckpoint(); break;
       case 'loadCheckpoint': void controller.loadCheckpoint(); break;
       case 'showUnit': overlays.showUnit({ layer: message.layer, name: message.name, unit: message.unit }); break;
-      case 'ready': case 'export': break;
+      case 'ready': if (seq2seq.view) panel.post({ type: 'seq2seq', view: seq2seq.view }); break;
+      case 'export': break;
     }
   };
   // The newest run comes back after a reload: in the panel, and (lazily) for hovers.
@@ -107,6 +115,15 @@ export function activate(context: vscode.ExtensionContext): LabApi {
     show: (view) => { panel.show(true); panel.post(state.setUnits(view)); },
     showUnit: (unit) => overlays.showUnit(unit),
   });
+  const seq2seq = new Seq2SeqController(vscode.Uri.joinPath(dist, 'seq2seqWorker.js').fsPath, vscode.Uri.joinPath(dist, 'wasm').fsPath, config, {
+    post: (m) => panel.post(m),
+    showPanel: () => panel.show(true),
+  }, log);
+  const seq2seqHover = new Seq2SeqHoverProvider({
+    trainedUri: () => seq2seq.trainedUri,
+    enabled: () => config.value.hover.enabled,
+    translate: (source) => seq2seq.translate(source),
+  });
   const follower = new TraceFollower({
     trainedUri: () => controller.trainedUri,
     isTraining: () => controller.isTraining,
@@ -115,8 +132,9 @@ export function activate(context: vscode.ExtensionContext): LabApi {
     show: (runId, trace) => panel.post(state.setTrace(runId, trace)),
   }, log);
   context.subscriptions.push(
-    log, config, status, panel, controller, worker, mirror, overlays, unitSearch, follower,
+    log, config, status, panel, controller, worker, mirror, overlays, unitSearch, follower, seq2seq,
     vscode.languages.registerHoverProvider({ pattern: '**' }, markFirstHover(hover)),
+    vscode.languages.registerHoverProvider({ pattern: '**' }, seq2seqHover),
     ...registerCommands({
       [CommandId.Train]: (arg?: unknown) => controller.train(undefined, trainOptions(arg)),
       [CommandId.Stop]: () => controller.stop(),
@@ -132,6 +150,9 @@ export function activate(context: vscode.ExtensionContext): LabApi {
       [CommandId.HideOverlay]: () => { overlays.hide(); unitSearch.clearMarks(); },
       [CommandId.FindUnits]: (arg?: unknown) => unitSearch.run(unitSearchOptions(arg)),
       [CommandId.OpenSample]: (arg?: unknown) => openSample(context.extensionUri, context.globalStorageUri, openSampleOptions(arg)),
+      [CommandId.TrainSeq2Seq]: () => seq2seq.train(),
+      [CommandId.StopSeq2Seq]: () => seq2seq.stop(),
+      [CommandId.NewSeq2SeqSample]: (arg?: unknown) => seq2seq.newSample(typeof arg === 'string' && arg in SAMPLE_TASKS ? (arg as SampleTask) : undefined),
       [CommandId.ResumeRun]: async (arg?: unknown) => {
         const runId = typeof arg === 'string' ? arg : await pickRunToResume(library);
         return runId ? controller.resume(runId) : undefined;
@@ -153,6 +174,8 @@ export function activate(context: vscode.ExtensionContext): LabApi {
     // Not EngineWorker.terminate(): that is an intended end, which is not reported as a crash.
     killWorker: () => worker.kill(),
     workerStats: () => worker.stats(),
+    seq2seq: () => seq2seq.view,
+    isSeq2SeqTraining: () => seq2seq.isTraining,
   };
 }
 

@@ -56,6 +56,12 @@ const steps = [
     parse: parseRunner,
   },
   {
+    name: 'ui-seq2seq',
+    command: [process.execPath, 'test/ui/seq2seq-ui.mjs'],
+    timeoutMs: 5 * MINUTE, // the runner gives itself 4
+    parse: parseRunner,
+  },
+  {
     name: 'ui-live',
     command: [process.execPath, 'test/ui/live-ui.mjs'],
     timeoutMs: 5 * MINUTE, // the runner gives itself 4

@@ -5,7 +5,8 @@
 import { isObject } from '../src/protocol/messages';
 import { DEFAULT_TRAIN_CONFIG } from '../src/protocol/runConfig';
 import { FORM_FIELDS, formOf, MAX_SELECTED_RUNS } from '../src/protocol/webviewProtocol';
-import type { FormConfig, GradFlow, HostToWebview, LossPoint, PanelSnapshot, RunInfo, RunOverlay, RunStatus, RunSummary, TraceView, UnitSearchView } from '../src/protocol/webviewProtocol';
+import type { AttentionMap } from '../src/protocol/seq2seqMessages';
+import type { FormConfig, GradFlow, HostToWebview, LossPoint, PanelSnapshot, RunInfo, RunOverlay, RunStatus, RunSummary, Seq2SeqView, TraceView, UnitSearchView } from '../src/protocol/webviewProtocol';
 
 const STATUSES: ReadonlySet<string> = new Set<RunStatus>(['running', 'completed', 'stopped', 'diverged', 'failed']);
 
@@ -48,9 +49,48 @@ export function parseHostMessage(data: unknown): HostToWebview | null {
       return { type: 'overlays', overlays: parseOverlays(data.overlays) };
     case 'units':
       return { type: 'units', search: parseUnitSearch(data.search) };
+    case 'seq2seq':
+      return { type: 'seq2seq', view: parseSeq2Seq(data.view) };
     default:
       return null;
   }
+}
+
+const S2S_STATUSES = new Set(['starting', 'running', 'completed', 'stopped', 'failed']);
+/** Longest source or output the attention map draws (tokens). */
+const MAX_ATTENTION_TOKENS = 400;
+
+/** A sequence-to-sequence card's data with only well-formed parts, or null. */
+export function parseSeq2Seq(value: unknown): Seq2SeqView | null {
+  if (!isObject(value) || typeof value.runId !== 'string' || typeof value.fileName !== 'string' || !S2S_STATUSES.has(value.status as string)) return null;
+  const num = (x: unknown) => (isFiniteNumber(x) ? x : 0);
+  const evals = (Array.isArray(value.evals) ? value.evals : []).filter(isObject).filter((e) =>
+    isFiniteNumber(e.step) && isFiniteNumber(e.seconds) && isFiniteNumber(e.tokenAccuracy) && isFiniteNumber(e.exactMatch)).slice(-2000)
+    .map((e) => ({ step: e.step as number, seconds: e.seconds as number, loss: num(e.loss), tokenAccuracy: e.tokenAccuracy as number, exactMatch: e.exactMatch as number }));
+  const examples = (Array.isArray(value.examples) ? value.examples : []).filter(isObject).filter((x) =>
+    typeof x.source === 'string' && typeof x.target === 'string' && typeof x.output === 'string' && typeof x.correct === 'boolean').slice(0, 20)
+    .map((x) => ({ source: x.source as string, target: x.target as string, output: x.output as string, correct: x.correct as boolean }));
+  return {
+    runId: value.runId, fileName: value.fileName, status: value.status as Seq2SeqView['status'], message: optionalString(value.message),
+    summary: typeof value.summary === 'string' ? value.summary : '', step: num(value.step), tokensPerSec: num(value.tokensPerSec),
+    evals, examples, attention: parseAttention(value.attention),
+    sourceGradNorms: Array.isArray(value.sourceGradNorms) ? value.sourceGradNorms.slice(0, MAX_ATTENTION_TOKENS).map(num) : [],
+  };
+}
+
+function parseAttention(value: unknown): AttentionMap | null {
+  if (!isObject(value) || !Array.isArray(value.source) || !Array.isArray(value.output) || !Array.isArray(value.weights)) return null;
+  const source = value.source.filter((t): t is string => typeof t === 'string');
+  const output = value.output.filter((t): t is string => typeof t === 'string');
+  if (source.length !== value.source.length || output.length !== value.output.length || source.length > MAX_ATTENTION_TOKENS || output.length > MAX_ATTENTION_TOKENS) return null;
+  if (value.weights.length !== output.length) return null;
+  const weights: number[][] = [];
+  for (const row of value.weights) {
+    if (!Array.isArray(row) || row.length !== source.length || !row.every(isFiniteNumber)) return null;
+    weights.push(row as number[]);
+  }
+  const probs = Array.isArray(value.probs) && value.probs.length === output.length && value.probs.every(isFiniteNumber) ? (value.probs as number[]) : output.map(() => NaN);
+  return { source, output, weights, probs };
 }
 
 /** A unit search result with only well-formed rows (at most 50), or null. */

@@ -21,6 +21,7 @@ import type { LossViewOptions } from './lossTransform';
 import { PanelModel } from './panelModel';
 import { SaturationPlot } from './saturationPlot';
 import { RunsView } from './runsView';
+import { Seq2SeqCard } from './seq2seqView';
 import { UnitsView } from './unitsView';
 import { PanelView } from './view';
 import { connectToHost } from './vscodeApi';
@@ -59,6 +60,8 @@ const unitsView = new UnitsView(
 );
 let drawnUnits = -1;
 const saturation = new SaturationPlot(view.gatesSaturation);
+const seq2seq = new Seq2SeqCard(document.getElementById('s2s-card')!);
+let drawnSeq2Seq = -1;
 
 /** Keeps the user's choice where the new trace has it; otherwise the first gate, or h. */
 function fitChoice(layers: number, names: readonly string[], c: HeatmapChoice): HeatmapChoice {
@@ -93,6 +96,10 @@ const render = frameTask(() => {
   if (drawnUnits !== model.unitsVersion) {
     drawnUnits = model.unitsVersion;
     unitsView.set(model.units);
+  }
+  if (drawnSeq2Seq !== model.seq2seqVersion) {
+    drawnSeq2Seq = model.seq2seqVersion;
+    seq2seq.set(model.seq2seq);
   }
   if (drawnForm !== model.formVersion) {
     drawnForm = model.formVersion;

@@ -4,7 +4,7 @@
  */
 import { DEFAULT_TRAIN_CONFIG } from '../src/protocol/runConfig';
 import { emptySnapshot, formOf, MAX_GRAD_HISTORY, thinned } from '../src/protocol/webviewProtocol';
-import type { HostToWebview, LossPoint, PanelSnapshot, UnitSearchView } from '../src/protocol/webviewProtocol';
+import type { HostToWebview, LossPoint, PanelSnapshot, UnitSearchView, Seq2SeqView } from '../src/protocol/webviewProtocol';
 import { isObject } from '../src/protocol/messages';
 import { parseSnapshot } from './hostMessages';
 
@@ -30,6 +30,9 @@ export class PanelModel {
   /** The last unit search (the host sends it after each snapshot). */
   units: UnitSearchView | null = null;
   unitsVersion = 0;
+  /** The sequence-to-sequence run shown (not persisted: the host sends it again on `ready`). */
+  seq2seq: Seq2SeqView | null = null;
+  seq2seqVersion = 0;
 
   /** Applies one host message; returns false when it changed nothing (e.g. it was for another run). */
   apply(message: HostToWebview): boolean {
@@ -41,6 +44,11 @@ export class PanelModel {
       this.state.runs = message.runs;
       this.state.selected = message.selected;
       this.runsVersion++;
+      return true;
+    }
+    if (message.type === 'seq2seq') {
+      this.seq2seq = message.view;
+      this.seq2seqVersion++;
       return true;
     }
     if (message.type === 'units') {

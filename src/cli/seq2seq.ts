@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { findWasmDir, initBackend } from '../engine/backend';
 import { loadCheckpoint, saveCheckpoint } from '../engine/checkpoint';
 import { ATTENTION_KINDS } from '../engine/seq2seq/model';
-import { SAMPLE_TASKS, sampleText, type SampleTask } from '../engine/seq2seq/samples';
+import { SAMPLE_TASKS, sampleText, type SampleTask } from '../shared/seq2seqSamples';
 import { prepareSeq2Seq, SEQ2SEQ_DEFAULTS, seq2seqCheckpoint, seq2seqFromCheckpoint, Seq2SeqTrainer, type Evaluation, type Seq2SeqOptions } from '../engine/seq2seq/trainer';
 import { CELL_TYPES, TOKEN_MODES } from '../protocol/runConfig';
 import { choice, defined, num, peakRssMB, UsageError } from './args';

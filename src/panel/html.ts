@@ -162,6 +162,34 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
           <pre id="sample" class="sample"></pre>
         </section>
       </div>
+      <section id="s2s-card" class="card s2s-card" aria-labelledby="s2s-title" hidden>
+        <div class="card-head">
+          <h2 id="s2s-title">Sequence to sequence</h2>
+          <span id="s2s-status" class="muted" role="status"></span>
+        </div>
+        <p id="s2s-config" class="chart-note"></p>
+        <h3 class="subhead">Held-out accuracy (greedy decoding)</h3>
+        <ul class="legend">
+          <li class="legend-train">exact match</li>
+          <li class="legend-val">token accuracy</li>
+        </ul>
+        <svg id="s2s-accuracy" class="s2s-accuracy" data-points="0" role="img" aria-label="Exact match and token accuracy on the held-out pairs over seconds of training"></svg>
+        <p id="s2s-accuracy-caption" class="muted heatmap-caption"></p>
+        <h3 class="subhead">Where the decoder looks</h3>
+        <p class="chart-note">The first held-out pair: one row per token the model wrote, one column per source token; brighter is more attention. Without attention there is nothing to show: everything the decoder knows of the source passed through the encoder's final state.</p>
+        <div id="s2s-attention" class="s2s-attention" data-rows="0" data-columns="0" role="img" aria-label="Attention weights, written tokens by source tokens">
+          <div id="s2s-attention-tooltip" class="heatmap-tooltip" hidden></div>
+        </div>
+        <p id="s2s-attention-caption" class="muted heatmap-caption"></p>
+        <h3 class="subhead">Gradient by source position</h3>
+        <p class="chart-note">How much of the loss reaches the encoder's state at each source position (last step, ‖∂L/∂hᵢ‖). Without attention it reaches the early positions only through the final state.</p>
+        <svg id="s2s-grad" class="s2s-grad" data-positions="0" role="img" aria-label="Gradient norm reaching each source position"></svg>
+        <h3 class="subhead">Held-out examples</h3>
+        <table class="s2s-examples">
+          <thead><tr><th scope="col"><span class="visually-hidden">Right or wrong</span></th><th scope="col">Source</th><th scope="col">Model</th><th scope="col">Target</th></tr></thead>
+          <tbody id="s2s-examples" data-examples="0"></tbody>
+        </table>
+      </section>
       <section class="card runs-card" aria-labelledby="runs-title">
         <div class="card-head">
           <h2 id="runs-title">Runs</h2>

@@ -20,7 +20,15 @@ export interface EditorBooleanSetting {
   description: string;
 }
 
-export type EditorSetting = EditorNumberSetting | EditorBooleanSetting;
+export interface EditorChoiceSetting {
+  type: 'string';
+  default: string;
+  choices: readonly string[];
+  choiceDescriptions: readonly string[];
+  description: string;
+}
+
+export type EditorSetting = EditorNumberSetting | EditorBooleanSetting | EditorChoiceSetting;
 
 /** The settings outside a run's configuration, by their key under `lstmLab.`. */
 export const EDITOR_SETTINGS = {
@@ -52,6 +60,31 @@ export const EDITOR_SETTINGS = {
     type: 'number', default: 0.8, min: 0.05, max: 2,
     description: 'Sampling temperature of **Generate Text at Cursor**: lower is more predictable, higher more surprising.',
   },
+  'seq2seq.attention': {
+    type: 'string', default: 'dot', choices: ['none', 'dot', 'additive'],
+    choiceDescriptions: [
+      'No attention: the decoder knows the source only through the encoder\'s final state.',
+      'Dot (Luong, general): score = sₜᵀ·W·hᵢ between the decoder state and each encoder state.',
+      'Additive (Bahdanau): score = vᵀ·tanh(W₁hᵢ + W₂sₜ).',
+    ],
+    description: 'Attention of **LSTM Lab: Train Seq2Seq on File**. Train with and without it to compare them.',
+  },
+  'seq2seq.bidirectional': {
+    type: 'boolean', default: false,
+    description: 'Sequence to sequence: a second encoder reads the source backwards; attention sees both directions.',
+  },
+  'seq2seq.hiddenSize': {
+    type: 'integer', default: 128, min: 8, max: 512,
+    description: 'Sequence to sequence: units of the encoder and decoder layers (a multiple of 8). The cell, layers (1–2), tokens and seed come from the **Train** settings.',
+  },
+  'seq2seq.beam': {
+    type: 'integer', default: 1, min: 1, max: 16,
+    description: 'Sequence to sequence: beam width of the decodings shown in hovers (1 is greedy decoding). Held-out accuracy is always measured greedily.',
+  },
+  'seq2seq.maxSeconds': {
+    type: 'integer', default: 120, min: 5, max: 7200,
+    description: 'Sequence to sequence: training time in seconds (a run can be stopped sooner).',
+  },
   'hover.topK': {
     type: 'integer', default: 5, min: 1, max: 20,
     description: 'How many predicted next characters the hover lists.',
@@ -59,7 +92,8 @@ export const EDITOR_SETTINGS = {
 } as const satisfies Record<string, EditorSetting>;
 
 export type EditorSettingKey = keyof typeof EDITOR_SETTINGS;
-type ValueOf<K extends EditorSettingKey> = (typeof EDITOR_SETTINGS)[K] extends { type: 'boolean' } ? boolean : number;
+type ValueOf<K extends EditorSettingKey> = (typeof EDITOR_SETTINGS)[K] extends { type: 'boolean' } ? boolean
+  : (typeof EDITOR_SETTINGS)[K] extends { type: 'string'; choices: readonly (infer C)[] } ? C : number;
 
 /**
  * Checks one editor setting's raw value: valid values come back as they are; anything else gives
@@ -70,6 +104,11 @@ export function readEditorSetting<K extends EditorSettingKey>(key: K, raw: unkno
   if (s.type === 'boolean') {
     if (typeof raw === 'boolean') return raw as ValueOf<K>;
     if (raw !== undefined) problems.push(`lstmLab.${key}: ${JSON.stringify(raw)} is not true or false; using ${s.default}.`);
+    return s.default as ValueOf<K>;
+  }
+  if (s.type === 'string') {
+    if (typeof raw === 'string' && s.choices.includes(raw)) return raw as ValueOf<K>;
+    if (raw !== undefined) problems.push(`lstmLab.${key}: ${JSON.stringify(raw)} is not one of ${s.choices.join(', ')}; using ${s.default}.`);
     return s.default as ValueOf<K>;
   }
   const whole = s.type === 'integer';
@@ -90,6 +129,7 @@ function trainContribution(s: TrainSetting): SettingContribution {
 
 function editorContribution(s: EditorSetting): SettingContribution {
   if (s.type === 'boolean') return { type: 'boolean', default: s.default, markdownDescription: s.description };
+  if (s.type === 'string') return { type: 'string', default: s.default, enum: [...s.choices], enumDescriptions: [...s.choiceDescriptions], markdownDescription: s.description };
   return { type: s.type, default: s.default, minimum: s.min, maximum: s.max, markdownDescription: s.description };
 }
 

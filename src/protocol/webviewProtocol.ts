@@ -41,6 +41,8 @@ export interface GradFlow {
 }
 
 /** Gate and state activations over a span of the trained text, for the heatmaps. */
+import type { AttentionMap, Seq2SeqEval, Seq2SeqExample } from './seq2seqMessages';
+
 export interface TraceView {
   /** Training step of the model that produced it. */
   step: number;
@@ -126,7 +128,24 @@ export type HostToWebview =
   | { type: 'trace'; runId: string; trace: TraceView }
   | { type: 'runs'; runs: RunSummary[]; selected: string[] }
   | { type: 'overlays'; overlays: RunOverlay[] }
-  | { type: 'units'; search: UnitSearchView | null };
+  | { type: 'units'; search: UnitSearchView | null }
+  | { type: 'seq2seq'; view: Seq2SeqView | null };
+
+/** A sequence-to-sequence run as the panel's card shows it. */
+export interface Seq2SeqView {
+  runId: string;
+  fileName: string;
+  status: 'starting' | 'running' | 'completed' | 'stopped' | 'failed';
+  message: string | null;
+  /** The model and data in a line: cell, size, attention, pairs. */
+  summary: string;
+  step: number;
+  tokensPerSec: number;
+  evals: Seq2SeqEval[];
+  examples: Seq2SeqExample[];
+  attention: AttentionMap | null;
+  sourceGradNorms: number[];
+}
 
 /** A Find Units Tracking Pattern result, as the panel lists it. */
 export interface UnitSearchView {

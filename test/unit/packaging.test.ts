@@ -152,7 +152,7 @@ test('the VSIX holds no sources, tests, source maps or dependencies', () => {
     /\.(ts|tsx|mts|cts|map)$/.test(f) || /(^|\/)(src|test|tests|webview|node_modules|\.scratch|test-results|scripts|bench)\//.test(f) || /\.test\.[cm]?js$/.test(f)
     || /^(tsconfig\.json|esbuild\.mjs|\.vscodeignore|package-lock\.json)$/.test(f) || /\.vsix$/.test(f));
   assert.deepEqual(unwanted, []);
-  for (const bundle of ['dist/extension.js', 'dist/worker.js', 'dist/trainingWorker.js', 'dist/shardWorker.js', 'dist/webview.js']) {
+  for (const bundle of ['dist/extension.js', 'dist/worker.js', 'dist/trainingWorker.js', 'dist/seq2seqWorker.js', 'dist/shardWorker.js', 'dist/webview.js']) {
     const e = files.get(bundle);
     assert.ok(e, bundle);
     assert.doesNotMatch(zipRead(vsix, e).toString('utf8').slice(-2000), /sourceMappingURL/, `${bundle} points to no source map`);
@@ -168,6 +168,7 @@ test('the VSIX holds what the extension loads at run time', () => {
     shipped.main.replace(/^\.\//, ''),
     'dist/worker.js', // the engine thread
     'dist/trainingWorker.js', // the training thread it starts
+    'dist/seq2seqWorker.js', // the sequence-to-sequence thread
     'dist/shardWorker.js', // data-parallel threads (lstmLab.train.workers > 1)
     'dist/webview.js', 'dist/uPlot.min.css', 'media/panel.css', // the panel
     'dist/wasm/tfjs-backend-wasm.wasm', 'dist/wasm/tfjs-backend-wasm-simd.wasm', // the tfjs backend

@@ -11,7 +11,8 @@ import type { CellState } from '../../src/engine/cells/cell';
 import { cellOf } from '../../src/engine/cells/registry';
 import { FusedModule } from '../../src/engine/fused/module';
 import { Rng } from '../../src/engine/rng';
-import { bMajor, FusedSeq2Seq, type AttentionKind, type ModelBatch, type Seq2SeqShape } from '../../src/engine/seq2seq/model';
+import { bMajor } from '../../src/engine/seq2seq/layout';
+import { FusedSeq2Seq, type AttentionKind, type ModelBatch, type Seq2SeqShape } from '../../src/engine/seq2seq/model';
 import { CELL_TYPES, type CellName } from '../../src/protocol/runConfig';
 import { maxAbs, maxAbsDiff, randomArray, useWasm } from './helpers/backend';
 

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { Rng } from '../../src/engine/rng';
 import { BOS, BOS_ID, buildPairCodec, encodePairs, EOS, EOS_ID, epochBatches, makeBatch, PAD, PAD_ID, padBatch, pairCodecFromTokens } from '../../src/engine/seq2seq/batches';
 import { checkPairs, parsePairs, skippedNote, splitHeldOut } from '../../src/engine/seq2seq/pairs';
-import { DATE_FORMATS, sampleText, samplePairs } from '../../src/engine/seq2seq/samples';
+import { DATE_FORMATS, sampleText, samplePairs } from '../../src/shared/seq2seqSamples';
 
 test('pairs split on a tab; blank lines skipped; line numbers kept; CRLF and astral characters', () => {
   const p = parsePairs('abc\tcba\r\n\r\n  \n🐚x\tx🐚\nhello world\tdlrow olleh\n');

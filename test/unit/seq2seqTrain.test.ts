@@ -13,7 +13,7 @@ import { loadCheckpoint, saveCheckpoint } from '../../src/engine/checkpoint';
 import { configOf } from '../../src/engine/snapshot';
 import { EOS_ID } from '../../src/engine/seq2seq/batches';
 import { beamDecode, greedyDecode } from '../../src/engine/seq2seq/decode';
-import { sampleText } from '../../src/engine/seq2seq/samples';
+import { sampleText } from '../../src/shared/seq2seqSamples';
 import { prepareSeq2Seq, SEQ2SEQ_DEFAULTS, seq2seqCheckpoint, seq2seqFromCheckpoint, Seq2SeqTrainer, type Seq2SeqOptions } from '../../src/engine/seq2seq/trainer';
 import { Rng } from '../../src/engine/rng';
 import { useWasm } from './helpers/backend';

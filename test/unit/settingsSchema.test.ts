@@ -31,7 +31,10 @@ test('every default lies within its own bounds and every choice has a label and 
     }
   }
   for (const [key, s] of Object.entries(EDITOR_SETTINGS)) {
-    if (s.type !== 'boolean') assert.ok(s.min <= s.default && s.default <= s.max, key);
+    if (s.type === 'string') {
+      assert.ok(s.choices.includes(s.default), key);
+      assert.equal(s.choiceDescriptions.length, s.choices.length, key);
+    } else if (s.type !== 'boolean') assert.ok(s.min <= s.default && s.default <= s.max, key);
   }
   // The form shows a subset of the run's fields.
   for (const f of FORM_FIELDS) assert.ok(TRAIN_FIELDS.includes(f), f);
@@ -62,9 +65,12 @@ test('editor settings: valid values pass, invalid ones fall back with a sentence
   assert.equal(readEditorSetting('generate.temperature', 1.5, problems), 1.5);
   assert.equal(readEditorSetting('hover.enabled', 'yes', problems), true);
   assert.equal(readEditorSetting('hover.enabled', false, problems), false);
+  assert.equal(readEditorSetting('seq2seq.attention', 'additive', problems), 'additive');
+  assert.equal(readEditorSetting('seq2seq.attention', 'luong', problems), 'dot');
   assert.deepEqual(problems, [
     'lstmLab.hover.topK: 2.5 is not a whole number in 1…20; using 5.',
     'lstmLab.generate.temperature: 2.5 is not a number in 0.05…2; using 0.8.',
     'lstmLab.hover.enabled: "yes" is not true or false; using true.',
+    'lstmLab.seq2seq.attention: "luong" is not one of none, dot, additive; using dot.',
   ]);
 });

@@ -7,7 +7,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { BOS_ID, EOS_ID } from './batches';
-import { bMajor, type FusedSeq2Seq } from './model';
+import { bMajor } from './layout';
+import type { FusedSeq2Seq } from './model';
 
 export interface Decoded {
   /** Token ids written, ending with EOS_ID unless `maxSteps` came first. */

@@ -31,6 +31,8 @@ import { cellOf } from '../cells/registry';
 import { FusedLayer } from '../fused/layer';
 import type { FusedModule } from '../fused/module';
 import { Rng } from '../rng';
+import { headForward, maskedLoss } from './head';
+import { addInto, bMajor, reverseTime, timeMajor } from './layout';
 
 export const ATTENTION_KINDS = ['none', 'dot', 'additive'] as const;
 export type AttentionKind = (typeof ATTENTION_KINDS)[number];
@@ -223,48 +225,14 @@ export class FusedSeq2Seq {
 
   /**
    * Attention and output layer on decoder outputs S [B·Tt, H] (b-major) and encoder outputs
-   * Hs [B, Ts, E], with the head's weights `w` (in the head's order).
+   * Hs [B, Ts, E], with the head's weights `w` (in the head's order): head.ts.
    */
   headForward(S: tf.Tensor2D, Hs: tf.Tensor3D, Tt: number, w: tf.Tensor[]): HeadTensors {
-    const { attention, hidden: H } = this.shape;
-    const B = Hs.shape[0];
-    const Ts = Hs.shape[1];
-    const E = this.E;
-    let k = 0;
-    let o: tf.Tensor2D = S;
-    let alpha: tf.Tensor3D | null = null;
-    if (attention !== 'none') {
-      let scores: tf.Tensor3D;
-      // Batched products over B small matrices are slow in tfjs's wasm kernels: the per-pair
-      // products below are broadcast multiplies and sums instead (the same arithmetic).
-      if (attention === 'dot') {
-        const q = tf.reshape(tf.matMul(S, w[k++] as tf.Tensor2D), [B, Tt, 1, E]);
-        scores = tf.sum(tf.mul(q, tf.reshape(Hs, [B, 1, Ts, E])), 3) as tf.Tensor3D;
-      } else {
-        const W1 = w[k++] as tf.Tensor2D;
-        const W2 = w[k++] as tf.Tensor2D;
-        const v = w[k++] as tf.Tensor1D;
-        const keys = tf.reshape(tf.matMul(tf.reshape(Hs, [B * Ts, E]), W1), [B, 1, Ts, H]);
-        const queries = tf.reshape(tf.matMul(S, W2), [B, Tt, 1, H]);
-        const e = tf.tanh(tf.add(keys, queries));
-        scores = tf.reshape(tf.matMul(tf.reshape(e, [B * Tt * Ts, H]), tf.reshape(v, [H, 1])), [B, Tt, Ts]);
-      }
-      alpha = tf.softmax(scores) as tf.Tensor3D;
-      const context = tf.reshape(tf.sum(tf.mul(tf.reshape(alpha, [B, Tt, Ts, 1]), tf.reshape(Hs, [B, 1, Ts, E])), 2), [B * Tt, E]);
-      const Wc = w[k++] as tf.Tensor2D;
-      const bc = w[k++] as tf.Tensor1D;
-      o = tf.tanh(tf.add(tf.matMul(tf.concat([context, S], 1), Wc), bc));
-    }
-    const logits = tf.add(tf.matMul(o, w[k++] as tf.Tensor2D), w[k++]) as tf.Tensor2D;
-    return { logits, alpha };
+    return headForward(this.shape.attention, this.shape.hidden, this.E, S, Hs, Tt, w);
   }
 
-  /** Mean masked cross-entropy of b-major logits against b-major targets. */
   static maskedLoss(logits: tf.Tensor2D, targets: tf.Tensor1D, mask: tf.Tensor1D, tokens: number): tf.Scalar {
-    const V = logits.shape[1];
-    const logp = tf.logSoftmax(logits);
-    const picked = tf.sum(tf.mul(logp, tf.oneHot(targets, V)), 1);
-    return tf.div(tf.neg(tf.sum(tf.mul(picked, mask))), Math.max(tokens, 1)) as tf.Scalar;
+    return maskedLoss(logits, targets, mask, tokens);
   }
 
   /**
@@ -360,29 +328,4 @@ export class FusedSeq2Seq {
     }
     return { loss, gradNorm, clipped, finite, sourceGradNorms };
   }
-}
-
-/** Rows of a time-major [T·B, W] array in b-major order [B·T, W]. */
-export function bMajor<A extends Float32Array | Int32Array>(a: A, T: number, B: number, W: number): A {
-  const out = new (a.constructor as { new (n: number): A })(a.length);
-  for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) out.set(a.subarray((t * B + b) * W, (t * B + b + 1) * W), (b * T + t) * W);
-  return out;
-}
-
-/** The inverse of `bMajor`. */
-export function timeMajor<A extends Float32Array | Int32Array>(a: A, T: number, B: number, W: number): A {
-  const out = new (a.constructor as { new (n: number): A })(a.length);
-  for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) out.set(a.subarray((b * T + t) * W, (b * T + t + 1) * W), (t * B + b) * W);
-  return out;
-}
-
-/** Rows of a time-major [T·B, W] array with time reversed. */
-function reverseTime<A extends Float32Array | Int32Array>(a: A, T: number, B: number, W: number): A {
-  const out = new (a.constructor as { new (n: number): A })(T * B * W);
-  for (let t = 0; t < T; t++) out.set(a.subarray(t * B * W, (t + 1) * B * W), (T - 1 - t) * B * W);
-  return out;
-}
-
-function addInto(dst: Float32Array, src: Float32Array): void {
-  for (let k = 0; k < dst.length; k++) dst[k] += src[k];
 }

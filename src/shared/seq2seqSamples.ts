@@ -3,7 +3,7 @@
  * Sample…): reversing a string, writing a date given in one of six formats as ISO 8601, and adding
  * two numbers. Each gives a file of pairs, one per line, source and target separated by a tab.
  */
-import { Rng } from '../rng';
+import { Rng } from './rng';
 
 export type SampleTask = 'reverse' | 'dates' | 'addition';
 

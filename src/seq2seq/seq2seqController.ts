@@ -1,0 +1,231 @@
+/**
+ * Sequence to sequence in the editor: a generated sample to try at once, training on the open file
+ * of pairs in a thread of its own (dist/seq2seqWorker.js) with its progress in the status bar and
+ * the panel's card, Stop, and decodings of a source line for hovers.
+ */
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import * as vscode from 'vscode';
+import type { ConfigStore } from '../config';
+import type { Log } from '../log';
+import { SAMPLE_TASKS, sampleText, type SampleTask } from '../shared/seq2seqSamples';
+import { errorMessage } from '../protocol/messages';
+import type { FromSeq2Seq, Seq2SeqRunOptions, ToSeq2Seq } from '../protocol/seq2seqMessages';
+import type { HostToWebview, Seq2SeqView } from '../protocol/webviewProtocol';
+
+/** The context key that is true while a sequence-to-sequence run trains. */
+export const SEQ2SEQ_TRAINING_KEY = 'lstmLab.seq2seqTraining';
+/** Longest file of pairs trained on (UTF-16 characters). */
+const MAX_CHARS = 20_000_000;
+
+export type Translation = Extract<FromSeq2Seq, { type: 'translated' }>;
+
+export interface Seq2SeqHost {
+  post(m: HostToWebview): void;
+  showPanel(): void;
+}
+
+export class Seq2SeqController implements vscode.Disposable {
+  private worker: Worker | undefined;
+  private run: { runId: string; uri: vscode.Uri; view: Seq2SeqView } | undefined;
+  /** The document the last model was trained on (hovers decode its lines). */
+  private trained: vscode.Uri | undefined;
+  private training = false;
+  private readonly pending = new Map<number, (t: Translation) => void>();
+  private ids = 0;
+  private readonly status: vscode.StatusBarItem;
+  private finished: (() => void) | undefined;
+
+  constructor(private readonly scriptPath: string, private readonly wasmDir: string, private readonly config: ConfigStore, private readonly host: Seq2SeqHost, private readonly log: Log) {
+    this.status = vscode.window.createStatusBarItem('lstmLab.seq2seq', vscode.StatusBarAlignment.Left, 99);
+    this.status.name = 'LSTM Lab sequence to sequence';
+    this.status.command = 'lstmLab.showPanel';
+  }
+
+  get isTraining(): boolean {
+    return this.training;
+  }
+
+  get trainedUri(): vscode.Uri | undefined {
+    return this.trained;
+  }
+
+  /** What the panel's card shows, for a panel that opens or reloads. */
+  get view(): Seq2SeqView | null {
+    return this.run?.view ?? null;
+  }
+
+  /** LSTM Lab: New Sequence-to-Sequence Sample…: a generated task in a new editor. */
+  async newSample(task?: SampleTask): Promise<vscode.TextDocument | undefined> {
+    const chosen = task ?? (await vscode.window.showQuickPick(
+      (Object.keys(SAMPLE_TASKS) as SampleTask[]).map((t) => ({ label: SAMPLE_TASKS[t].label, detail: `${SAMPLE_TASKS[t].detail} · ${SAMPLE_TASKS[t].pairs.toLocaleString('en')} pairs`, task: t })),
+      { title: 'A generated sequence-to-sequence task', placeHolder: 'Pick a task; then run LSTM Lab: Train Seq2Seq on File' },
+    ))?.task;
+    if (!chosen) return undefined;
+    const doc = await vscode.workspace.openTextDocument({ content: sampleText(chosen), language: 'plaintext' });
+    await vscode.window.showTextDocument(doc);
+    return doc;
+  }
+
+  /** LSTM Lab: Train Seq2Seq on File. Resolves with the run's id once it trains (or undefined). */
+  async train(document = vscode.window.activeTextEditor?.document, overrides: Partial<Seq2SeqRunOptions> = {}): Promise<string | undefined> {
+    if (!document) {
+      void vscode.window.showInformationMessage('LSTM Lab: open a file of pairs (source, a tab, target on each line) to train a sequence-to-sequence model. LSTM Lab: New Sequence-to-Sequence Sample… writes one.');
+      return undefined;
+    }
+    if (this.training) {
+      void vscode.window.showInformationMessage('LSTM Lab: a sequence-to-sequence run is already training. Stop it first.');
+      return undefined;
+    }
+    const text = document.getText();
+    if (text.length > MAX_CHARS) {
+      void vscode.window.showErrorMessage(`LSTM Lab: the file has ${text.length.toLocaleString('en')} characters; sequence-to-sequence training takes at most ${MAX_CHARS.toLocaleString('en')}.`);
+      return undefined;
+    }
+    const c = this.config.value;
+    if (c.train.layers > 2) void vscode.window.showInformationMessage(`LSTM Lab: sequence-to-sequence models have 1–2 layers; training with 2 (the Train setting says ${c.train.layers}).`);
+    if (c.seq2seq.hiddenSize % 8 !== 0) {
+      void vscode.window.showErrorMessage(`LSTM Lab: lstmLab.seq2seq.hiddenSize must be a multiple of 8 (it is ${c.seq2seq.hiddenSize}).`);
+      return undefined;
+    }
+    const options: Seq2SeqRunOptions = {
+      cell: c.train.cell, layers: Math.min(2, c.train.layers), hidden: c.seq2seq.hiddenSize, attention: c.seq2seq.attention,
+      bidirectional: c.seq2seq.bidirectional, tokens: c.train.tokens, batchSize: 64, learningRate: 0.005, beam: c.seq2seq.beam,
+      seed: c.train.seed, maxSeconds: c.seq2seq.maxSeconds, ...overrides,
+    };
+    const runId = `s2s-${Date.now().toString(36)}`;
+    const fileName = path.basename(document.uri.path) || document.uri.toString();
+    const summary = `${options.cell} ${options.layers}×${options.hidden}, attention ${options.attention}${options.bidirectional ? ', bidirectional encoder' : ''}, ${options.tokens} tokens, ${options.maxSeconds} s`;
+    const view: Seq2SeqView = { runId, fileName, status: 'starting', message: null, summary, step: 0, tokensPerSec: 0, evals: [], examples: [], attention: null, sourceGradNorms: [] };
+    const started = new Promise<string | undefined>((resolve) => {
+      this.run = { runId, uri: document.uri, view };
+      this.setTraining(true);
+      this.onStart = (ok) => resolve(ok ? runId : undefined);
+    });
+    this.host.showPanel();
+    this.host.post({ type: 'seq2seq', view });
+    this.send({ type: 'start', runId, text, options });
+    this.log.info(`Sequence to sequence: training on ${fileName} (${summary})`);
+    return started;
+  }
+
+  private onStart: ((ok: boolean) => void) | undefined;
+
+  /** Stops the run after its step in flight; resolves when it has ended. */
+  async stop(): Promise<boolean> {
+    if (!this.training || !this.worker) return false;
+    const ended = new Promise<void>((resolve) => { this.finished = resolve; });
+    this.worker.postMessage({ type: 'stop' } satisfies ToSeq2Seq);
+    await ended;
+    return true;
+  }
+
+  /** The model's decoding of `source` (greedy, or the beam width of the settings). */
+  translate(source: string): Promise<Translation> {
+    const id = ++this.ids;
+    return new Promise((resolve) => {
+      this.pending.set(id, resolve);
+      this.send({ type: 'translate', id, source });
+    });
+  }
+
+  private send(m: ToSeq2Seq): void {
+    this.ensure().postMessage(m);
+  }
+
+  private ensure(): Worker {
+    if (this.worker) return this.worker;
+    const w = new Worker(this.scriptPath, { workerData: { wasmDir: this.wasmDir } });
+    w.on('message', (m: FromSeq2Seq) => this.onMessage(m));
+    w.on('error', (e) => this.log.error(`Sequence to sequence: the thread failed: ${errorMessage(e)}`));
+    w.on('exit', (code) => {
+      if (this.worker !== w) return;
+      this.worker = undefined;
+      for (const [id, resolve] of this.pending) resolve({ type: 'translated', id, ok: false, error: 'the sequence-to-sequence thread stopped' });
+      this.pending.clear();
+      if (this.training && this.run) this.end('failed', `the sequence-to-sequence thread stopped (exit code ${code}); the run is lost`);
+    });
+    this.worker = w;
+    return w;
+  }
+
+  private onMessage(m: FromSeq2Seq): void {
+    if (m.type === 'translated') {
+      this.pending.get(m.id)?.(m);
+      this.pending.delete(m.id);
+      return;
+    }
+    const run = this.run;
+    if (!run || m.runId !== run.runId) return;
+    const v = run.view;
+    switch (m.type) {
+      case 'started':
+        v.status = 'running';
+        v.summary = `${v.summary} · ${m.trainPairs.toLocaleString('en')} training pairs, ${m.heldOutPairs.toLocaleString('en')} held out, vocabulary ${m.vocabSize}, batch ${m.batch}`;
+        if (m.note) {
+          v.message = m.note;
+          this.log.info(`Sequence to sequence: ${m.note}`);
+        }
+        this.trained = run.uri;
+        this.onStart?.(true);
+        break;
+      case 'refused':
+        this.log.error(`Sequence to sequence: ${m.error}`);
+        void vscode.window.showErrorMessage(`LSTM Lab: cannot train on ${v.fileName}: ${m.error}`);
+        v.status = 'failed';
+        v.message = m.error;
+        this.setTraining(false);
+        this.onStart?.(false);
+        break;
+      case 'progress':
+        v.step = m.step;
+        v.tokensPerSec = m.tokensPerSec;
+        this.status.text = `$(sync~spin) Seq2seq step ${m.step}${v.evals.length ? ` · exact ${(100 * v.evals[v.evals.length - 1].exactMatch).toFixed(0)}%` : ''}`;
+        break;
+      case 'eval':
+        v.evals.push(m.eval);
+        v.examples = m.examples;
+        v.attention = m.attention;
+        v.sourceGradNorms = m.sourceGradNorms;
+        v.step = m.eval.step;
+        this.log.info(`Sequence to sequence: ${m.eval.seconds.toFixed(0)} s, step ${m.eval.step}: held-out exact match ${(100 * m.eval.exactMatch).toFixed(1)}%, token accuracy ${(100 * m.eval.tokenAccuracy).toFixed(1)}%`);
+        break;
+      case 'done':
+        this.end(m.reason, m.message);
+        return;
+    }
+    this.host.post({ type: 'seq2seq', view: { ...v } });
+  }
+
+  private end(reason: 'completed' | 'stopped' | 'failed', message: string | null): void {
+    const run = this.run!;
+    const v = run.view;
+    v.status = reason;
+    if (message) v.message = message;
+    this.setTraining(false);
+    this.host.post({ type: 'seq2seq', view: { ...v } });
+    const last = v.evals[v.evals.length - 1];
+    const result = last ? `held-out exact match ${(100 * last.exactMatch).toFixed(1)}%, token accuracy ${(100 * last.tokenAccuracy).toFixed(1)}% after ${last.seconds.toFixed(0)} s` : 'no evaluation';
+    this.log.info(`Sequence to sequence: ${reason}: ${result}${message ? ` (${message})` : ''}`);
+    if (reason === 'failed') void vscode.window.showErrorMessage(`LSTM Lab: sequence-to-sequence training failed: ${message ?? 'unknown error'}`);
+    else void vscode.window.showInformationMessage(`LSTM Lab: sequence to sequence ${reason} on ${v.fileName}: ${result}. Hover a line of the file to see its decoding.`);
+    this.finished?.();
+    this.finished = undefined;
+  }
+
+  private setTraining(on: boolean): void {
+    this.training = on;
+    void vscode.commands.executeCommand('setContext', SEQ2SEQ_TRAINING_KEY, on);
+    if (on) {
+      this.status.text = '$(sync~spin) Seq2seq starting…';
+      this.status.tooltip = 'LSTM Lab: a sequence-to-sequence run is training. Click for the panel.';
+      this.status.show();
+    } else this.status.hide();
+  }
+
+  dispose(): void {
+    this.status.dispose();
+    void this.worker?.terminate();
+    this.worker = undefined;
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * The sequence-to-sequence thread's work: one run at a time on a file of pairs, its progress and
+ * held-out evaluations for the host, and decodings asked for while it trains (answered between
+ * two steps) or after it ends (with the model it left). Free of worker_threads so that tests can
+ * drive it; seq2seqMain.ts connects it to the thread's port.
+ */
+import { errorMessage } from '../protocol/messages';
+import type { AttentionMap, FromSeq2Seq, Seq2SeqRunOptions, ToSeq2Seq } from '../protocol/seq2seqMessages';
+import { tokenizeText } from '../engine/codec';
+import { prepareSeq2Seq, SEQ2SEQ_DEFAULTS, Seq2SeqTrainer } from '../engine/seq2seq/trainer';
+import type { Decoded } from '../engine/seq2seq/decode';
+
+/** Progress messages at most this often. */
+const PROGRESS_MS = 250;
+/** Held-out evaluation every this much training time, and at the end. */
+const EVAL_MS = 5000;
+/** Held-out pairs decoded per evaluation (all of them when fewer). */
+const EVAL_PAIRS = 2000;
+
+export class Seq2SeqRunner {
+  private trainer: Seq2SeqTrainer | undefined;
+  private running: { runId: string; stop: boolean } | undefined;
+
+  constructor(
+    private readonly post: (m: FromSeq2Seq) => void,
+    private readonly ready: () => Promise<void>,
+    private readonly wasmDir: string,
+  ) {}
+
+  async handle(m: ToSeq2Seq): Promise<void> {
+    switch (m.type) {
+      case 'start':
+        await this.start(m.runId, m.text, m.options);
+        break;
+      case 'stop':
+        if (this.running) this.running.stop = true;
+        break;
+      case 'translate':
+        this.translate(m.id, m.source);
+        break;
+    }
+  }
+
+  private translate(id: number, source: string): void {
+    const t = this.trainer;
+    if (!t) {
+      this.post({ type: 'translated', id, ok: false, error: 'no sequence-to-sequence model yet: train one on a file of pairs' });
+      return;
+    }
+    try {
+      const d = t.translate(source);
+      this.post({ type: 'translated', id, ok: true, output: d.text, tokens: d.ids.map((i) => t.data.codec.vocab.tokens[i]), probs: d.probs, attention: attentionMap(t, source, d), step: t.step });
+    } catch (e) {
+      this.post({ type: 'translated', id, ok: false, error: errorMessage(e) });
+    }
+  }
+
+  private async start(runId: string, text: string, options: Seq2SeqRunOptions): Promise<void> {
+    if (this.running) {
+      this.post({ type: 'refused', runId, error: 'a sequence-to-sequence run is already training' });
+      return;
+    }
+    this.running = { runId, stop: false };
+    let trainer: Seq2SeqTrainer;
+    try {
+      await this.ready();
+      const o = { ...SEQ2SEQ_DEFAULTS, ...options };
+      const data = prepareSeq2Seq(text, o);
+      trainer = await Seq2SeqTrainer.create(data, o, this.wasmDir);
+    } catch (e) {
+      this.running = undefined;
+      this.post({ type: 'refused', runId, error: errorMessage(e) });
+      return;
+    }
+    this.trainer = trainer;
+    const { data } = trainer;
+    this.post({ type: 'started', runId, trainPairs: data.train.length, heldOutPairs: data.heldOut.length, vocabSize: data.codec.vocab.size, note: data.note, batch: trainer.model.batch });
+    let trainMs = 0;
+    let tokens = 0;
+    let lossSum = 0;
+    let lossCount = 0;
+    let lastProgress = 0;
+    let nextEval = EVAL_MS;
+    let lastNorms: Float32Array = new Float32Array(0);
+    let reason: 'completed' | 'stopped' | 'failed' = 'completed';
+    let message: string | null = null;
+    const evaluate = () => {
+      const ev = trainer.evaluate(EVAL_PAIRS, 6);
+      const first = data.heldOutPairs[0];
+      const d = trainer.translate(first.source, 1);
+      this.post({
+        type: 'eval', runId,
+        eval: { step: trainer.step, seconds: trainMs / 1000, loss: lossCount ? lossSum / lossCount : NaN, tokenAccuracy: ev.tokenAccuracy, exactMatch: ev.exactMatch },
+        examples: ev.examples, attention: attentionMap(trainer, first.source, d), sourceGradNorms: Array.from(lastNorms),
+      });
+      lossSum = 0;
+      lossCount = 0;
+    };
+    try {
+      evaluate();
+      while (!this.running.stop && (options.maxSeconds <= 0 || trainMs < options.maxSeconds * 1000)) {
+        const t0 = performance.now();
+        const r = trainer.trainStep();
+        trainMs += performance.now() - t0;
+        if (!r.finite) {
+          reason = 'failed';
+          message = `the loss became ${r.loss} at step ${trainer.step + 1}; try a smaller learning rate`;
+          break;
+        }
+        tokens += r.chars;
+        lossSum += r.loss;
+        lossCount++;
+        lastNorms = r.sourceGradNorms;
+        const now = performance.now();
+        if (now - lastProgress >= PROGRESS_MS) {
+          lastProgress = now;
+          this.post({ type: 'progress', runId, step: trainer.step, loss: r.loss, tokensPerSec: trainMs > 0 ? tokens / (trainMs / 1000) : 0 });
+        }
+        if (trainMs >= nextEval) {
+          evaluate();
+          nextEval += EVAL_MS;
+        }
+        // Let stop and translate requests in between steps.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      if (this.running.stop) reason = 'stopped';
+      if (reason !== 'failed') evaluate();
+    } catch (e) {
+      reason = 'failed';
+      message = errorMessage(e);
+    }
+    this.running = undefined;
+    this.post({ type: 'done', runId, reason, message, steps: trainer.step });
+  }
+}
+
+/** The decoding of `source` as tokens with where each output token looked (null without attention). */
+function attentionMap(t: Seq2SeqTrainer, source: string, d: Decoded): AttentionMap | null {
+  if (d.attention.length === 0) return null;
+  const { codec } = t.data;
+  return {
+    source: tokenizeText(codec.mode, source).tokens,
+    output: d.ids.map((i) => codec.vocab.tokens[i]),
+    weights: d.attention.map((row) => Array.from(row, (x) => +x.toFixed(4))),
+    probs: d.probs.map((p) => +p.toFixed(4)),
+  };
+}

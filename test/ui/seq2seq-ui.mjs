@@ -1,0 +1,123 @@
+#!/usr/bin/env node
+// Sequence to sequence in the real workbench (code-server in Chromium), as a user goes: a
+// generated sample from the palette, Train Seq2Seq on File, the panel's card with accuracy
+// climbing and the attention map drawn, and a hover on a source line that shows its decoding.
+//
+//   node test/ui/seq2seq-ui.mjs [--verbose]
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  deadline, launchBrowser, makeScratch, printExtensionHostErrors, requireBuilt, startCodeServer, withTimeout, workbenchUrl, REPO,
+} from '../vscode/codeServer.mjs';
+import { Checklist, finish, panelFrame, reportCrash, runCommand, until, waitForWorkbench } from './checklist.mjs';
+
+const TIME_LIMIT_MS = 4 * 60_000;
+const SETTINGS = {
+  'lstmLab.seq2seq.maxSeconds': 30,
+  'lstmLab.seq2seq.attention': 'dot',
+};
+const RESULTS = join(REPO, 'test-results');
+
+const { values: opts } = parseArgs({ options: { verbose: { type: 'boolean', default: false } } });
+
+const PLANNED = [
+  'New Sequence-to-Sequence Sample… writes the reversal task into an editor',
+  'Train Seq2Seq on File trains it: the panel shows accuracy climbing and the attention map',
+  'a hover on a source line shows the model\'s decoding',
+  'the run ends with its held-out accuracy',
+];
+const list = new Checklist(PLANNED);
+const check = (name, fn) => list.check(name, fn);
+
+async function main() {
+  const started = Date.now();
+  const cancelDeadline = deadline(TIME_LIMIT_MS, 'ui-seq2seq');
+  const scratch = makeScratch('ui-seq2seq');
+  let server;
+  let browser;
+  let crashed = null;
+  try {
+    requireBuilt('dist/extension.js', 'dist/seq2seqWorker.js');
+    // A file in the workspace, so that the explorer shows the folder is connected.
+    copyFileSync(join(REPO, 'test/fixtures/abc.txt'), join(scratch.workspace, 'abc.txt'));
+    server = await startCodeServer(scratch, { settings: SETTINGS });
+    browser = await launchBrowser(scratch);
+    const page = await browser.context.newPage();
+    if (opts.verbose) page.on('console', (m) => console.log(`  [browser ${m.type()}] ${m.text()}`));
+    await page.goto(workbenchUrl(server, scratch.workspace, [['extensionDevelopmentPath', server.remote(REPO)]]), { timeout: 60_000 });
+    await scenario(page);
+  } catch (err) {
+    crashed = err;
+    reportCrash('ui-seq2seq', err, server);
+  } finally {
+    if (crashed || list.anyFailed) printExtensionHostErrors(scratch);
+    await browser?.close();
+    await server?.stop();
+    cancelDeadline();
+  }
+  finish(list, 'ui-seq2seq', { started, scratch, crashed });
+}
+
+async function scenario(page) {
+  const card = () => panelFrame(page).locator('#s2s-card');
+  const lines = page.locator('.editor-instance .monaco-editor .view-line');
+  const sample = await check('New Sequence-to-Sequence Sample… writes the reversal task into an editor', async () => {
+    await waitForWorkbench(page);
+    await runCommand(page, 'LSTM Lab: New Sequence-to-Sequence Sample', { keepOpen: true });
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Reverse a string' }).first();
+    await row.waitFor({ timeout: 15_000 });
+    await row.click();
+    await until('the sample in an editor', async () => (await lines.allInnerTexts()).filter((t) => /^[a-z]{5,10}\s[a-z]{5,10}$/.test(t.replace(/\u00a0/g, ' '))).length, (n) => n >= 5, 30_000);
+    const first = (await lines.first().innerText()).replace(/\u00a0/g, ' ');
+    const [src, tgt] = first.split(/\s+/);
+    if ([...src].reverse().join('') !== tgt) throw new Error(`the first line is not a reversal: ${JSON.stringify(first)}`);
+    return first;
+  });
+  if (!sample) return;
+
+  const trained = await check('Train Seq2Seq on File trains it: the panel shows accuracy climbing and the attention map', async () => {
+    await runCommand(page, 'LSTM Lab: Train Seq2Seq on File');
+    await until('the card', () => card().isVisible(), (v) => v, 60_000);
+    const points = () => card().locator('#s2s-accuracy').getAttribute('data-points', { timeout: 2_000 }).then(Number);
+    await until('two evaluations', points, (n) => n >= 3, 90_000);
+    const rows = await until('the attention map', () => card().locator('#s2s-attention').getAttribute('data-rows', { timeout: 2_000 }).then(Number), (n) => n > 0, 30_000);
+    await card().locator('#s2s-attention').scrollIntoViewIfNeeded();
+    // The map is painted: more than one colour on its canvas.
+    const colours = await card().locator('#s2s-attention canvas').evaluate((c) => {
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      const seen = new Set();
+      for (let i = 0; i < d.length; i += 16) seen.add(`${d[i]},${d[i + 1]},${d[i + 2]}`);
+      return seen.size;
+    });
+    if (colours < 3) throw new Error(`the attention canvas has ${colours} colours`);
+    const status = await card().locator('#s2s-status').innerText();
+    await card().screenshot({ path: join(RESULTS, 'ui-seq2seq-card.png') });
+    return `${rows} written tokens mapped; ${status}`;
+  });
+  if (!trained) return;
+
+  await check('a hover on a source line shows the model\'s decoding', async () => {
+    const box = await lines.nth(3).boundingBox();
+    await page.mouse.move(box.x + 5, box.y - 40);
+    await page.mouse.move(box.x + 12, box.y + box.height / 2, { steps: 3 });
+    const hover = page.locator('.monaco-hover-content', { hasText: 'LSTM Lab' }).first();
+    await hover.waitFor({ timeout: 30_000 });
+    const text = await hover.innerText();
+    if (!/the model \(step \d+\) writes/.test(text) || !/looked most at/.test(text)) throw new Error(`hover reads ${JSON.stringify(text.slice(0, 300))}`);
+    await page.screenshot({ path: join(RESULTS, 'ui-seq2seq-hover.png'), clip: { x: 0, y: 0, width: 900, height: 500 } });
+    await page.mouse.move(5, 5);
+    await page.keyboard.press('Escape');
+    return text.split('\n').slice(0, 3).join(' | ');
+  });
+
+  await check('the run ends with its held-out accuracy', async () => {
+    const status = () => card().locator('#s2s-status').innerText({ timeout: 2_000 });
+    const done = await until('the run to complete', status, (s) => /: completed/.test(s), 90_000);
+    const m = /exact match ([\d.]+)%/.exec(done);
+    if (!m || Number(m[1]) < 50) throw new Error(`the run ended with ${JSON.stringify(done)}`);
+    return done;
+  });
+}
+
+await withTimeout(main(), TIME_LIMIT_MS, 'ui-seq2seq');

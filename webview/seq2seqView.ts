@@ -1,0 +1,179 @@
+/**
+ * The sequence-to-sequence card: held-out accuracy over training time (SVG lines), the attention
+ * map of the first held-out pair (written tokens × source tokens, a canvas with a tooltip), the
+ * gradient reaching each source position (SVG bars) and a few held-out examples marked right or
+ * wrong. Drawn from the host's Seq2SeqView whenever it changes.
+ */
+import type { AttentionMap } from '../src/protocol/seq2seqMessages';
+import type { Seq2SeqView } from '../src/protocol/webviewProtocol';
+import { sequentialColor } from './colormap';
+import { tokenLabel as visibleToken } from './gateHeatmap';
+import { frameTask } from './frame';
+import { paintCells } from './pixels';
+
+const SVG = 'http://www.w3.org/2000/svg';
+/** Pixels per attention cell, at most; the labels' band around the cells. */
+const CELL = 22;
+const LABEL = 28;
+/** The end-of-target marker (src/engine/seq2seq/batches.ts). */
+const END = '</s>';
+
+export class Seq2SeqCard {
+  private view: Seq2SeqView | null = null;
+  private readonly canvas: HTMLCanvasElement;
+  private readonly cells = document.createElement('canvas');
+  private map: AttentionMap | null = null;
+  private cell = CELL;
+
+  constructor(private readonly root: HTMLElement) {
+    this.canvas = document.createElement('canvas');
+    this.el('s2s-attention').prepend(this.canvas);
+    this.canvas.addEventListener('mousemove', (e) => this.tooltip(e));
+    this.canvas.addEventListener('mouseleave', () => { this.el('s2s-attention-tooltip').hidden = true; });
+    new ResizeObserver(frameTask(() => this.set(this.view))).observe(root);
+  }
+
+  private el<T extends HTMLElement = HTMLElement>(id: string): T {
+    return this.root.querySelector<T>(`#${id}`)!;
+  }
+
+  set(view: Seq2SeqView | null): void {
+    this.view = view;
+    this.root.hidden = view === null;
+    if (!view) return;
+    const last = view.evals[view.evals.length - 1];
+    const state = view.status === 'running' ? `training · step ${view.step}` : view.status;
+    const speed = view.tokensPerSec > 0 ? ` · ${Math.round(view.tokensPerSec).toLocaleString('en')} tokens/s` : '';
+    const acc = last ? ` · exact match ${(100 * last.exactMatch).toFixed(1)}%, tokens ${(100 * last.tokenAccuracy).toFixed(1)}% after ${last.seconds.toFixed(0)} s` : '';
+    this.el('s2s-status').textContent = `${view.fileName}: ${state}${speed}${acc}${view.message ? ` — ${view.message}` : ''}`;
+    this.el('s2s-config').textContent = view.summary;
+    this.accuracy(view);
+    this.attention(view.attention);
+    this.gradient(view.sourceGradNorms);
+    this.examples(view);
+  }
+
+  private accuracy(view: Seq2SeqView): void {
+    const svg = this.el('s2s-accuracy') as unknown as SVGSVGElement;
+    svg.replaceChildren();
+    svg.dataset.points = String(view.evals.length);
+    const w = Math.max(100, svg.clientWidth || 300);
+    const h = Math.max(60, svg.clientHeight || 140);
+    svg.setAttribute('viewBox', `0 0 ${w} ${h}`);
+    const left = 34;
+    const bottom = h - 16;
+    const top = 6;
+    const maxT = Math.max(1, ...view.evals.map((e) => e.seconds));
+    const x = (t: number) => left + ((w - left - 6) * t) / maxT;
+    const y = (v: number) => bottom - (bottom - top) * v;
+    for (const v of [0, 0.5, 1]) {
+      svg.append(make('line', { class: 'axis', x1: left, x2: w - 6, y1: y(v), y2: y(v) }));
+      svg.append(make('text', { class: 'label', x: 2, y: y(v) + 3 }, `${v * 100}%`));
+    }
+    svg.append(make('text', { class: 'label', x: w - 6, y: h - 3, 'text-anchor': 'end' }, `${maxT.toFixed(0)} s`));
+    const line = (cls: string, f: (e: Seq2SeqView['evals'][number]) => number) =>
+      svg.append(make('polyline', { class: cls, points: view.evals.map((e) => `${x(e.seconds).toFixed(1)},${y(f(e)).toFixed(1)}`).join(' ') }));
+    line('tokens', (e) => e.tokenAccuracy);
+    line('exact', (e) => e.exactMatch);
+    const last = view.evals[view.evals.length - 1];
+    this.el('s2s-accuracy-caption').textContent = last ? `${view.evals.length} evaluations; last at step ${last.step}: exact match ${(100 * last.exactMatch).toFixed(1)}%, token accuracy ${(100 * last.tokenAccuracy).toFixed(1)}%` : '';
+  }
+
+  private attention(map: AttentionMap | null): void {
+    this.map = map;
+    const box = this.el('s2s-attention');
+    const caption = this.el('s2s-attention-caption');
+    box.dataset.rows = String(map?.output.length ?? 0);
+    box.dataset.columns = String(map?.source.length ?? 0);
+    if (!map || map.output.length === 0) {
+      this.canvas.width = 0;
+      this.canvas.height = 0;
+      caption.textContent = this.view?.summary.includes('attention none') ? 'This model has no attention.' : 'No decoding yet.';
+      return;
+    }
+    const cols = map.source.length;
+    const rows = map.output.length;
+    const width = Math.max(120, box.clientWidth || 400);
+    this.cell = Math.max(4, Math.min(CELL, Math.floor((width - LABEL) / Math.max(cols, 1))));
+    const image = new ImageData(cols, rows);
+    map.weights.forEach((row, r) => row.forEach((v, c) => {
+      const [red, g, b] = sequentialColor(v);
+      image.data.set([red, g, b, 255], (r * cols + c) * 4);
+    }));
+    // The cells on a canvas of their own, then placed after a band for the labels.
+    paintCells(this.cells, image, cols * this.cell, rows * this.cell);
+    this.canvas.width = LABEL + cols * this.cell;
+    this.canvas.height = LABEL + rows * this.cell;
+    const ctx = this.canvas.getContext('2d')!;
+    ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    ctx.drawImage(this.cells, LABEL, LABEL);
+    const style = getComputedStyle(document.body);
+    ctx.fillStyle = style.getPropertyValue('--vscode-descriptionForeground').trim() || style.getPropertyValue('--vscode-foreground').trim() || '#888';
+    ctx.font = `${Math.min(12, this.cell - 2)}px ${style.getPropertyValue('--vscode-editor-font-family').trim() || 'monospace'}`;
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'middle';
+    if (this.cell >= 8) {
+      map.source.forEach((t, c) => ctx.fillText(visibleToken(t), LABEL + (c + 0.5) * this.cell, LABEL / 2));
+      map.output.forEach((t, r) => ctx.fillText(t === END ? 'end' : visibleToken(t), LABEL / 2, LABEL + (r + 0.5) * this.cell));
+    }
+    caption.textContent = `${map.source.join('')} → ${map.output.filter((t) => t !== END).join('')} · rows: written tokens (the last one the end), columns: source tokens`;
+  }
+
+  private tooltip(e: MouseEvent): void {
+    const tip = this.el('s2s-attention-tooltip');
+    const map = this.map;
+    const r = Math.floor((e.offsetY - LABEL) / this.cell);
+    const c = Math.floor((e.offsetX - LABEL) / this.cell);
+    if (!map || r < 0 || c < 0 || r >= map.output.length || c >= map.source.length) {
+      tip.hidden = true;
+      return;
+    }
+    const p = map.probs[r];
+    tip.textContent = `wrote ${map.output[r] === END ? 'the end' : visibleToken(map.output[r])}${Number.isFinite(p) ? ` (p ${p.toFixed(2)})` : ''}\nlooking at ${visibleToken(map.source[c])} (source ${c + 1}): ${map.weights[r][c].toFixed(3)}`;
+    tip.hidden = false;
+    tip.style.left = `${e.offsetX + 12}px`;
+    tip.style.top = `${e.offsetY + 12}px`;
+  }
+
+  private gradient(norms: number[]): void {
+    const svg = this.el('s2s-grad') as unknown as SVGSVGElement;
+    svg.replaceChildren();
+    svg.dataset.positions = String(norms.length);
+    if (norms.length === 0) return;
+    const w = Math.max(100, svg.clientWidth || 300);
+    const h = Math.max(40, svg.clientHeight || 90);
+    svg.setAttribute('viewBox', `0 0 ${w} ${h}`);
+    const max = Math.max(...norms, 1e-12);
+    const band = (w - 4) / norms.length;
+    norms.forEach((n, i) => {
+      const bh = ((h - 14) * n) / max;
+      svg.append(make('rect', { class: 'bar', x: 2 + i * band + 1, y: h - 12 - bh, width: Math.max(1, band - 2), height: bh }));
+      svg.append(make('text', { class: 'label', x: 2 + (i + 0.5) * band, y: h - 1, 'text-anchor': 'middle' }, String(i + 1)));
+    });
+  }
+
+  private examples(view: Seq2SeqView): void {
+    const body = this.el('s2s-examples');
+    body.dataset.examples = String(view.examples.length);
+    body.replaceChildren(...view.examples.map((x) => {
+      const tr = document.createElement('tr');
+      const mark = document.createElement('td');
+      mark.className = x.correct ? 'right' : 'wrong';
+      mark.textContent = x.correct ? '✓' : '✗';
+      mark.setAttribute('aria-label', x.correct ? 'right' : 'wrong');
+      tr.append(mark, ...[x.source, x.output, x.target].map((t) => {
+        const td = document.createElement('td');
+        td.textContent = t;
+        return td;
+      }));
+      return tr;
+    }));
+  }
+}
+
+function make(tag: string, attrs: Record<string, string | number>, text?: string): SVGElement {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
