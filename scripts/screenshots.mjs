@@ -26,6 +26,7 @@ export const SCREENSHOTS = [
   { name: 'compare-light.png', source: 'overlays-light.png', test: 'test/webview/featureScreenshots.test.mjs' },
   { name: 'compare-dark.png', source: 'overlays-dark.png', test: 'test/webview/featureScreenshots.test.mjs' },
   { name: 'compare-hc.png', source: 'overlays-hc.png', test: 'test/webview/featureScreenshots.test.mjs' },
+  { name: 'seq2seq-card.png', source: 'seq2seq-card-dark.png', test: 'test/webview/seq2seq.test.mjs' },
 ];
 
 function main() {

@@ -66,9 +66,9 @@ async function scenario(page) {
     await waitForWorkbench(page);
     await runCommand(page, 'LSTM Lab: New Sequence-to-Sequence Sample', { keepOpen: true });
     const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Reverse a string' }).first();
-    await row.waitFor({ timeout: 15_000 });
+    await row.waitFor({ timeout: 30_000 });
     await row.click();
-    await until('the sample in an editor', async () => (await lines.allInnerTexts()).filter((t) => /^[a-z]{5,10}\s[a-z]{5,10}$/.test(t.replace(/\u00a0/g, ' '))).length, (n) => n >= 5, 30_000);
+    await until('the sample in an editor', async () => (await lines.allInnerTexts()).filter((t) => /^[a-z]{5,10}\s[a-z]{5,10}$/.test(t.replace(/\u00a0/g, ' '))).length, (n) => n >= 5, 60_000);
     const first = (await lines.first().innerText()).replace(/\u00a0/g, ' ');
     const [src, tgt] = first.split(/\s+/);
     if ([...src].reverse().join('') !== tgt) throw new Error(`the first line is not a reversal: ${JSON.stringify(first)}`);
