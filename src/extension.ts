@@ -118,7 +118,7 @@ export function activate(context: vscode.ExtensionContext): LabApi {
   const seq2seq = new Seq2SeqController(vscode.Uri.joinPath(dist, 'seq2seqWorker.js').fsPath, vscode.Uri.joinPath(dist, 'wasm').fsPath, config, {
     post: (m) => panel.post(m),
     showPanel: () => panel.show(true),
-  }, log);
+  }, log, context.workspaceState);
   const seq2seqHover = new Seq2SeqHoverProvider({
     trainedUri: () => seq2seq.trainedUri,
     enabled: () => config.value.hover.enabled,

@@ -64,9 +64,13 @@ const MAX_ATTENTION_TOKENS = 400;
 export function parseSeq2Seq(value: unknown): Seq2SeqView | null {
   if (!isObject(value) || typeof value.runId !== 'string' || typeof value.fileName !== 'string' || !S2S_STATUSES.has(value.status as string)) return null;
   const num = (x: unknown) => (isFiniteNumber(x) ? x : 0);
-  const evals = (Array.isArray(value.evals) ? value.evals : []).filter(isObject).filter((e) =>
+  const parseEvals = (list: unknown) => (Array.isArray(list) ? list : []).filter(isObject).filter((e) =>
     isFiniteNumber(e.step) && isFiniteNumber(e.seconds) && isFiniteNumber(e.tokenAccuracy) && isFiniteNumber(e.exactMatch)).slice(-2000)
     .map((e) => ({ step: e.step as number, seconds: e.seconds as number, loss: num(e.loss), tokenAccuracy: e.tokenAccuracy as number, exactMatch: e.exactMatch as number }));
+  const evals = parseEvals(value.evals);
+  const compare = (Array.isArray(value.compare) ? value.compare : []).filter(isObject)
+    .filter((c) => typeof c.runId === 'string' && typeof c.label === 'string').slice(0, 4)
+    .map((c) => ({ runId: c.runId as string, label: c.label as string, evals: parseEvals(c.evals) }));
   const examples = (Array.isArray(value.examples) ? value.examples : []).filter(isObject).filter((x) =>
     typeof x.source === 'string' && typeof x.target === 'string' && typeof x.output === 'string' && typeof x.correct === 'boolean').slice(0, 20)
     .map((x) => ({ source: x.source as string, target: x.target as string, output: x.output as string, correct: x.correct as boolean }));
@@ -75,7 +79,14 @@ export function parseSeq2Seq(value: unknown): Seq2SeqView | null {
     summary: typeof value.summary === 'string' ? value.summary : '', step: num(value.step), tokensPerSec: num(value.tokensPerSec),
     evals, examples, attention: parseAttention(value.attention),
     sourceGradNorms: Array.isArray(value.sourceGradNorms) ? value.sourceGradNorms.slice(0, MAX_ATTENTION_TOKENS).map(num) : [],
+    compare,
+    focus: parseFocus(value.focus),
   };
+}
+
+function parseFocus(value: unknown): Seq2SeqView['focus'] {
+  if (!isObject(value) || !isFiniteNumber(value.line) || typeof value.source !== 'string' || typeof value.output !== 'string') return null;
+  return { line: value.line, source: value.source, target: typeof value.target === 'string' ? value.target : null, output: value.output, attention: parseAttention(value.attention) };
 }
 
 function parseAttention(value: unknown): AttentionMap | null {

@@ -48,7 +48,11 @@ export class Seq2SeqCard {
     this.el('s2s-status').textContent = `${view.fileName}: ${state}${speed}${acc}${view.message ? ` — ${view.message}` : ''}`;
     this.el('s2s-config').textContent = view.summary;
     this.accuracy(view);
-    this.attention(view.attention);
+    this.loss(view);
+    this.attention(view.focus ? view.focus.attention : view.attention);
+    this.el('s2s-attention-title').textContent = view.focus
+      ? `Line ${view.focus.line + 1} of the file (the cursor's): the model writes “${view.focus.output}”${view.focus.target === null ? '' : view.focus.output === view.focus.target ? ', right' : `, the target is “${view.focus.target}”`}`
+      : 'The first held-out pair (put the cursor on a line of the trained file to see its own)';
     this.gradient(view.sourceGradNorms);
     this.examples(view);
   }
@@ -63,7 +67,7 @@ export class Seq2SeqCard {
     const left = 34;
     const bottom = h - 16;
     const top = 6;
-    const maxT = Math.max(1, ...view.evals.map((e) => e.seconds));
+    const maxT = Math.max(1, ...view.evals.map((e) => e.seconds), ...view.compare.flatMap((c) => c.evals.map((e) => e.seconds)));
     const x = (t: number) => left + ((w - left - 6) * t) / maxT;
     const y = (v: number) => bottom - (bottom - top) * v;
     for (const v of [0, 0.5, 1]) {
@@ -73,10 +77,45 @@ export class Seq2SeqCard {
     svg.append(make('text', { class: 'label', x: w - 6, y: h - 3, 'text-anchor': 'end' }, `${maxT.toFixed(0)} s`));
     const line = (cls: string, f: (e: Seq2SeqView['evals'][number]) => number) =>
       svg.append(make('polyline', { class: cls, points: view.evals.map((e) => `${x(e.seconds).toFixed(1)},${y(f(e)).toFixed(1)}`).join(' ') }));
+    // Earlier runs on the file: their exact match, dashed, under this run's lines.
+    view.compare.forEach((c, k) => svg.append(make('polyline', { class: `other-${k + 1}`, points: c.evals.map((e) => `${x(e.seconds).toFixed(1)},${y(e.exactMatch).toFixed(1)}`).join(' ') })));
     line('tokens', (e) => e.tokenAccuracy);
     line('exact', (e) => e.exactMatch);
+    const legend = this.el('s2s-compare');
+    legend.dataset.runs = String(view.compare.length);
+    legend.replaceChildren(...view.compare.map((c, k) => {
+      const li = document.createElement('li');
+      li.className = `other-${k + 1}`;
+      const end = c.evals[c.evals.length - 1];
+      li.textContent = `${c.label}${end ? `: ${(100 * end.exactMatch).toFixed(1)}% after ${end.seconds.toFixed(0)} s` : ''}`;
+      return li;
+    }));
     const last = view.evals[view.evals.length - 1];
     this.el('s2s-accuracy-caption').textContent = last ? `${view.evals.length} evaluations; last at step ${last.step}: exact match ${(100 * last.exactMatch).toFixed(1)}%, token accuracy ${(100 * last.tokenAccuracy).toFixed(1)}%` : '';
+  }
+
+  /** Mean training loss between evaluations (the first evaluation comes before any step). */
+  private loss(view: Seq2SeqView): void {
+    const svg = this.el('s2s-loss') as unknown as SVGSVGElement;
+    svg.replaceChildren();
+    const points = view.evals.filter((e) => e.step > 0 && Number.isFinite(e.loss) && e.loss > 0);
+    svg.dataset.points = String(points.length);
+    if (points.length === 0) return;
+    const w = Math.max(100, svg.clientWidth || 300);
+    const h = Math.max(40, svg.clientHeight || 90);
+    svg.setAttribute('viewBox', `0 0 ${w} ${h}`);
+    const left = 34;
+    const bottom = h - 14;
+    const maxT = Math.max(1, ...view.evals.map((e) => e.seconds));
+    const maxL = Math.max(...points.map((e) => e.loss));
+    const x = (t: number) => left + ((w - left - 6) * t) / maxT;
+    const y = (v: number) => bottom - ((bottom - 6) * v) / maxL;
+    for (const v of [0, maxL]) {
+      svg.append(make('line', { class: 'axis', x1: left, x2: w - 6, y1: y(v), y2: y(v) }));
+      svg.append(make('text', { class: 'label', x: 2, y: y(v) + 3 }, v.toFixed(2)));
+    }
+    svg.append(make('text', { class: 'label', x: w - 6, y: h - 2, 'text-anchor': 'end' }, `${maxT.toFixed(0)} s · nats per target token`));
+    svg.append(make('polyline', { class: 'loss', points: points.map((e) => `${x(e.seconds).toFixed(1)},${y(e.loss).toFixed(1)}`).join(' ') }));
   }
 
   private attention(map: AttentionMap | null): void {

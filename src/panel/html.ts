@@ -173,10 +173,14 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
           <li class="legend-train">exact match</li>
           <li class="legend-val">token accuracy</li>
         </ul>
+        <ul id="s2s-compare" class="legend overlay-legend s2s-compare" data-runs="0" aria-label="Earlier runs on this file (exact match, dashed)"></ul>
         <svg id="s2s-accuracy" class="s2s-accuracy" data-points="0" role="img" aria-label="Exact match and token accuracy on the held-out pairs over seconds of training"></svg>
         <p id="s2s-accuracy-caption" class="muted heatmap-caption"></p>
+        <h3 class="subhead">Training loss</h3>
+        <svg id="s2s-loss" class="s2s-loss" data-points="0" role="img" aria-label="Mean training loss over seconds of training, in nats per target token"></svg>
         <h3 class="subhead">Where the decoder looks</h3>
-        <p class="chart-note">The first held-out pair: one row per token the model wrote, one column per source token; brighter is more attention. Without attention there is nothing to show: everything the decoder knows of the source passed through the encoder's final state.</p>
+        <p id="s2s-attention-title" class="muted"></p>
+        <p class="chart-note">One row per token the model wrote, one column per source token; brighter is more attention. Without attention there is nothing to show: everything the decoder knows of the source passed through the encoder's final state.</p>
         <div id="s2s-attention" class="s2s-attention" data-rows="0" data-columns="0" role="img" aria-label="Attention weights, written tokens by source tokens">
           <div id="s2s-attention-tooltip" class="heatmap-tooltip" hidden></div>
         </div>

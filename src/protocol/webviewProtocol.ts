@@ -145,6 +145,10 @@ export interface Seq2SeqView {
   examples: Seq2SeqExample[];
   attention: AttentionMap | null;
   sourceGradNorms: number[];
+  /** The pair on the cursor's line in the trained file, decoded by the current model (null: none yet). */
+  focus: { line: number; source: string; target: string | null; output: string; attention: AttentionMap | null } | null;
+  /** Earlier runs on the same file, drawn beside this one's accuracy (say, without attention). */
+  compare: { runId: string; label: string; evals: Seq2SeqEval[] }[];
 }
 
 /** A Find Units Tracking Pattern result, as the panel lists it. */

@@ -12,11 +12,17 @@ import { SAMPLE_TASKS, sampleText, type SampleTask } from '../shared/seq2seqSamp
 import { errorMessage } from '../protocol/messages';
 import type { FromSeq2Seq, Seq2SeqRunOptions, ToSeq2Seq } from '../protocol/seq2seqMessages';
 import type { HostToWebview, Seq2SeqView } from '../protocol/webviewProtocol';
+import { sourceOfLine } from './seq2seqHover';
 
 /** The context key that is true while a sequence-to-sequence run trains. */
 export const SEQ2SEQ_TRAINING_KEY = 'lstmLab.seq2seqTraining';
 /** Longest file of pairs trained on (UTF-16 characters). */
 const MAX_CHARS = 20_000_000;
+/** Where finished runs are kept, and how many; how many earlier runs the card draws beside one. */
+const HISTORY_KEY = 'lstmLab.seq2seqRuns';
+const MAX_STORED = 8;
+const MAX_COMPARED = 3;
+const FOCUS_DEBOUNCE_MS = 250;
 
 export type Translation = Extract<FromSeq2Seq, { type: 'translated' }>;
 
@@ -27,7 +33,9 @@ export interface Seq2SeqHost {
 
 export class Seq2SeqController implements vscode.Disposable {
   private worker: Worker | undefined;
-  private run: { runId: string; uri: vscode.Uri; view: Seq2SeqView } | undefined;
+  private run: { runId: string; uri: vscode.Uri; view: Seq2SeqView; label: string } | undefined;
+  /** Finished runs, oldest first (kept in the workspace's state, so they outlive a reload). */
+  private history: (Seq2SeqView & { label: string })[];
   /** The document the last model was trained on (hovers decode its lines). */
   private trained: vscode.Uri | undefined;
   private training = false;
@@ -36,7 +44,20 @@ export class Seq2SeqController implements vscode.Disposable {
   private readonly status: vscode.StatusBarItem;
   private finished: (() => void) | undefined;
 
-  constructor(private readonly scriptPath: string, private readonly wasmDir: string, private readonly config: ConfigStore, private readonly host: Seq2SeqHost, private readonly log: Log) {
+  private readonly disposables: vscode.Disposable[] = [];
+  private focusTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly scriptPath: string, private readonly wasmDir: string, private readonly config: ConfigStore, private readonly host: Seq2SeqHost,
+    private readonly log: Log, private readonly memory: vscode.Memento,
+  ) {
+    this.history = storedRuns(memory.get<unknown>(HISTORY_KEY));
+    // The card's attention map follows the cursor's line in the trained file.
+    this.disposables.push(vscode.window.onDidChangeTextEditorSelection((e) => {
+      if (!this.trained || e.textEditor.document.uri.toString() !== this.trained.toString()) return;
+      if (this.focusTimer) clearTimeout(this.focusTimer);
+      this.focusTimer = setTimeout(() => void this.follow(e.textEditor.document, e.selections[0].active.line), FOCUS_DEBOUNCE_MS);
+    }));
     this.status = vscode.window.createStatusBarItem('lstmLab.seq2seq', vscode.StatusBarAlignment.Left, 99);
     this.status.name = 'LSTM Lab sequence to sequence';
     this.status.command = 'lstmLab.showPanel';
@@ -50,9 +71,16 @@ export class Seq2SeqController implements vscode.Disposable {
     return this.trained;
   }
 
-  /** What the panel's card shows, for a panel that opens or reloads. */
+  /**
+   * What the panel's card shows: the run training or last trained (after a reload, the last
+   * stored one), with the accuracy of earlier runs on the same file to compare.
+   */
   get view(): Seq2SeqView | null {
-    return this.run?.view ?? null;
+    const shown = this.run?.view ?? this.history[this.history.length - 1];
+    if (!shown) return null;
+    const compare = this.history.filter((h) => h.runId !== shown.runId && h.fileName === shown.fileName).slice(-MAX_COMPARED).reverse()
+      .map((h) => ({ runId: h.runId, label: h.label, evals: h.evals }));
+    return { ...shown, compare };
   }
 
   /** LSTM Lab: New Sequence-to-Sequence Sample…: a generated task in a new editor. */
@@ -96,14 +124,15 @@ export class Seq2SeqController implements vscode.Disposable {
     const runId = `s2s-${Date.now().toString(36)}`;
     const fileName = path.basename(document.uri.path) || document.uri.toString();
     const summary = `${options.cell} ${options.layers}×${options.hidden}, attention ${options.attention}${options.bidirectional ? ', bidirectional encoder' : ''}, ${options.tokens} tokens, ${options.maxSeconds} s`;
-    const view: Seq2SeqView = { runId, fileName, status: 'starting', message: null, summary, step: 0, tokensPerSec: 0, evals: [], examples: [], attention: null, sourceGradNorms: [] };
+    const view: Seq2SeqView = { runId, fileName, status: 'starting', message: null, summary, step: 0, tokensPerSec: 0, evals: [], examples: [], attention: null, sourceGradNorms: [], compare: [], focus: null };
+    const label = `${options.cell} ${options.layers}×${options.hidden}, attention ${options.attention}${options.bidirectional ? ', bidirectional' : ''}`;
     const started = new Promise<string | undefined>((resolve) => {
-      this.run = { runId, uri: document.uri, view };
+      this.run = { runId, uri: document.uri, view, label };
       this.setTraining(true);
       this.onStart = (ok) => resolve(ok ? runId : undefined);
     });
     this.host.showPanel();
-    this.host.post({ type: 'seq2seq', view });
+    this.host.post({ type: 'seq2seq', view: this.view });
     this.send({ type: 'start', runId, text, options });
     this.log.info(`Sequence to sequence: training on ${fileName} (${summary})`);
     return started;
@@ -118,6 +147,21 @@ export class Seq2SeqController implements vscode.Disposable {
     this.worker.postMessage({ type: 'stop' } satisfies ToSeq2Seq);
     await ended;
     return true;
+  }
+
+  /** Decodes the pair on `line` of the trained file into the card's focus. */
+  private async follow(document: vscode.TextDocument, line: number): Promise<void> {
+    const run = this.run;
+    if (!run || line >= document.lineCount) return;
+    const text = document.lineAt(line).text;
+    const source = sourceOfLine(text);
+    if (source.trim() === '') return;
+    const t = await this.translate(source);
+    if (!t.ok || this.run !== run) return;
+    const rest = text.slice(source.length);
+    const target = rest.startsWith('\t') ? rest.slice(1) : rest.startsWith(' => ') ? rest.slice(4) : null;
+    run.view.focus = { line, source, target, output: t.output, attention: t.attention };
+    this.host.post({ type: 'seq2seq', view: this.view });
   }
 
   /** The model's decoding of `source` (greedy, or the beam width of the settings). */
@@ -194,7 +238,7 @@ export class Seq2SeqController implements vscode.Disposable {
         this.end(m.reason, m.message);
         return;
     }
-    this.host.post({ type: 'seq2seq', view: { ...v } });
+    this.host.post({ type: 'seq2seq', view: this.view });
   }
 
   private end(reason: 'completed' | 'stopped' | 'failed', message: string | null): void {
@@ -203,7 +247,11 @@ export class Seq2SeqController implements vscode.Disposable {
     v.status = reason;
     if (message) v.message = message;
     this.setTraining(false);
-    this.host.post({ type: 'seq2seq', view: { ...v } });
+    if (v.evals.length > 0) {
+      this.history = [...this.history.filter((h) => h.runId !== v.runId), { ...v, label: run.label }].slice(-MAX_STORED);
+      void this.memory.update(HISTORY_KEY, this.history);
+    }
+    this.host.post({ type: 'seq2seq', view: this.view });
     const last = v.evals[v.evals.length - 1];
     const result = last ? `held-out exact match ${(100 * last.exactMatch).toFixed(1)}%, token accuracy ${(100 * last.tokenAccuracy).toFixed(1)}% after ${last.seconds.toFixed(0)} s` : 'no evaluation';
     this.log.info(`Sequence to sequence: ${reason}: ${result}${message ? ` (${message})` : ''}`);
@@ -224,8 +272,20 @@ export class Seq2SeqController implements vscode.Disposable {
   }
 
   dispose(): void {
+    if (this.focusTimer) clearTimeout(this.focusTimer);
+    vscode.Disposable.from(...this.disposables).dispose();
     this.status.dispose();
     void this.worker?.terminate();
     this.worker = undefined;
   }
+}
+
+/** Finished runs as stored: the well-formed ones (the state may come from an older version). */
+function storedRuns(value: unknown): (Seq2SeqView & { label: string })[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter((v): v is Seq2SeqView & { label: string } => typeof v === 'object' && v !== null
+    && typeof v.runId === 'string' && typeof v.fileName === 'string' && typeof v.label === 'string' && typeof v.summary === 'string'
+    && Array.isArray(v.evals) && Array.isArray(v.examples) && Array.isArray(v.sourceGradNorms) && typeof v.status === 'string')
+    .map((v) => ({ ...v, compare: [], focus: null }))
+    .slice(-MAX_STORED);
 }

@@ -25,7 +25,9 @@ const PLANNED = [
   'New Sequence-to-Sequence Sample… writes the reversal task into an editor',
   'Train Seq2Seq on File trains it: the panel shows accuracy climbing and the attention map',
   'a hover on a source line shows the model\'s decoding',
+  'the attention map follows the cursor to its line',
   'the run ends with its held-out accuracy',
+  'after a window reload the panel shows the finished run again',
 ];
 const list = new Checklist(PLANNED);
 const check = (name, fn) => list.check(name, fn);
@@ -111,12 +113,31 @@ async function scenario(page) {
     return text.split('\n').slice(0, 3).join(' | ');
   });
 
+  await check('the attention map follows the cursor to its line', async () => {
+    await lines.nth(6).click();
+    const title = () => card().locator('#s2s-attention-title').innerText({ timeout: 2_000 });
+    const text = await until('the map of line 7', title, (t) => /^Line 7 of the file/.test(t), 30_000, 200);
+    const rows = Number(await card().locator('#s2s-attention').getAttribute('data-rows'));
+    if (!(rows > 0)) throw new Error(`the map has ${rows} rows`);
+    return text;
+  });
+
   await check('the run ends with its held-out accuracy', async () => {
     const status = () => card().locator('#s2s-status').innerText({ timeout: 2_000 });
     const done = await until('the run to complete', status, (s) => /: completed/.test(s), 90_000);
     const m = /exact match ([\d.]+)%/.exec(done);
     if (!m || Number(m[1]) < 50) throw new Error(`the run ended with ${JSON.stringify(done)}`);
     return done;
+  });
+
+  await check('after a window reload the panel shows the finished run again', async () => {
+    const before = await card().locator('#s2s-accuracy').getAttribute('data-points');
+    await page.reload({ timeout: 60_000 });
+    await waitForWorkbench(page);
+    const status = await until('the card after the reload', () => card().locator('#s2s-status').innerText({ timeout: 2_000 }), (s) => /: completed/.test(s), 90_000);
+    const after = await card().locator('#s2s-accuracy').getAttribute('data-points');
+    if (after !== before) throw new Error(`${before} evaluations before the reload, ${after} after`);
+    return `${after} evaluations; ${status}`;
   });
 }
 

@@ -32,6 +32,8 @@ function reversalView(status = 'running') {
     ],
     attention: { source: SOURCE, output: OUTPUT, weights, probs: OUTPUT.map(() => 0.97) },
     sourceGradNorms: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8],
+    compare: [],
+    focus: null,
   };
 }
 
@@ -57,6 +59,10 @@ for (const theme of ['light', 'dark', 'hc']) {
     assert.match(await page.locator('#s2s-status').innerText(), /^reverse\.txt: training · step 420 · 17,000 tokens\/s · exact match 95\.0%, tokens 99\.0% after 20 s$/);
     assert.equal(await page.locator('#s2s-accuracy').getAttribute('data-points'), '3');
     assert.equal(await page.locator('#s2s-accuracy polyline').count(), 2);
+    // The loss from the evaluations after training began (the first comes before any step).
+    assert.equal(await page.locator('#s2s-loss').getAttribute('data-points'), '2');
+    const lossYs = await page.locator('#s2s-loss polyline.loss').evaluate((p) => p.getAttribute('points').split(' ').map((xy) => Number(xy.split(',')[1])));
+    assert.ok(lossYs.length === 2 && lossYs[1] > lossYs[0], `the loss falls (y grows downwards): ${lossYs}`);
     assert.equal(await page.locator('#s2s-grad rect').count(), 8);
     assert.equal(await page.locator('#s2s-grad').getAttribute('data-positions'), '8');
     // Bars grow with the norm: the last is the tallest.
@@ -103,5 +109,30 @@ test('seq2seq card: no attention says so; a malformed map is dropped; a finished
   assert.equal(await page.locator('#s2s-examples tr').count(), 2);
   await send(page, { type: 'seq2seq', view: null });
   await page.locator('#s2s-card').waitFor({ state: 'hidden' });
+  await assertClean(page, problems);
+});
+
+test('seq2seq card: earlier runs on the file are drawn dashed beside this one, with a legend', async () => {
+  const { page, problems } = await lab.open({ theme: 'light' });
+  const view = reversalView('completed');
+  view.compare = [
+    { runId: 's2s-0', label: 'lstm 1×128, attention none', evals: [{ step: 0, seconds: 0, loss: 3, tokenAccuracy: 0.05, exactMatch: 0 }, { step: 900, seconds: 60, loss: 0.1, tokenAccuracy: 0.98, exactMatch: 0.928 }] },
+  ];
+  await send(page, snapshot(), { type: 'seq2seq', view });
+  await page.locator('#s2s-compare[data-runs="1"]').waitFor({ timeout: 5_000 });
+  assert.deepEqual(await page.locator('#s2s-compare li').allInnerTexts(), ['lstm 1×128, attention none: 92.8% after 60 s']);
+  assert.equal(await page.locator('#s2s-accuracy polyline.other-1').count(), 1);
+  // The time axis covers the longer run: this run's last point (20 s) sits a third of the way.
+  const last = await page.locator('#s2s-accuracy polyline.exact').evaluate((p) => p.getAttribute('points').split(' ').pop().split(',').map(Number));
+  const width = await page.locator('#s2s-accuracy').evaluate((s) => s.viewBox.baseVal.width);
+  assert.ok(Math.abs(last[0] - (34 + (width - 40) / 3)) < 1, `last point at ${last[0]} of ${width}`);
+  const dash = await page.locator('#s2s-accuracy polyline.other-1').evaluate((p) => getComputedStyle(p).strokeDasharray);
+  assert.notEqual(dash, 'none');
+  assert.match(await page.locator('#s2s-attention-title').innerText(), /^The first held-out pair/);
+  // The cursor's line: its own map (3 written tokens over 2 source tokens) and what was written.
+  const focus = { line: 11, source: 'ab', target: 'ba', output: 'bb', attention: { source: ['a', 'b'], output: ['b', 'b', '</s>'], weights: [[0.2, 0.8], [0.6, 0.4], [0.5, 0.5]], probs: [0.9, 0.4, 0.99] } };
+  await send(page, { type: 'seq2seq', view: { ...view, focus } });
+  await page.locator('#s2s-attention[data-rows="3"][data-columns="2"]').waitFor({ timeout: 5_000 });
+  assert.equal(await page.locator('#s2s-attention-title').innerText(), 'Line 12 of the file (the cursor\'s): the model writes “bb”, the target is “ba”');
   await assertClean(page, problems);
 });
