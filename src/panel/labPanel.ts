@@ -94,8 +94,10 @@ export class LabPanel implements vscode.Disposable {
       this.log.warn(`Ignored a malformed message from the panel: ${parsed.reason}`);
       return;
     }
+    // After the snapshot, `ready` goes on too: what the snapshot does not hold (the
+    // sequence-to-sequence card) is sent again by its owner.
     if (parsed.message.type === 'ready') this.sendSnapshot();
-    else if (parsed.message.type === 'export') void this.export(parsed.message.format);
+    if (parsed.message.type === 'export') void this.export(parsed.message.format);
     else this.onCommand(parsed.message);
   }
 
