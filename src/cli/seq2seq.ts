@@ -9,17 +9,17 @@ import { findWasmDir, initBackend } from '../engine/backend';
 import { loadCheckpoint, saveCheckpoint } from '../engine/checkpoint';
 import { ATTENTION_KINDS } from '../engine/seq2seq/model';
 import { SAMPLE_TASKS, sampleText, type SampleTask } from '../shared/seq2seqSamples';
-import { prepareSeq2Seq, SEQ2SEQ_DEFAULTS, seq2seqCheckpoint, seq2seqFromCheckpoint, Seq2SeqTrainer, type Evaluation, type Seq2SeqOptions } from '../engine/seq2seq/trainer';
+import { prepareSeq2Seq, SEQ2SEQ_DEFAULTS, seq2seqCheckpoint, seq2seqCodecOf, seq2seqFromCheckpoint, Seq2SeqTrainer, type Evaluation, type Seq2SeqOptions } from '../engine/seq2seq/trainer';
 import { CELL_TYPES, TOKEN_MODES } from '../protocol/runConfig';
 import { choice, defined, num, peakRssMB, UsageError } from './args';
 
 export const SEQ2SEQ_USAGE = `lstm-lab seq2seq FILE [--cell rnn|lstm|noforget|peephole|cifg|gru] [--hidden N] [--layers 1|2]
       [--attention none|additive|dot] [--bidirectional] [--beam N] [--batch N] [--lr X] [--clip X] [--tokens char|word]
-      [--seed N] [--seconds N | --steps N] [--eval-every SECONDS] [--save PATH] [--json]`;
+      [--seed N] [--seconds N | --steps N] [--eval-every SECONDS] [--save PATH] [--resume PATH] [--json]`;
 export const TRANSLATE_USAGE = 'lstm-lab translate CHECKPOINT [--beam N]   (source lines on stdin, one decoding per line on stdout)';
 export const SEQ2SEQ_SAMPLE_USAGE = `lstm-lab seq2seq-sample ${Object.keys(SAMPLE_TASKS).join('|')} [--pairs N] [--seed N]`;
 
-const FLAGS = ['cell', 'hidden', 'layers', 'attention', 'beam', 'batch', 'lr', 'clip', 'tokens', 'seed', 'seconds', 'steps', 'eval-every', 'save'] as const;
+const FLAGS = ['cell', 'hidden', 'layers', 'attention', 'beam', 'batch', 'lr', 'clip', 'tokens', 'seed', 'seconds', 'steps', 'eval-every', 'save', 'resume'] as const;
 
 export async function seq2seq(argv: string[]): Promise<void> {
   const { values: v, positionals } = parseArgs({
@@ -54,9 +54,10 @@ export async function seq2seq(argv: string[]): Promise<void> {
     throw new Error(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`);
   }
   if (text.includes('\u0000')) throw new Error(`${file} looks binary (it has NUL bytes), not a text file of pairs`);
+  const resume = s('resume') ? await loadCheckpoint(s('resume')!) : undefined;
   let data;
   try {
-    data = prepareSeq2Seq(text, options);
+    data = prepareSeq2Seq(text, options, resume ? seq2seqCodecOf(resume) : undefined);
   } catch (e) {
     throw new Error(`${file}: ${e instanceof Error ? e.message : String(e)}`);
   }
@@ -66,10 +67,12 @@ export async function seq2seq(argv: string[]): Promise<void> {
   }
   const wasmDir = findWasmDir(__dirname);
   await initBackend('wasm', wasmDir);
-  const trainer = await Seq2SeqTrainer.create(data, options, wasmDir);
+  // A resumed run is the checkpoint's model (its cell, sizes and attention), its Adam state and step.
+  const trainer = resume ? await seq2seqFromCheckpoint(resume, wasmDir, data) : await Seq2SeqTrainer.create(data, options, wasmDir);
+  if (resume) say(`resuming ${s('resume')} at step ${trainer.step}`);
   say(`${file}: ${data.train.length.toLocaleString('en')} training pairs, ${data.heldOut.length.toLocaleString('en')} held out; ` +
-    `vocabulary ${data.codec.vocab.size} (${options.tokens}); ${options.cell} ${options.layers}×${options.hidden}, attention ${options.attention}` +
-    `${options.bidirectional ? ', bidirectional encoder' : ''}, batch ${trainer.model.batch}`);
+    `vocabulary ${data.codec.vocab.size} (${trainer.options.tokens}); ${trainer.options.cell} ${trainer.options.layers}×${trainer.options.hidden}, attention ${trainer.options.attention}` +
+    `${trainer.options.bidirectional ? ', bidirectional encoder' : ''}, batch ${trainer.model.batch}`);
 
   const metrics = { train: [] as { step: number; loss: number }[], val: [] as { step: number; loss: number }[] };
   let trainMs = 0;

@@ -14,7 +14,7 @@ import { configOf } from '../../src/engine/snapshot';
 import { EOS_ID } from '../../src/engine/seq2seq/batches';
 import { beamDecode, greedyDecode } from '../../src/engine/seq2seq/decode';
 import { sampleText } from '../../src/shared/seq2seqSamples';
-import { prepareSeq2Seq, SEQ2SEQ_DEFAULTS, seq2seqCheckpoint, seq2seqFromCheckpoint, Seq2SeqTrainer, type Seq2SeqOptions } from '../../src/engine/seq2seq/trainer';
+import { prepareSeq2Seq, SEQ2SEQ_DEFAULTS, seq2seqCheckpoint, seq2seqCodecOf, seq2seqFromCheckpoint, Seq2SeqTrainer, type Seq2SeqOptions } from '../../src/engine/seq2seq/trainer';
 import { Rng } from '../../src/engine/rng';
 import { useWasm } from './helpers/backend';
 
@@ -116,6 +116,10 @@ test('a checkpoint keeps the model, its vocabulary and Adam state; a language-mo
   t.model.step(b, { learningRate: 0.01, clipNorm: 5 });
   resumed.model.step(b, { learningRate: 0.01, clipNorm: 5 });
   t.model.params.forEach((p, k) => assert.deepEqual(resumed.model.values(resumed.model.params[k]), t.model.values(p), p.key));
+  // More pairs encoded for the resumed model keep its vocabulary; a letter it never saw reads as unknown.
+  const more = prepareSeq2Seq('abc\tcba\nxyz\tzyx\nfed\tdef\n', small, seq2seqCodecOf(back2));
+  assert.deepEqual(more.codec.vocab.tokens, t.data.codec.vocab.tokens);
+  assert.deepEqual(Array.from(more.train[1].source), [0, 0, 0]);
   // Each kind of loader names the other kind.
   assert.throws(() => configOf(back2), /sequence-to-sequence model, not a language model/);
   const lm = await loadCheckpoint(file);

@@ -58,12 +58,13 @@ export interface Seq2SeqData {
 }
 
 /** Parses, checks and encodes a file of pairs; throws an Error whose message is for the user. */
-export function prepareSeq2Seq(text: string, o: Pick<Seq2SeqOptions, 'tokens' | 'maxVocab'>): Seq2SeqData {
+export function prepareSeq2Seq(text: string, o: Pick<Seq2SeqOptions, 'tokens' | 'maxVocab'>, given?: PairCodec): Seq2SeqData {
   const parsed = parsePairs(text);
   const problem = checkPairs(parsed);
   if (problem) throw new Error(problem);
   const { train, heldOut } = splitHeldOut(parsed.pairs);
-  const codec = buildPairCodec(o.tokens, parsed.pairs, o.maxVocab);
+  // A resumed model keeps its vocabulary; tokens it does not know read as unknown.
+  const codec = given ?? buildPairCodec(o.tokens, parsed.pairs, o.maxVocab);
   const enc = encodePairs(codec, train);
   const held = encodePairs(codec, heldOut);
   const all = [...enc, ...held];
@@ -211,6 +212,12 @@ export function seq2seqCheckpoint(t: Seq2SeqTrainer, metrics: Checkpoint['metric
   };
 }
 
+/** The vocabulary a seq2seq checkpoint was trained with (to encode more pairs for it). */
+export function seq2seqCodecOf(c: Checkpoint): PairCodec {
+  if (c.config.kind !== SEQ2SEQ_KIND) throw new Error('this checkpoint holds a language model, not a sequence-to-sequence model');
+  return pairCodecFromTokens(c.vocab.mode, [c.vocab.tokens[0], PAD, BOS, EOS, ...c.vocab.tokens.slice(1)]);
+}
+
 /** A trainer holding a checkpoint's model (for decoding, or to train on). */
 export async function seq2seqFromCheckpoint(c: Checkpoint, wasmDir: string, data?: Seq2SeqData): Promise<Seq2SeqTrainer> {
   const cfg = c.config;
@@ -226,7 +233,7 @@ export async function seq2seqFromCheckpoint(c: Checkpoint, wasmDir: string, data
   if (!(Number.isInteger(maxSource) && maxSource >= 1 && maxSource <= 4096 && Number.isInteger(maxTarget) && maxTarget >= 1 && maxTarget <= 4096)) {
     throw new Error('the checkpoint has no valid source and target lengths');
   }
-  const codec = pairCodecFromTokens(c.vocab.mode, [c.vocab.tokens[0], PAD, BOS, EOS, ...c.vocab.tokens.slice(1)]);
+  const codec = seq2seqCodecOf(c);
   const d: Seq2SeqData = data ?? { codec, train: [], heldOut: [], heldOutPairs: [], note: null, maxSource, maxTarget, trainChars: 0 };
   const t = await Seq2SeqTrainer.create({ ...d, maxSource: Math.max(d.maxSource, maxSource), maxTarget: Math.max(d.maxTarget, maxTarget) }, o, wasmDir);
   const m = t.model;
