@@ -94,7 +94,7 @@ export async function seq2seq(argv: string[]): Promise<void> {
     const t0 = performance.now();
     const r = trainer.trainStep();
     trainMs += performance.now() - t0;
-    if (!r.finite) throw new Error(`the loss became ${r.loss} at step ${trainer.step + 1}; try a smaller learning rate (--lr)`);
+    if (!r.finite) throw new Error(`${Number.isFinite(r.loss) ? `the gradient norm became ${r.gradNorm}` : `the loss became ${r.loss}`} at step ${trainer.step + 1}; try a smaller learning rate (--lr)`);
     chars += r.chars;
     lastLoss = r.loss;
     lossSum += r.loss;

@@ -143,16 +143,19 @@ export class Seq2SeqController implements vscode.Disposable {
   /** Stops the run after its step in flight; resolves when it has ended. */
   async stop(): Promise<boolean> {
     if (!this.training || !this.worker) return false;
-    const ended = new Promise<void>((resolve) => { this.finished = resolve; });
+    // Every caller waits for the same end.
+    this.ending ??= new Promise<void>((resolve) => { this.finished = resolve; });
     this.worker.postMessage({ type: 'stop' } satisfies ToSeq2Seq);
-    await ended;
+    await this.ending;
     return true;
   }
+
+  private ending: Promise<void> | undefined;
 
   /** Decodes the pair on `line` of the trained file into the card's focus. */
   private async follow(document: vscode.TextDocument, line: number): Promise<void> {
     const run = this.run;
-    if (!run || line >= document.lineCount) return;
+    if (!run || run.uri.toString() !== document.uri.toString() || line >= document.lineCount) return;
     const text = document.lineAt(line).text;
     const source = sourceOfLine(text);
     if (source.trim() === '') return;
@@ -212,6 +215,7 @@ export class Seq2SeqController implements vscode.Disposable {
         }
         this.trained = run.uri;
         this.onStart?.(true);
+        this.onStart = undefined;
         break;
       case 'refused':
         this.log.error(`Sequence to sequence: ${m.error}`);
@@ -220,6 +224,7 @@ export class Seq2SeqController implements vscode.Disposable {
         v.message = m.error;
         this.setTraining(false);
         this.onStart?.(false);
+        this.onStart = undefined;
         break;
       case 'progress':
         v.step = m.step;
@@ -247,6 +252,9 @@ export class Seq2SeqController implements vscode.Disposable {
     v.status = reason;
     if (message) v.message = message;
     this.setTraining(false);
+    // A thread that died before the run started ends the wait of whoever started it.
+    this.onStart?.(false);
+    this.onStart = undefined;
     if (v.evals.length > 0) {
       this.history = [...this.history.filter((h) => h.runId !== v.runId), { ...v, label: run.label }].slice(-MAX_STORED);
       void this.memory.update(HISTORY_KEY, this.history);
@@ -259,6 +267,7 @@ export class Seq2SeqController implements vscode.Disposable {
     else void vscode.window.showInformationMessage(`LSTM Lab: sequence to sequence ${reason} on ${v.fileName}: ${result}. Hover a line of the file to see its decoding.`);
     this.finished?.();
     this.finished = undefined;
+    this.ending = undefined;
   }
 
   private setTraining(on: boolean): void {
@@ -275,6 +284,8 @@ export class Seq2SeqController implements vscode.Disposable {
     if (this.focusTimer) clearTimeout(this.focusTimer);
     vscode.Disposable.from(...this.disposables).dispose();
     this.status.dispose();
+    for (const [id, resolve] of this.pending) resolve({ type: 'translated', id, ok: false, error: 'LSTM Lab is shutting down' });
+    this.pending.clear();
     void this.worker?.terminate();
     this.worker = undefined;
   }

@@ -104,7 +104,7 @@ export class Seq2SeqRunner {
         trainMs += performance.now() - t0;
         if (!r.finite) {
           reason = 'failed';
-          message = `the loss became ${r.loss} at step ${trainer.step + 1}; try a smaller learning rate`;
+          message = `${Number.isFinite(r.loss) ? `the gradient norm became ${r.gradNorm}` : `the loss became ${r.loss}`} at step ${trainer.step + 1}; try a smaller learning rate`;
           break;
         }
         tokens += r.chars;
@@ -123,7 +123,7 @@ export class Seq2SeqRunner {
         // Let stop and translate requests in between steps.
         await new Promise((resolve) => setImmediate(resolve));
       }
-      if (this.running.stop) reason = 'stopped';
+      if (reason !== 'failed' && this.running.stop) reason = 'stopped';
       if (reason !== 'failed') evaluate();
     } catch (e) {
       reason = 'failed';

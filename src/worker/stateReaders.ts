@@ -24,8 +24,12 @@ export class StateReaders {
   readerFor(model: SequenceModel, version: string): StateAdvance | undefined {
     if (!this.wasmDir || this.failed) return undefined;
     if (this.reader?.model === model) {
-      this.reader.sync(version);
-      return this.reader;
+      try {
+        this.reader.sync(version);
+        return this.reader;
+      } catch {
+        return undefined; // read with tfjs
+      }
     }
     this.prepare(model);
     return undefined;
@@ -35,9 +39,12 @@ export class StateReaders {
   prepare(model: SequenceModel): void {
     if (!this.wasmDir || this.failed) return;
     const wasmDir = this.wasmDir;
-    if (this.making !== model && FusedStateReader.supports(model)) {
+    if (this.making === model) return;
+    // The last model's reader (its module and weights) goes with it, whether or not this one gets one.
+    this.reader = undefined;
+    this.making = undefined;
+    if (FusedStateReader.supports(model)) {
       this.making = model;
-      this.reader = undefined;
       FusedStateReader.create(model, wasmDir).then(
         (r) => {
           if (this.making === model) this.reader = r;

@@ -115,6 +115,10 @@ test('StateReaders makes a reader per model in the background and serves it with
   const odd = SequenceModel.create({ cell: 'lstm', layers: 1, hiddenSize: 12, vocabSize: codec.vocab.size, dropout: 0 }, 5);
   assert.equal(readers.readerFor(odd, 'b'), undefined);
   assert.equal(await readers.ready(odd), false);
+  // The first model's reader went with the model it served: asked again, it is made again.
+  assert.equal(readers.readerFor(model, 'a'), undefined);
+  assert.ok(await readers.ready(model));
+  assert.ok(readers.readerFor(model, 'a'));
   // Without kernels everything is read with tfjs.
   assert.equal(new StateReaders(undefined).readerFor(model, 'a'), undefined);
   model.dispose();
