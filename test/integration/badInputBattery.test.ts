@@ -178,6 +178,7 @@ suite('LSTM Lab: bad input battery', () => {
       'train.tokens': 'byte', 'train.gradientEvery': 'often', 'train.workers': 0, 'train.kernels': 'gpu', 'data.maxCharacters': 10,
       'runs.checkpointEverySeconds': 1, 'runs.keep': 0, 'compare.secondsPerCell': 0, 'hover.enabled': 'yes', 'hover.topK': 0,
       'generate.length': 0, 'generate.temperature': 0,
+      'seq2seq.attention': 'luong', 'seq2seq.bidirectional': 'both', 'seq2seq.hiddenSize': 4, 'seq2seq.beam': 0, 'seq2seq.maxSeconds': 0,
     };
     const ext = vscode.extensions.all.find((e) => e.packageJSON?.name === 'lstm-lab')!;
     const contributed = ([] as { properties: Record<string, unknown> }[]).concat(ext.packageJSON.contributes.configuration)
@@ -189,8 +190,11 @@ suite('LSTM Lab: bad input battery', () => {
       const settings = lab.api.settings();
       assert.deepEqual(settings.train, DEFAULT_TRAIN_CONFIG, 'training uses the default of every invalid setting');
       assert.deepEqual(
-        { maxCharacters: settings.maxCharacters, hover: settings.hover, checkpointEverySeconds: settings.checkpointEverySeconds, keepRuns: settings.keepRuns, compareSeconds: settings.compareSeconds, generate: settings.generate },
-        { maxCharacters: 2_000_000, hover: { enabled: true, topK: 5 }, checkpointEverySeconds: 60, keepRuns: 30, compareSeconds: 30, generate: { length: 200, temperature: 0.8 } },
+        { maxCharacters: settings.maxCharacters, hover: settings.hover, checkpointEverySeconds: settings.checkpointEverySeconds, keepRuns: settings.keepRuns, compareSeconds: settings.compareSeconds, generate: settings.generate, seq2seq: settings.seq2seq },
+        {
+          maxCharacters: 2_000_000, hover: { enabled: true, topK: 5 }, checkpointEverySeconds: 60, keepRuns: 30, compareSeconds: 30, generate: { length: 200, temperature: 0.8 },
+          seq2seq: { attention: 'dot', bidirectional: false, hiddenSize: 128, beam: 1, maxSeconds: 120 },
+        },
       );
       for (const key of contributed) {
         assert.ok(settings.problems.some((p) => p.startsWith(`${key}: `)), `a sentence names ${key}: ${JSON.stringify(settings.problems)}`);

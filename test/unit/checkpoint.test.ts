@@ -450,6 +450,8 @@ writeFileAtomic(process.argv[3], bytes, {
     await file.write(b, 0, b.length >> 1);
     await file.sync();
     process.send('half-written');
+    // Stay mid-write until killed: a timer keeps the process alive (a pending promise alone does not).
+    setInterval(() => {}, 1 << 30);
     await new Promise(() => {});
   },
 }).catch((e) => { process.send('failed: ' + e.message); });

@@ -334,7 +334,8 @@ test('the panel host logs and drops malformed, oversized and unknown messages wi
   panel.receive({ type: 'stop' });
   panel.receive(json('{"type":"train","config":{"cell":"gru"}}'));
   panel.receive({ type: 'ready' });
-  assert.deepEqual(commands, [{ type: 'stop' }, { type: 'train', config: { cell: 'gru' } }]);
+  // `ready` is answered with a snapshot, and then goes on to the rest (the seq2seq card is sent again).
+  assert.deepEqual(commands, [{ type: 'stop' }, { type: 'train', config: { cell: 'gru' } }, { type: 'ready' }]);
   assert.deepEqual(panel.posted.map((m) => (m as { type: string }).type), ['snapshot'], 'ready is answered with a snapshot');
   assert.equal(warnings.length, bad.length, 'valid messages log nothing');
   host.dispose();
