@@ -143,6 +143,9 @@ export class TrainingRunner {
       lastSave = performance.now();
       try {
         await this.write(req.checkpointPath, run, config, progress);
+        // The host hears of every step the checkpoint holds before it hears of the checkpoint,
+        // so a run record that names a checkpoint also has its loss history up to that step.
+        flush();
         event({ type: 'checkpoint', runId, step: progress.step, path: req.checkpointPath });
       } catch (e) {
         event({ type: 'log', level: 'warn', message: `Run ${runId}: the checkpoint could not be written: ${errorMessage(e)}` });

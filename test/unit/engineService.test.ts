@@ -236,3 +236,26 @@ test('correlate: Pearson r of a unit with a 0/1 mask', () => {
   const flat = correlate(new Float32Array(6).fill(0.5), 1, 0, mask, 3);
   assert.equal(flat.r, 0, 'a constant unit does not correlate');
 });
+
+test('a periodic checkpoint is announced after every step it holds: the host never names a checkpoint ahead of its loss history', async () => {
+  const h = harness();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'order-'));
+  try {
+    // A checkpoint after nearly every step (the pause between steps writes it), with steps far more frequent than the 150 ms flush.
+    await h.service.handle({ type: 'train', id: 1, runId: 'r1', text, config: { ...config, maxSteps: 40, valEvery: 1000, sampleEvery: 0 }, checkpointPath: path.join(dir, 'r1.ckpt'), checkpointEveryMs: 1 });
+    await h.done();
+    let seen = 0;
+    let checkpoints = 0;
+    for (const e of h.events) {
+      if (e.type === 'steps') seen = Math.max(seen, ...(e as StepsEvent).points.map((p) => p.step));
+      if (e.type === 'checkpoint') {
+        checkpoints++;
+        assert.ok(seen >= e.step, `checkpoint at step ${e.step} announced when the host had points up to ${seen}`);
+      }
+    }
+    assert.ok(checkpoints >= 5, `${checkpoints} checkpoints`);
+  } finally {
+    await h.service.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
