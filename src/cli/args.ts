@@ -1,4 +1,5 @@
-/** Small helpers for the CLI's flags. */
+/** Small helpers for the CLI's flags and files. */
+import * as fs from 'node:fs';
 
 export class UsageError extends Error {}
 
@@ -22,4 +23,13 @@ export function defined<T extends object>(o: T): Partial<T> {
 
 export function peakRssMB(): number {
   return Math.round(process.resourceUsage().maxRSS / 1024);
+}
+
+/** A file's text (UTF-8), or an error that names the file and why it cannot be read. */
+export function readText(file: string): string {
+  try {
+    return fs.readFileSync(file).toString('utf8');
+  } catch (e) {
+    throw new Error(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+  }
 }

@@ -11,7 +11,7 @@ import { ATTENTION_KINDS } from '../engine/seq2seq/model';
 import { SAMPLE_TASKS, sampleText, type SampleTask } from '../shared/seq2seqSamples';
 import { prepareSeq2Seq, SEQ2SEQ_DEFAULTS, seq2seqCheckpoint, seq2seqCodecOf, seq2seqFromCheckpoint, Seq2SeqTrainer, type Evaluation, type Seq2SeqOptions } from '../engine/seq2seq/trainer';
 import { CELL_TYPES, TOKEN_MODES } from '../protocol/runConfig';
-import { choice, defined, num, peakRssMB, UsageError } from './args';
+import { choice, defined, num, peakRssMB, readText, UsageError } from './args';
 
 export const SEQ2SEQ_USAGE = `lstm-lab seq2seq FILE [--cell rnn|lstm|noforget|peephole|cifg|gru] [--hidden N] [--layers 1|2]
       [--attention none|additive|dot] [--bidirectional] [--beam N] [--batch N] [--lr X] [--clip X] [--tokens char|word]
@@ -47,12 +47,7 @@ export async function seq2seq(argv: string[]): Promise<void> {
   const say = (line: string) => { if (!json) console.log(line); };
   const emit = (event: object) => { if (json) console.log(JSON.stringify(event)); };
 
-  let text: string;
-  try {
-    text = fs.readFileSync(file).toString('utf8');
-  } catch (e) {
-    throw new Error(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`);
-  }
+  const text = readText(file);
   if (text.includes('\u0000')) throw new Error(`${file} looks binary (it has NUL bytes), not a text file of pairs`);
   const resume = s('resume') ? await loadCheckpoint(s('resume')!) : undefined;
   let data;

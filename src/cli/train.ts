@@ -1,5 +1,4 @@
 /** `lstm-lab train FILE …`: trains headlessly, prints progress (or JSON events) and a sample. */
-import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { findBundle, findWasmDir, initBackend, type BackendName } from '../engine/backend';
 import { startTrainer } from '../engine/parallel/startTrainer';
@@ -11,7 +10,7 @@ import { MODEL_DEFINING, resumeRun } from '../engine/resume';
 import { captureCheckpoint, configOf, type RunMetrics } from '../engine/snapshot';
 import { checkTrainingText } from '../shared/textCheck';
 import type { Trainer } from '../engine/trainer';
-import { choice, defined, num, peakRssMB, UsageError } from './args';
+import { choice, defined, num, peakRssMB, readText, UsageError } from './args';
 
 export const TRAIN_USAGE = `lstm-lab train FILE [--cell rnn|lstm|noforget|peephole|cifg|gru] [--layers N] [--hidden N]
       [--batch N] [--seq N] [--lr X] [--optimizer adam|rmsprop|sgd] [--clip X (0 = off)] [--dropout X]
@@ -56,12 +55,7 @@ export async function train(argv: string[]): Promise<void> {
   const say = (line: string) => { if (!json) console.log(line); };
   const emit = (event: object) => { if (json) console.log(JSON.stringify(event)); };
 
-  let text: string;
-  try {
-    text = fs.readFileSync(file).toString('utf8');
-  } catch (e) {
-    throw new Error(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`);
-  }
+  const text = readText(file);
   const check = checkTrainingText(text, maxChars);
   if (!check.ok) throw new Error(`${file}: ${check.reason}`);
   if (check.truncated) say(`note: training on the first ${check.text.length.toLocaleString('en')} of ${check.originalLength.toLocaleString('en')} characters`);
