@@ -18,4 +18,4 @@ if (process.argv.includes('--check')) {
 }
 pkg.contributes.configuration = generated;
 writeFileSync('package.json', `${JSON.stringify(pkg, null, 2)}\n`);
-console.log(`settings: wrote ${Object.keys(generated.properties).length} settings to package.json`);
+console.log(`settings: wrote ${generated.reduce((n, g) => n + Object.keys(g.properties).length, 0)} settings in ${generated.length} groups to package.json`);

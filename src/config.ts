@@ -8,7 +8,7 @@ export interface LabConfig {
   /** Sentences describing invalid settings that were replaced by defaults. */
   problems: string[];
   maxCharacters: number;
-  hover: { enabled: boolean; topK: number };
+  hover: { enabled: boolean; topK: number; details: boolean };
   /** Seconds between checkpoints of a training run. */
   checkpointEverySeconds: number;
   /** Runs kept per workspace. */
@@ -32,7 +32,7 @@ export function readConfig(): LabConfig {
     train: config,
     problems,
     maxCharacters: read('data.maxCharacters'),
-    hover: { enabled: read('hover.enabled'), topK: read('hover.topK') },
+    hover: { enabled: read('hover.enabled'), topK: read('hover.topK'), details: read('hover.details') },
     checkpointEverySeconds: read('runs.checkpointEverySeconds'),
     keepRuns: read('runs.keep'),
     compareSeconds: read('compare.secondsPerCell'),

@@ -88,7 +88,11 @@ export function activate(context: vscode.ExtensionContext): LabApi {
     }
   };
   // The newest run comes back after a reload: in the panel, and (lazily) for hovers.
-  void library.open().then((shown) => { if (shown) controller.adoptStored(shown); });
+  void library.open().then((shown) => {
+    if (!shown || controller.isTraining) return;
+    controller.adoptStored(shown);
+    status.lastRun(shown.run.fileName, shown.status, shown.message);
+  });
   context.subscriptions.push(config.onDidChange(() => state.setForm(formOf(config.value.train))));
   const mirror = new DocumentMirror(worker, { trainedUri: () => controller.trainedUri, isTraining: () => controller.isTraining, ready: () => controller.ready() }, log);
   controller.onDidStartRun((uri) => {
@@ -100,6 +104,7 @@ export function activate(context: vscode.ExtensionContext): LabApi {
     trainedUri: () => controller.trainedUri,
     enabled: () => config.value.hover.enabled,
     topK: () => config.value.hover.topK,
+    details: () => config.value.hover.details,
     hover: (document, offset, k) => mirror.with(document, (key) => worker.hover(key, offset, k)),
     isEdited: (document, offset) => mirror.isEdited(document.uri, offset),
   });
@@ -131,6 +136,8 @@ export function activate(context: vscode.ExtensionContext): LabApi {
     trace: (document, range) => mirror.with(document, (key) => worker.trace('', { key, start: document.offsetAt(range.start), end: document.offsetAt(range.end) })),
     show: (runId, trace) => panel.post(state.setTrace(runId, trace)),
   }, log);
+  /** A command that needs a model says what to do instead when there is none yet. */
+  const needsModel = (run: (arg?: unknown) => unknown) => (arg?: unknown) => (controller.trainedUri ? run(arg) : explainNoModel());
   context.subscriptions.push(
     log, config, status, panel, controller, worker, mirror, overlays, unitSearch, follower, seq2seq,
     vscode.languages.registerHoverProvider({ pattern: '**' }, markFirstHover(hover)),
@@ -140,15 +147,15 @@ export function activate(context: vscode.ExtensionContext): LabApi {
       [CommandId.Stop]: () => controller.stop(),
       [CommandId.ShowPanel]: () => panel.show(false),
       [CommandId.CompareCells]: (arg?: unknown) => compareCells(controller, library, config, compareOptions(arg)),
-      [CommandId.Generate]: () => controller.generateAtCursor(),
-      [CommandId.ToggleSurprisal]: () => overlays.toggleSurprisal().kind,
-      [CommandId.ShowUnitActivation]: async (arg?: unknown) => {
-        const unit = unitArg(arg) ?? await askUnit();
+      [CommandId.Generate]: needsModel(() => controller.generateAtCursor()),
+      [CommandId.ToggleSurprisal]: needsModel(() => overlays.toggleSurprisal().kind),
+      [CommandId.ShowUnitActivation]: needsModel(async (arg?: unknown) => {
+        const unit = unitArg(arg) ?? await askUnit(state.snapshot().run);
         if (unit) overlays.showUnit(unit);
         return unit;
-      },
+      }),
       [CommandId.HideOverlay]: () => { overlays.hide(); unitSearch.clearMarks(); },
-      [CommandId.FindUnits]: (arg?: unknown) => unitSearch.run(unitSearchOptions(arg)),
+      [CommandId.FindUnits]: needsModel((arg?: unknown) => unitSearch.run(unitSearchOptions(arg))),
       [CommandId.OpenSample]: (arg?: unknown) => openSample(context.extensionUri, context.globalStorageUri, openSampleOptions(arg)),
       [CommandId.TrainSeq2Seq]: () => seq2seq.train(),
       [CommandId.StopSeq2Seq]: () => seq2seq.stop(),
@@ -177,6 +184,17 @@ export function activate(context: vscode.ExtensionContext): LabApi {
     seq2seq: () => seq2seq.view,
     isSeq2SeqTraining: () => seq2seq.isTraining,
   };
+}
+
+async function explainNoModel(): Promise<undefined> {
+  const train = 'Train on This File', sample = 'Open Sample Text';
+  const answer = await vscode.window.showInformationMessage(
+    'LSTM Lab: there is no model yet. Train one on a text file first (LSTM Lab: Train LSTM on File), or resume a stored run (LSTM Lab: Resume Run…).',
+    ...(vscode.window.activeTextEditor ? [train] : []), sample,
+  );
+  if (answer === train) await vscode.commands.executeCommand(CommandId.Train);
+  if (answer === sample) await vscode.commands.executeCommand(CommandId.OpenSample);
+  return undefined;
 }
 
 async function pickRunToResume(library: RunLibrary): Promise<string | undefined> {

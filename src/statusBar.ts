@@ -11,9 +11,14 @@ export class TrainingStatusBar implements vscode.Disposable {
     this.item.command = CommandId.ShowPanel;
   }
 
-  running(step: number, loss: number, charsPerSec: number): void {
+  /** A run's progress; the tooltip offers the panel and Stop (no notification covers the panel). */
+  running(step: number, loss: number, charsPerSec: number, fileName = ''): void {
     this.item.text = `$(pulse) LSTM step ${step} · loss ${loss.toFixed(3)} · ${formatRate(charsPerSec)} chars/s`;
-    this.item.tooltip = `LSTM Lab is training: ${(loss / Math.LN2).toFixed(3)} bits/char. Click to open the panel.`;
+    const md = new vscode.MarkdownString(undefined, true);
+    md.isTrusted = { enabledCommands: [CommandId.ShowPanel, CommandId.Stop] };
+    md.appendMarkdown(`**LSTM Lab is training**${fileName ? ` on ${escapeMarkdown(fileName)}` : ''}: step ${step}, loss ${loss.toFixed(3)} nats (${(loss / Math.LN2).toFixed(3)} bits per token).\n\n`);
+    md.appendMarkdown(`[$(graph-line) Open the panel](command:${CommandId.ShowPanel}) · [$(debug-stop) Stop training](command:${CommandId.Stop})`);
+    this.item.tooltip = md;
     this.item.show();
   }
 
@@ -21,6 +26,11 @@ export class TrainingStatusBar implements vscode.Disposable {
     this.item.text = `$(loading~spin) LSTM preparing ${fileName}`;
     this.item.tooltip = 'LSTM Lab is preparing a training run';
     this.item.show();
+  }
+
+  /** How the last run ended (also after a reload, from the stored runs). */
+  lastRun(fileName: string, status: string, message: string | null): void {
+    this.finished(`LSTM ${status === 'completed' ? 'done' : status}`, `Last run on ${fileName}: ${message ?? status}. Click to open the panel.`);
   }
 
   finished(text: string, tooltip: string): void {
@@ -32,6 +42,10 @@ export class TrainingStatusBar implements vscode.Disposable {
   dispose(): void {
     this.item.dispose();
   }
+}
+
+function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`);
 }
 
 export function formatRate(n: number): string {

@@ -13,6 +13,8 @@ export interface HoverSource {
   trainedUri(): vscode.Uri | undefined;
   enabled(): boolean;
   topK(): number;
+  /** Whether the hover also says how the model read up to the token. */
+  details(): boolean;
   hover(document: vscode.TextDocument, offset: number, topK: number): Promise<HoverResult>;
   /** Whether the text at `offset` was edited since the model was trained on it. */
   isEdited(document: vscode.TextDocument, offset: number): boolean;
@@ -35,13 +37,14 @@ export class PredictionHoverProvider implements vscode.HoverProvider {
     }
     if (token.isCancellationRequested) return undefined;
     const range = new vscode.Range(document.positionAt(result.start), document.positionAt(result.end));
-    return new vscode.Hover(renderPrediction(result, this.source.isEdited(document, result.start)), range);
+    return new vscode.Hover(renderPrediction(result, this.source.isEdited(document, result.start), this.source.details()), range);
   }
 }
 
 const BAR_WIDTH = 12;
 
-export function renderPrediction(r: HoverResult, edited = false): vscode.MarkdownString {
+/** The hover's text: compact (predictions, the actual token, gate means) unless `details` asks for how it was read. */
+export function renderPrediction(r: HoverResult, edited = false, details = false): vscode.MarkdownString {
   const md = new vscode.MarkdownString(undefined, true);
   md.isTrusted = false;
   md.supportHtml = false;
@@ -71,6 +74,7 @@ export function renderPrediction(r: HoverResult, edited = false): vscode.Markdow
     });
     md.appendMarkdown('\n\n');
   }
+  if (!details) return md;
   const how = r.cached ? 'on from the nearest state it kept (or from the start of the file)' : 'after a warm-up on the text just before it, from a fresh state';
   md.appendMarkdown(`*The model read up to here ${how}: ${r.steps} step${r.steps === 1 ? '' : 's'} for this hover.*`);
   return md;

@@ -52,6 +52,19 @@ export interface TrainConfig {
   kernels: KernelChoice;
 }
 
+/**
+ * What a cell exposes per unit for traces and overlays: its states (c only where the cell keeps
+ * one) and its gates and candidate, by the names the engine traces them under.
+ */
+export const CELL_TRACE_NAMES: Record<CellName, { states: readonly string[]; gates: readonly string[] }> = {
+  rnn: { states: ['h'], gates: [] },
+  lstm: { states: ['c', 'h'], gates: ['input', 'forget', 'output', 'candidate'] },
+  noforget: { states: ['c', 'h'], gates: ['input', 'output', 'candidate'] },
+  peephole: { states: ['c', 'h'], gates: ['input', 'forget', 'output', 'candidate'] },
+  cifg: { states: ['c', 'h'], gates: ['input', 'forget', 'output', 'candidate'] },
+  gru: { states: ['h'], gates: ['update', 'reset', 'candidate'] },
+};
+
 /** How each cell type is named wherever a user picks one, and described in the settings. */
 export const CELL_LABELS: Record<CellName, { label: string; detail: string; description: string }> = {
   rnn: {

@@ -50,7 +50,11 @@ export const EDITOR_SETTINGS = {
   },
   'hover.enabled': {
     type: 'boolean', default: true,
-    description: "Show the model's next-character predictions when hovering the trained file.",
+    description: "Show the model's predictions of the next token (character or word, as it was trained) when hovering the trained file.",
+  },
+  'hover.details': {
+    type: 'boolean', default: false,
+    description: 'Also show in the hover how the model read up to the hovered token: from a state it kept, or after a warm-up on the text before it, and in how many steps.',
   },
   'generate.length': {
     type: 'integer', default: 200, min: 1, max: 2000,
@@ -87,7 +91,7 @@ export const EDITOR_SETTINGS = {
   },
   'hover.topK': {
     type: 'integer', default: 5, min: 1, max: 20,
-    description: 'How many predicted next characters the hover lists.',
+    description: 'How many predicted next tokens the hover lists.',
   },
 } as const satisfies Record<string, EditorSetting>;
 
@@ -133,13 +137,41 @@ function editorContribution(s: EditorSetting): SettingContribution {
   return { type: s.type, default: s.default, minimum: s.min, maximum: s.max, markdownDescription: s.description };
 }
 
-/** package.json's `contributes.configuration`, as generated from the tables. */
-export function settingsContribution(): { title: string; properties: Record<string, SettingContribution> } {
-  const properties: Record<string, SettingContribution> = {};
-  for (const f of TRAIN_FIELDS) {
-    const s: TrainSetting = TRAIN_SETTINGS[f];
-    properties[`lstmLab.train.${s.key}`] = trainContribution(s);
+/** The Settings editor's groups, in order: each takes the settings whose key starts with one of its prefixes. */
+const SETTING_GROUPS: readonly { id: string; title: string; prefixes: readonly string[] }[] = [
+  { id: 'training', title: 'Training', prefixes: ['train.'] },
+  { id: 'editor', title: 'Hover and Editor', prefixes: ['hover.', 'generate.'] },
+  { id: 'seq2seq', title: 'Sequence to Sequence', prefixes: ['seq2seq.'] },
+  { id: 'runs', title: 'Data and Runs', prefixes: ['data.', 'runs.', 'compare.'] },
+];
+
+export interface SettingsGroup {
+  id: string;
+  title: string;
+  order: number;
+  properties: Record<string, SettingContribution>;
+}
+
+/**
+ * package.json's `contributes.configuration`, as generated from the tables: one group per
+ * SETTING_GROUPS entry, each setting with its `order` (the run's fields in TRAIN_FIELDS order).
+ */
+export function settingsContribution(): SettingsGroup[] {
+  const all: [string, SettingContribution][] = [
+    ...TRAIN_FIELDS.map((f): [string, SettingContribution] => { const s: TrainSetting = TRAIN_SETTINGS[f]; return [`train.${s.key}`, trainContribution(s)]; }),
+    ...Object.entries(EDITOR_SETTINGS).map(([key, s]): [string, SettingContribution] => [key, editorContribution(s)]),
+  ];
+  const groups = SETTING_GROUPS.map((g, i): SettingsGroup => ({ id: `lstmLab.${g.id}`, title: `LSTM Lab: ${g.title}`, order: i + 1, properties: {} }));
+  for (const [key, contribution] of all) {
+    const at = SETTING_GROUPS.findIndex((g) => g.prefixes.some((p) => key.startsWith(p)));
+    if (at < 0) throw new Error(`the setting lstmLab.${key} belongs to no group`);
+    const group = groups[at];
+    group.properties[`lstmLab.${key}`] = { ...contribution, order: Object.keys(group.properties).length + 1 };
   }
-  for (const [key, s] of Object.entries(EDITOR_SETTINGS)) properties[`lstmLab.${key}`] = editorContribution(s);
-  return { title: 'LSTM Lab', properties };
+  return groups;
+}
+
+/** Every contributed setting by its full key, across the groups. */
+export function contributedSettings(configuration: readonly { properties: Record<string, SettingContribution> }[]): Record<string, SettingContribution> {
+  return Object.assign({}, ...configuration.map((g) => g.properties));
 }

@@ -16,14 +16,29 @@ export interface StoredModel {
 }
 
 export class CurrentModel {
-  /** The document the model was trained on. */
-  uri: vscode.Uri | undefined;
+  private trainedUri: vscode.Uri | undefined;
   tokens: TokenChoice = 'char';
   /** A stored checkpoint to load before the next prediction, trace or sample. */
   pending: StoredModel | undefined;
   private loading: Promise<void> | undefined;
 
-  constructor(private readonly worker: EngineWorker, private readonly log: Log, private readonly isTraining: () => boolean) {}
+  /** `onUri` hears whenever the model's document changes (undefined: no model). */
+  constructor(
+    private readonly worker: EngineWorker,
+    private readonly log: Log,
+    private readonly isTraining: () => boolean,
+    private readonly onUri: (uri: vscode.Uri | undefined) => void = () => undefined,
+  ) {}
+
+  /** The document the model was trained on. */
+  get uri(): vscode.Uri | undefined {
+    return this.trainedUri;
+  }
+
+  set uri(uri: vscode.Uri | undefined) {
+    this.trainedUri = uri;
+    this.onUri(uri);
+  }
 
   /** The model of a run that just started training on `uri`: the engine holds it. */
   trainedOn(uri: vscode.Uri | undefined, tokens: TokenChoice): void {

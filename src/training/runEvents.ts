@@ -40,7 +40,7 @@ export function showRunEvent(e: Exclude<WorkerToHost, DoneEvent>, sinks: RunEven
       if (run && run.runId === e.runId && last) {
         run.lastStep = last.step;
         run.lastLoss = last.loss;
-        status.running(last.step, last.loss, e.charsPerSec);
+        status.running(last.step, last.loss, e.charsPerSec, run.fileName);
       }
       break;
     }

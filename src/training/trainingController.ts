@@ -25,6 +25,9 @@ import { doneSummary, showRunEvent, type ActiveRun } from './runEvents';
 import { historyUpTo, newRunId, noDocumentReason, runSettings } from './runStart';
 import { TextGeneration } from './textGeneration';
 
+/** Context key: a model (trained, training or stored) answers for a file. */
+export const HAS_MODEL_KEY = 'lstmLab.hasModel';
+
 export interface TrainOptions {
   /** What to do when a run is already going, instead of asking. */
   ifRunning?: 'stop' | 'keep';
@@ -54,7 +57,8 @@ export class TrainingController implements vscode.Disposable {
     readonly log: Log,
     readonly library: RunLibrary,
   ) {
-    this.model = new CurrentModel(worker, log, () => this.isTraining);
+    // Commands that need a model are offered only while one exists (package.json's when-clauses).
+    this.model = new CurrentModel(worker, log, () => this.isTraining, (uri) => void vscode.commands.executeCommand('setContext', HAS_MODEL_KEY, uri !== undefined));
     this.generation = new TextGeneration(worker, this.model, config, state, panel, log);
     const onEvent = (e: WorkerToHost) => this.onWorkerEvent(e);
     const onCrash = (d: string) => this.onWorkerCrash(d);
@@ -218,17 +222,6 @@ export class TrainingController implements vscode.Disposable {
       this.endRun(runId, 'failed', `Training could not start: ${errorMessage(e)}`);
       return undefined;
     }
-    void vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `LSTM Lab: training on ${fileName}`, cancellable: true },
-      (progress, token) => {
-        token.onCancellationRequested(() => void this.stop());
-        const timer = setInterval(() => {
-          const a = this.active;
-          if (a && a.runId === runId && a.lastStep > 0) progress.report({ message: `step ${a.lastStep}, loss ${a.lastLoss.toFixed(3)}` });
-        }, 500);
-        return finished.finally(() => clearInterval(timer));
-      },
-    );
     return runId;
   }
 
@@ -330,8 +323,7 @@ export class TrainingController implements vscode.Disposable {
     if (!run || run.runId !== runId) return;
     this.active = undefined;
     void vscode.commands.executeCommand('setContext', 'lstmLab.training', false);
-    const label = status === 'completed' ? 'done' : status;
-    this.status.finished(`LSTM ${label}`, `Last run on ${run.fileName}: ${message}`);
+    this.status.lastRun(run.fileName, status, message);
     run.finish();
   }
 

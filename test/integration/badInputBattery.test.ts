@@ -176,7 +176,7 @@ suite('LSTM Lab: bad input battery', () => {
       'train.batchSize': 0, 'train.learningRate': -1, 'train.clipNorm': -5, 'train.optimizer': 'adagrad', 'train.maxSeconds': -1,
       'train.maxSteps': 1.5, 'train.validationFraction': 0.9, 'train.validateEvery': 0, 'train.sampleEvery': -1, 'train.seed': -1,
       'train.tokens': 'byte', 'train.gradientEvery': 'often', 'train.workers': 0, 'train.kernels': 'gpu', 'data.maxCharacters': 10,
-      'runs.checkpointEverySeconds': 1, 'runs.keep': 0, 'compare.secondsPerCell': 0, 'hover.enabled': 'yes', 'hover.topK': 0,
+      'runs.checkpointEverySeconds': 1, 'runs.keep': 0, 'compare.secondsPerCell': 0, 'hover.enabled': 'yes', 'hover.details': 1, 'hover.topK': 0,
       'generate.length': 0, 'generate.temperature': 0,
       'seq2seq.attention': 'luong', 'seq2seq.bidirectional': 'both', 'seq2seq.hiddenSize': 4, 'seq2seq.beam': 0, 'seq2seq.maxSeconds': 0,
     };
@@ -192,7 +192,7 @@ suite('LSTM Lab: bad input battery', () => {
       assert.deepEqual(
         { maxCharacters: settings.maxCharacters, hover: settings.hover, checkpointEverySeconds: settings.checkpointEverySeconds, keepRuns: settings.keepRuns, compareSeconds: settings.compareSeconds, generate: settings.generate, seq2seq: settings.seq2seq },
         {
-          maxCharacters: 2_000_000, hover: { enabled: true, topK: 5 }, checkpointEverySeconds: 60, keepRuns: 30, compareSeconds: 30, generate: { length: 200, temperature: 0.8 },
+          maxCharacters: 2_000_000, hover: { enabled: true, topK: 5, details: false }, checkpointEverySeconds: 60, keepRuns: 30, compareSeconds: 30, generate: { length: 200, temperature: 0.8 },
           seq2seq: { attention: 'dot', bidirectional: false, hiddenSize: 128, beam: 1, maxSeconds: 120 },
         },
       );

@@ -2,7 +2,9 @@
 // Window reload in the middle of a run, in the real workbench (code-server in Chromium): trains on
 // a file until a checkpoint is written, reloads the page (the extension host goes away with the
 // run and comes back), then checks that the panel returns with the run marked stopped and
-// resumable, and that resuming it continues from its checkpoint.
+// resumable, and that resuming it continues from its checkpoint. Then it closes the panel and
+// reloads again: with no command run, a hover answers and the status bar tells how the last run
+// ended (the extension activates after startup, not only with its panel).
 //
 //   node test/ui/reload-ui.mjs [--verbose]
 import { copyFileSync } from 'node:fs';
@@ -32,6 +34,8 @@ const PLANNED = [
   'the run is marked stopped, resumable from its checkpoint',
   'the loss history comes back',
   'Resume continues from the checkpoint',
+  'after a reload with the panel closed, a hover answers without any command',
+  'the status bar tells how the last run ended',
 ];
 const list = new Checklist(PLANNED);
 const check = (name, fn) => list.check(name, fn);
@@ -116,7 +120,38 @@ async function scenario(page) {
     const stepText = async () => panelFrame(page).locator('#status-step').innerText({ timeout: 2_000 });
     const text = await until('steps beyond the checkpoint', stepText, (t) => Number(t.replace(/\D/g, '')) > resumeStep + 5, 60_000);
     await runCommand(page, 'LSTM Lab: Stop Training');
+    await until('the resumed run stopped', status, (v) => v === 'stopped', 60_000);
     return `${text} after resuming from step ${resumeStep}`;
+  });
+  const webviews = () => page.locator('iframe.webview').count();
+  await check('after a reload with the panel closed, a hover answers without any command', async () => {
+    await page.locator('.tabs-container .tab', { hasText: 'LSTM Lab' }).first().click({ timeout: 10_000 });
+    await runCommand(page, 'View: Close Editor');
+    await until('the panel closed', webviews, (n) => n === 0, 10_000);
+    await page.reload({ timeout: 60_000 });
+    await waitForWorkbench(page);
+    await page.locator(`.tabs-container .tab[aria-label^="${FILE}"]`).first().click({ timeout: 30_000 });
+    const lines = page.locator('.editor-instance .monaco-editor .view-line');
+    await lines.first().waitFor({ timeout: 30_000 });
+    const texts = await lines.allInnerTexts();
+    const longest = texts.reduce((best, t, i) => (t.length > texts[best].length ? i : best), 0);
+    const box = await lines.nth(longest).boundingBox();
+    const hover = page.locator('.monaco-hover-content', { hasText: 'LSTM Lab' }).first();
+    // Activation after startup may still be under way when the editor shows: hover until it answers.
+    await until('an LSTM Lab hover', async () => {
+      await page.mouse.move(box.x + 5, box.y - 40);
+      await page.mouse.move(box.x + 40, box.y + box.height / 2, { steps: 4 });
+      return hover.waitFor({ timeout: 4_000 }).then(() => true, () => false);
+    }, (ok) => ok, 60_000, 100);
+    const text = await hover.innerText();
+    if (!/Actual next/.test(text)) throw new Error(`hover reads ${JSON.stringify(text.slice(0, 300))}`);
+    if ((await webviews()) !== 0) throw new Error('the panel came back although it was closed');
+    return text.split('\n').find((l) => /Actual next/.test(l));
+  });
+  await check('the status bar tells how the last run ended', async () => {
+    const item = page.locator('.statusbar-item', { hasText: /LSTM (stopped|done)/ }).first();
+    await item.waitFor({ timeout: 10_000 });
+    return (await item.innerText()).trim();
   });
 }
 

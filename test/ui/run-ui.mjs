@@ -50,7 +50,7 @@ const PLANNED = [
   'gates heatmap follows the cursor in the trained file',
   'switching the gate redraws the heatmap',
   'hovering a character shows what the model expects next',
-  'palette "Show Surprisal (toggle)" paints the visible text; toggling again clears it',
+  'palette "Toggle Surprisal Overlay" paints the visible text; toggling again clears it',
   'palette runs "LSTM Lab: Compare Cell Types on File" for RNN and GRU',
   'run list holds the compared runs and the chart overlays the other one',
   'no Content Security Policy violations',
@@ -352,9 +352,9 @@ async function editorFeatures(page) {
   });
   await page.mouse.move(5, 5);
   await page.keyboard.press('Escape');
-  await check('palette "Show Surprisal (toggle)" paints the visible text; toggling again clears it', async () => {
+  await check('palette "Toggle Surprisal Overlay" paints the visible text; toggling again clears it', async () => {
     const before = await overlayBoxes(page);
-    await runCommand(page, 'LSTM Lab: Show Surprisal (toggle)');
+    await runCommand(page, 'LSTM Lab: Toggle Surprisal Overlay');
     const end = Date.now() + 20_000;
     let painted = before;
     while ((painted = await overlayBoxes(page)) < before + 20) {
@@ -364,7 +364,7 @@ async function editorFeatures(page) {
     const legend = await page.locator('.statusbar-item', { hasText: 'Surprisal' }).count();
     if (legend === 0) throw new Error('no legend in the status bar');
     await screenshot(page, 'ui-surprisal', EDITOR_CLIP);
-    await runCommand(page, 'LSTM Lab: Show Surprisal (toggle)');
+    await runCommand(page, 'LSTM Lab: Toggle Surprisal Overlay');
     const cleared = Date.now() + 10_000;
     let after = painted;
     while ((after = await overlayBoxes(page)) > before) {

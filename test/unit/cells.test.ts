@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { type CellState } from '../../src/engine/cells/cell';
-import { CELL_TYPES, type CellName } from '../../src/protocol/runConfig';
+import { cellOf } from '../../src/engine/cells/registry';
+import { CELL_TRACE_NAMES, CELL_TYPES, type CellName } from '../../src/protocol/runConfig';
 import type { LayerAux } from '../../src/engine/layer';
 import { crossEntropy, disposeStates, SequenceModel } from '../../src/engine/model';
 import { maxAbs, maxAbsDiff, randomArray, useWasm } from './helpers/backend';
@@ -238,3 +239,12 @@ for (const cell of CELL_TYPES) {
     m.dispose();
   });
 }
+
+// The unit picker offers the names in CELL_TRACE_NAMES; the engine traces the cells' own names.
+test('the unit picker offers exactly the states and gates each cell traces', () => {
+  for (const type of CELL_TYPES) {
+    const cell = cellOf(type);
+    assert.deepEqual(CELL_TRACE_NAMES[type].gates, cell.gateNames, `${type}: gates`);
+    assert.deepEqual(CELL_TRACE_NAMES[type].states, cell.hasCellState ? ['c', 'h'] : ['h'], `${type}: states`);
+  }
+});

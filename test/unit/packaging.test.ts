@@ -1,5 +1,6 @@
 /**
- * The extension as it ships: the manifest activates only on its commands and its panel, the
+ * The extension as it ships: the manifest activates once the window has started (cheaply) and to
+ * restore its panel, its commands are offered only where they can act, the
  * walkthrough points at things that exist, and the VSIX that `npm run package` builds is small
  * and holds what the extension loads at run time — and no sources, tests or source maps.
  */
@@ -26,7 +27,11 @@ interface Manifest {
   main: string;
   icon: string;
   activationEvents?: string[];
-  contributes: { commands: Command[]; walkthroughs?: { id: string; steps: WalkthroughStep[] }[] };
+  contributes: {
+    commands: Command[];
+    walkthroughs?: { id: string; steps: WalkthroughStep[] }[];
+    menus: Record<string, { command: string; when?: string }[]>;
+  };
 }
 
 const manifest = JSON.parse(read('package.json')) as Manifest;
@@ -45,14 +50,34 @@ function constant(file: string, name: string): string {
   return value;
 }
 
-test('activates only on its commands and to restore its panel', () => {
+test('activates after startup and to restore its panel, and nothing broader', () => {
   const panelType = constant('src/panel/labPanel.ts', 'PANEL_VIEW_TYPE');
-  // VS Code adds onCommand for every contributed command itself; anything broader (*,
-  // onStartupFinished, onLanguage, workspaceContains…) would load tfjs-sized bundles for nothing.
-  const allowed = new Set([`onWebviewPanel:${panelType}`, ...commandIds.map((id) => `onCommand:${id}`)]);
+  // onStartupFinished: after a reload, hovers, the status bar and stored runs answer even when the
+  // panel was closed. It does not delay the window, and activation is cheap (the engine starts
+  // when first needed; the host bundle holds no tfjs, see boundaries.test). VS Code adds onCommand
+  // for every contributed command itself; * or onLanguage would be broader for nothing.
+  const allowed = new Set(['onStartupFinished', `onWebviewPanel:${panelType}`, ...commandIds.map((id) => `onCommand:${id}`)]);
   const events = manifest.activationEvents ?? [];
-  assert.deepEqual(events.filter((e) => !allowed.has(e)), [], 'activation events beyond the commands and the panel');
+  assert.deepEqual(events.filter((e) => !allowed.has(e)), [], 'activation events beyond startup, the commands and the panel');
+  assert.ok(events.includes('onStartupFinished'), 'hovers and stored runs come back after a reload with the panel closed');
   assert.ok(events.includes(`onWebviewPanel:${panelType}`), 'the panel serializer can revive the panel after a reload');
+});
+
+test('commands that need a model or a run are offered only while there is one, by context keys the extension sets', () => {
+  const palette = new Map((manifest.contributes.menus.commandPalette ?? []).map((m) => [m.command, m.when ?? '']));
+  const needs: Record<string, string> = {
+    'lstmLab.toggleSurprisal': 'lstmLab.hasModel', 'lstmLab.showUnitActivation': 'lstmLab.hasModel', 'lstmLab.findUnits': 'lstmLab.hasModel',
+    'lstmLab.generateAtCursor': 'lstmLab.hasModel', 'lstmLab.stop': 'lstmLab.training', 'lstmLab.stopSeq2Seq': 'lstmLab.seq2seqTraining',
+  };
+  for (const [command, key] of Object.entries(needs)) assert.match(palette.get(command) ?? '', new RegExp(`(^|[ (!&|])${key.replace('.', '\\.')}\\b`), `${command} in the palette only when ${key}`);
+  // Every context key a when-clause reads is one the extension sets (a typo would hide a command for good).
+  const sources = fs.readdirSync(path.join(repo, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => read(path.join('src', f))).join('\n');
+  const whens = Object.values(manifest.contributes.menus).flat().map((m) => m.when ?? '');
+  const keys = new Set(whens.flatMap((w) => [...w.matchAll(/lstmLab\.[\w.]+/g)].map((m) => m[0])));
+  for (const key of keys) {
+    const setHere = sources.includes(`'setContext', '${key}'`) || new RegExp(`const \\w+ = '${key.replace('.', '\\.')}'`).test(sources);
+    assert.ok(setHere, `${key} is set with setContext somewhere in src/`);
+  }
 });
 
 test('the contributed commands are exactly the CommandId enum, each with a title in the LSTM Lab category', () => {

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { DEFAULT_TRAIN_CONFIG, isChoice, TRAIN_FIELDS, TRAIN_SETTINGS, validateTrainConfig, type TrainSetting } from '../../src/protocol/runConfig';
-import { EDITOR_SETTINGS, readEditorSetting, settingsContribution } from '../../src/protocol/settingsSchema';
+import { contributedSettings, EDITOR_SETTINGS, readEditorSetting, settingsContribution } from '../../src/protocol/settingsSchema';
 import { FORM_FIELDS } from '../../src/protocol/webviewProtocol';
 
 const repo = path.join(__dirname, '..', '..', '..');
@@ -14,6 +14,21 @@ const manifest = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'ut
 
 test('package.json\'s settings are exactly the ones generated from the tables (npm run settings)', () => {
   assert.deepEqual(manifest.contributes.configuration, settingsContribution());
+});
+
+test('the Settings editor groups every setting once, in order, and every choice setting explains its values', () => {
+  const groups = settingsContribution();
+  const keys = groups.flatMap((g) => Object.keys(g.properties));
+  assert.equal(new Set(keys).size, keys.length, 'no setting in two groups');
+  assert.equal(keys.length, TRAIN_FIELDS.length + Object.keys(EDITOR_SETTINGS).length, 'every setting in a group');
+  groups.forEach((g, i) => {
+    assert.equal(g.order, i + 1, g.id);
+    assert.ok(g.title.startsWith('LSTM Lab: '), g.title);
+    Object.values(g.properties).forEach((p, j) => assert.equal(p.order, j + 1, `${g.id}: order of ${Object.keys(g.properties)[j]}`));
+  });
+  for (const [key, p] of Object.entries(contributedSettings(groups))) {
+    if (Array.isArray(p.enum)) assert.equal((p.enumDescriptions as unknown[] | undefined)?.length, p.enum.length, `${key}: enumDescriptions`);
+  }
 });
 
 test('every default lies within its own bounds and every choice has a label and a description', () => {
