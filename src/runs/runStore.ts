@@ -10,6 +10,7 @@ import { writeFileAtomic } from '../shared/atomicFile';
 import { RecordText } from './recordJson';
 import { isObject } from '../protocol/messages';
 import type { GradFlow, LossPoint, RunInfo, RunStatus, RunSummary } from '../protocol/webviewProtocol';
+import { bestCheckpointPath } from '../shared/checkpointPaths';
 import { validateTrainConfig, type TrainConfig } from '../protocol/runConfig';
 
 export const RUN_RECORD_VERSION = 1;
@@ -123,6 +124,7 @@ export class RunStore {
     this.updated.delete(runId);
     await rm(join(this.dir, `${runId}.json`), { force: true });
     await rm(join(this.dir, `${runId}.ckpt`), { force: true });
+    await rm(bestCheckpointPath(join(this.dir, `${runId}.ckpt`)), { force: true });
   }
 
   private async prune(current: string): Promise<void> {

@@ -13,6 +13,7 @@ import type { Trainer } from '../engine/trainer';
 import { errorMessage } from '../protocol/messages';
 import type { TrainConfig } from '../protocol/runConfig';
 import type { StepPoint, TrainRequest } from '../protocol/workerProtocol';
+import { bestCheckpointPath } from '../shared/checkpointPaths';
 import { WEIGHTS_EVERY_MS, type FromTrainer, type ToTrainer, type WeightsMessage } from './trainingMessages';
 
 /** How often step points are flushed to the host. */
@@ -132,6 +133,9 @@ export class TrainingRunner {
     let lastWeights = performance.now();
     let charsPerSec = 0;
     let elapsedMs = 0;
+    // Set by a validation loss below the best so far; the weights are saved at the next safe point,
+    // which comes before another step changes them.
+    let bestDue = false;
     const flush = () => {
       if (pending.length === 0) return;
       event({ type: 'steps', runId, points: pending, charsPerSec, elapsedMs });
@@ -149,6 +153,15 @@ export class TrainingRunner {
         event({ type: 'checkpoint', runId, step: progress.step, path: req.checkpointPath });
       } catch (e) {
         event({ type: 'log', level: 'warn', message: `Run ${runId}: the checkpoint could not be written: ${errorMessage(e)}` });
+      }
+    };
+    const saveBest = async () => {
+      if (!bestDue || !req.checkpointPath) return;
+      bestDue = false;
+      try {
+        await this.write(bestCheckpointPath(req.checkpointPath), run, config, progress);
+      } catch (e) {
+        event({ type: 'log', level: 'warn', message: `Run ${runId}: the best-validation checkpoint could not be written: ${errorMessage(e)}` });
       }
     };
     let trainer: Trainer | undefined;
@@ -170,7 +183,10 @@ export class TrainingRunner {
         },
         onVal: (step, loss) => {
           progress.metrics.val.push({ step, loss });
-          if (progress.bestValLoss === null || loss < progress.bestValLoss) progress.bestValLoss = loss;
+          if (progress.bestValLoss === null || loss < progress.bestValLoss) {
+            progress.bestValLoss = loss;
+            bestDue = true;
+          }
           flush();
           // Validation follows a step: it is placed at that step's time, so both align on either axis.
           event({ type: 'val', runId, step, loss, seconds: Math.round(elapsedMs) / 1000 });
@@ -181,10 +197,13 @@ export class TrainingRunner {
         pause: async () => {
           await new Promise((resolve) => setImmediate(resolve));
           await this.savePending(control.saves, run, config, progress);
+          await saveBest();
           if (req.checkpointEveryMs && performance.now() - lastSave >= req.checkpointEveryMs) await autosave();
         },
       }, { trainer, step: started.step });
       flush();
+      // The run's last validation (when it ran its course) may be its best; no step has followed it.
+      if (summary.reason !== 'diverged') await saveBest();
       // The last weights (also after a step that stopped the run, which changed them without an onStep).
       this.sendWeights(run, summary.steps);
       // A run stopped for a loss jump has applied that step: its last periodic checkpoint is the good one.

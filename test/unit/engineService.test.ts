@@ -259,3 +259,26 @@ test('a periodic checkpoint is announced after every step it holds: the host nev
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the best-validation checkpoint is kept beside the latest: it holds the weights of the lowest validation loss', async () => {
+  const h = harness();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'best-'));
+  try {
+    // A learning rate high enough that the validation loss goes up again before the run ends.
+    await h.service.handle({ type: 'train', id: 1, runId: 'r1', text, config: { ...config, maxSteps: 60, valEvery: 4, sampleEvery: 0, learningRate: 0.08 }, checkpointPath: path.join(dir, 'r1.ckpt'), checkpointEveryMs: 1e9 });
+    await h.done();
+    const vals = h.events.filter((e): e is ValEvent => e.type === 'val');
+    const best = vals.reduce((a, b) => (b.loss < a.loss ? b : a));
+    assert.ok(best.step < vals[vals.length - 1].step, `the setup needs a best validation before the last one: ${vals.map((v) => `${v.step}:${v.loss.toFixed(3)}`).join(' ')}`);
+    const latest = await loadCheckpoint(path.join(dir, 'r1.ckpt'));
+    const kept = await loadCheckpoint(path.join(dir, 'r1.best.ckpt'));
+    const stepOf = (c: typeof latest) => c.metrics.train[c.metrics.train.length - 1].step;
+    assert.equal(stepOf(latest), 60);
+    assert.equal(stepOf(kept), best.step, 'the best checkpoint is of the step with the lowest validation loss');
+    assert.equal(kept.bestValLoss, best.loss);
+    assert.deepEqual(kept.metrics.val[kept.metrics.val.length - 1], { step: best.step, loss: best.loss });
+  } finally {
+    await h.service.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
