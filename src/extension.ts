@@ -13,7 +13,7 @@ import { LabPanel } from './panel/labPanel';
 import { PanelState } from './panel/panelState';
 import { formOf, type PanelSnapshot, type Seq2SeqView, type WebviewToHost } from './protocol/webviewProtocol';
 import { RunLibrary } from './runs/runLibrary';
-import { RunStore } from './runs/runStore';
+import { MAX_RUN_NAME, MAX_RUN_NOTE, RunStore } from './runs/runStore';
 import { TrainingStatusBar } from './statusBar';
 import { compareCells, compareOptions } from './training/compareCells';
 import { TraceFollower } from './training/traceFollower';
@@ -80,6 +80,7 @@ export function activate(context: vscode.ExtensionContext): LabApi {
       case 'resume': void controller.resume(message.runId); break;
       case 'select': void library.select(message.runIds); break;
       case 'deleteRun': void confirmDelete(library, message.runId); break;
+      case 'editRun': void editRun(library, message.runId); break;
       case 'saveCheckpoint': void controller.saveCheckpoint(); break;
       case 'loadCheckpoint': void controller.loadCheckpoint(); break;
       case 'showUnit': overlays.showUnit({ layer: message.layer, name: message.name, unit: message.unit }); break;
@@ -210,6 +211,26 @@ async function pickRunToResume(library: RunLibrary): Promise<string | undefined>
     runId: s.run.runId,
   })), { title: 'Resume a run from its checkpoint' });
   return pick?.runId;
+}
+
+/** Renames a stored run and edits its note, in two input boxes (Escape in either changes nothing). */
+async function editRun(library: RunLibrary, runId: string): Promise<void> {
+  const summary = library.store.list().find((s) => s.run.runId === runId);
+  if (!summary) return;
+  const { run } = summary;
+  const generated = `${run.cell} ${run.layers}×${run.hiddenSize} on ${run.fileName}`;
+  const name = await vscode.window.showInputBox({
+    title: 'Rename Run (1/2)', value: summary.name ?? generated, prompt: `A name for the run of ${new Date(run.startedAt).toLocaleString()}; empty for the generated one.`,
+    validateInput: (v) => (v.trim().length > MAX_RUN_NAME ? `At most ${MAX_RUN_NAME} characters.` : null),
+  });
+  if (name === undefined) return;
+  const note = await vscode.window.showInputBox({
+    title: 'Run Note (2/2)', value: summary.note ?? '', prompt: 'A note on the run: what you tried, what you saw. Empty for none.',
+    validateInput: (v) => (v.trim().length > MAX_RUN_NOTE ? `At most ${MAX_RUN_NOTE} characters.` : null),
+  });
+  if (note === undefined) return;
+  const trimmed = name.trim();
+  await library.annotate(runId, trimmed === '' || trimmed === generated ? null : trimmed, note.trim() === '' ? null : note.trim());
 }
 
 async function confirmDelete(library: RunLibrary, runId: string): Promise<void> {

@@ -131,6 +131,8 @@ function parseRuns(value: unknown): RunSummary[] {
       bestValLoss: isFiniteNumber(r.bestValLoss) ? r.bestValLoss : null,
       steps: nonNegative(r.steps),
       hasCheckpoint: r.hasCheckpoint === true,
+      name: typeof r.name === 'string' ? r.name.slice(0, 80) : null,
+      note: typeof r.note === 'string' ? r.note.slice(0, 2000) : null,
     });
   }
   return runs;

@@ -72,6 +72,9 @@ export interface RunSummary {
   steps: number;
   /** True when a checkpoint of this run is on disk (resume, load). */
   hasCheckpoint: boolean;
+  /** The user's name for the run (null: the list shows cell, size, file and time) and note. */
+  name: string | null;
+  note: string | null;
 }
 
 /** Another run drawn over the current charts to compare with it. */
@@ -172,6 +175,8 @@ export type WebviewToHost =
   | { type: 'resume'; runId: string }
   | { type: 'select'; runIds: string[] }
   | { type: 'deleteRun'; runId: string }
+  /** Asks the host to let the user rename the run and edit its note. */
+  | { type: 'editRun'; runId: string }
   | { type: 'saveCheckpoint' }
   | { type: 'loadCheckpoint' }
   | { type: 'showUnit'; layer: number; name: string; unit: number };
@@ -259,7 +264,7 @@ function parseMessage(value: unknown): { ok: true; message: WebviewToHost } | { 
     const c = parseFormConfig(value.config);
     return c.ok ? { ok: true, message: { type: 'train', config: c.config } } : c;
   }
-  if (type === 'resume' || type === 'deleteRun') {
+  if (type === 'resume' || type === 'deleteRun' || type === 'editRun') {
     const bad = onlyFields(value, ['runId']);
     if (bad) return { ok: false, reason: bad };
     if (typeof value.runId !== 'string' || !RUN_ID.test(value.runId)) return { ok: false, reason: 'runId is not a run id' };

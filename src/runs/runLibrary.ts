@@ -23,6 +23,8 @@ interface ShownRun {
   documentUri: string;
   bestValLoss: number | null;
   checkpointStep: number | null;
+  name: string | null;
+  note: string | null;
 }
 
 /** Where the picked runs are remembered (workspace state in the extension). */
@@ -99,7 +101,10 @@ export class RunLibrary {
 
   /** Shows a stored run in the panel, with its history and status, without training. */
   show(r: RunRecord): void {
-    this.shown = { runId: r.run.runId, config: r.config, documentUri: r.documentUri, bestValLoss: r.bestValLoss, checkpointStep: r.checkpointStep };
+    this.shown = {
+      runId: r.run.runId, config: r.config, documentUri: r.documentUri, bestValLoss: r.bestValLoss, checkpointStep: r.checkpointStep,
+      name: r.name ?? null, note: r.note ?? null,
+    };
     this.post(this.state.beginRun(r.run, formOf(r.config), r, r.status, r.message));
     this.post(this.state.setRuns(this.store.list(), this.state.selected));
   }
@@ -114,6 +119,7 @@ export class RunLibrary {
     this.shown = {
       runId: info.runId, config, documentUri,
       bestValLoss: continued?.bestValLoss ?? null, checkpointStep: continued?.checkpointStep ?? null,
+      name: continued?.name ?? null, note: continued?.note ?? null,
     };
     this.overlayCache.delete(info.runId);
     this.post(this.state.beginRun(info, formOf(config), continued));
@@ -161,6 +167,7 @@ export class RunLibrary {
       version: RUN_RECORD_VERSION, run: snap.run, config: shown.config, documentUri: shown.documentUri,
       status: snap.status, message: snap.statusMessage, train: snap.train, val: snap.val, gradHistory: snap.gradHistory,
       sample: snap.sample, bestValLoss: shown.bestValLoss, checkpointStep: shown.checkpointStep, updatedAt: Date.now(),
+      name: shown.name, note: shown.note,
     };
     this.writing = this.writing.then(async () => {
       try {
@@ -172,6 +179,19 @@ export class RunLibrary {
       }
     });
     return this.writing;
+  }
+
+  /** Names a run and sets its note (null clears either); the shown run's record keeps them too. */
+  async annotate(runId: string, name: string | null, note: string | null): Promise<void> {
+    if (this.shown?.runId === runId) {
+      this.shown.name = name;
+      this.shown.note = note;
+      return this.persistNow();
+    }
+    await this.writing;
+    const record = await this.store.get(runId);
+    await this.store.save({ ...record, name, note });
+    this.post(this.state.setRuns(this.store.list(), this.state.selected.filter((id) => this.store.has(id))));
   }
 
   /** The user picked runs to compare. */

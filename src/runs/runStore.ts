@@ -37,7 +37,14 @@ export interface RunRecord {
   /** Step of the checkpoint beside the record, or null when none was written. */
   checkpointStep: number | null;
   updatedAt: number;
+  /** The user's name for the run and their note on it (records before these had neither). */
+  name?: string | null;
+  note?: string | null;
 }
+
+/** Longest run name and note kept. */
+export const MAX_RUN_NAME = 80;
+export const MAX_RUN_NOTE = 2000;
 
 export function summarize(r: RunRecord): RunSummary {
   return {
@@ -48,6 +55,8 @@ export function summarize(r: RunRecord): RunSummary {
     bestValLoss: r.bestValLoss,
     steps: r.train[r.train.length - 1]?.step ?? 0,
     hasCheckpoint: r.checkpointStep !== null,
+    name: r.name ?? null,
+    note: r.note ?? null,
   };
 }
 
@@ -187,5 +196,7 @@ export function checkRecord(v: unknown, runId: string): string | null {
   if (v.bestValLoss !== null && !isFiniteNumber(v.bestValLoss)) return 'its best validation loss is not a number';
   if (v.checkpointStep !== null && !isFiniteNumber(v.checkpointStep)) return 'its checkpoint step is not a number';
   if (!isFiniteNumber(v.updatedAt)) return 'it has no update time';
+  if (v.name !== undefined && v.name !== null && (typeof v.name !== 'string' || v.name.length > MAX_RUN_NAME)) return `its name is not text of at most ${MAX_RUN_NAME} characters`;
+  if (v.note !== undefined && v.note !== null && (typeof v.note !== 'string' || v.note.length > MAX_RUN_NOTE)) return `its note is not text of at most ${MAX_RUN_NOTE} characters`;
   return null;
 }

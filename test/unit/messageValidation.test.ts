@@ -78,6 +78,8 @@ test('wrong types and missing fields are refused for every message that has fiel
     [{ type: 'resume', runId: ['run-a'] }, /runId/],
     [{ type: 'deleteRun', runId: 'RUN-A' }, /runId/],
     [{ type: 'deleteRun', runId: 'run-a/../../x' }, /runId/],
+    [{ type: 'editRun', runId: '../run-a' }, /runId/],
+    [{ type: 'editRun', runId: 'run-a', name: 'x' }, /name/],
     [{ type: 'select' }, /runIds/],
     [{ type: 'select', runIds: [42] }, /runIds/],
     [{ type: 'select', runIds: { 0: 'run-a', length: 1 } }, /runIds/],
@@ -101,7 +103,7 @@ test('extra fields are refused on every message type, naming them', () => {
   const valid: Record<string, unknown>[] = [
     { type: 'ready' }, { type: 'stop' }, { type: 'train' }, { type: 'saveCheckpoint' }, { type: 'loadCheckpoint' },
     { type: 'sample', temperature: 1 }, { type: 'export', format: 'csv' }, { type: 'reveal', offset: 3 },
-    { type: 'train', config: { cell: 'gru' } }, { type: 'resume', runId: 'run-a' }, { type: 'deleteRun', runId: 'run-a' },
+    { type: 'train', config: { cell: 'gru' } }, { type: 'resume', runId: 'run-a' }, { type: 'deleteRun', runId: 'run-a' }, { type: 'editRun', runId: 'run-a' },
     { type: 'select', runIds: ['run-a'] },
   ];
   for (const message of valid) {

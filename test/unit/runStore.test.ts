@@ -10,6 +10,7 @@ import { formOf, type HostToWebview } from '../../src/protocol/webviewProtocol';
 import { RunLibrary } from '../../src/runs/runLibrary';
 import { checkRecord, RunStore, type RunRecord } from '../../src/runs/runStore';
 import { RecordText } from '../../src/runs/recordJson';
+import { bestCheckpointPath } from '../../src/shared/checkpointPaths';
 
 function record(runId: string, startedAt: number, over: Partial<RunRecord> = {}): RunRecord {
   return {
@@ -56,6 +57,7 @@ test('runs are saved, listed newest first with summaries, read back whole, and d
   assert.deepEqual(await reopened.get('run-a1'), record('run-a1', 1000));
 
   fs.writeFileSync(reopened.checkpointPath('run-b2'), 'x');
+  fs.writeFileSync(bestCheckpointPath(reopened.checkpointPath('run-b2')), 'x');
   await reopened.delete('run-b2');
   assert.equal(reopened.has('run-b2'), false);
   assert.deepEqual(fs.readdirSync(dir).sort(), ['run-a1.json']);
@@ -171,4 +173,29 @@ test('the record text grows with the run without serialising earlier points agai
   const back = await store.get('run-grow');
   assert.equal(back.train.length, latest.train.filter((p) => Number.isFinite(p.loss)).length);
   assert.equal(back.message, 'done');
+});
+
+test('a run can be named and annotated, stored or shown, and both survive a reload; bad ones are refused', async () => {
+  const dir = tempDir();
+  const store = new RunStore(dir);
+  await store.save(record('run-old', 1000));
+  await store.save(record('run-new', 2000));
+  const log = { info: () => undefined, warn: () => undefined, error: () => undefined } as unknown as Log;
+  const posted: (HostToWebview | null)[] = [];
+  const state = new PanelState(formOf(DEFAULT_TRAIN_CONFIG));
+  const library = new RunLibrary(new RunStore(dir), state, (m) => posted.push(m), { get: () => [], set: () => undefined }, log);
+  assert.equal((await library.open())?.run.runId, 'run-new');
+  await library.annotate('run-old', 'baseline', 'lr 0.002, before clipping');
+  await library.annotate('run-new', 'clipped at 1', null);
+  const runs = posted.filter((m): m is Extract<HostToWebview, { type: 'runs' }> => m?.type === 'runs').pop();
+  assert.ok(runs, 'the panel hears of the new names');
+  assert.deepEqual(runs.runs.map((r) => [r.run.runId, r.name, r.note]).sort(), [['run-new', 'clipped at 1', null], ['run-old', 'baseline', 'lr 0.002, before clipping']]);
+  const reopened = new RunStore(dir);
+  await reopened.open();
+  assert.equal((await reopened.get('run-old')).note, 'lr 0.002, before clipping');
+  assert.equal((await reopened.get('run-new')).name, 'clipped at 1', 'the shown run is written with its name');
+  assert.equal(reopened.list().find((r) => r.run.runId === 'run-old')?.name, 'baseline');
+  assert.match(checkRecord({ ...record('run-x', 1), name: 42 }, 'run-x') ?? '', /name is not text/);
+  assert.match(checkRecord({ ...record('run-x', 1), note: 'n'.repeat(2001) }, 'run-x') ?? '', /note is not text of at most 2000/);
+  assert.equal(checkRecord(record('run-x', 1), 'run-x'), null, 'a record without either is fine');
 });
