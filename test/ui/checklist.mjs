@@ -74,14 +74,27 @@ export async function waitForWorkbench(page) {
   await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
 }
 
-/** Runs a command from the palette (F1) by its title; `keepOpen` leaves its own quick pick up. */
-export async function runCommand(page, title, { keepOpen = false } = {}) {
-  await page.keyboard.press('F1');
+/**
+ * Runs a command from the palette (F1) by its title; `keepOpen` leaves its own quick pick up. The
+ * palette is opened again until it lists the command: right after the workbench shows, an
+ * extension may not have registered its commands yet.
+ */
+export async function runCommand(page, title, { keepOpen = false, timeoutMs = 60_000 } = {}) {
+  const end = Date.now() + timeoutMs;
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ timeout: 15_000 });
-  await input.fill(`>${title}`);
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-  await row.waitFor({ timeout: 30_000 });
+  let retried = false;
+  for (;;) {
+    await page.keyboard.press('F1');
+    await input.waitFor({ timeout: 15_000 });
+    await input.fill(`>${title}`);
+    if (await row.waitFor({ timeout: 5_000 }).then(() => true, () => false)) break;
+    const listed = await page.locator('.quick-input-list .monaco-list-row').allInnerTexts().catch(() => []);
+    if (Date.now() > end) throw new Error(`the palette has no command "${title}" after ${timeoutMs / 1000} s; it lists ${JSON.stringify(listed.slice(0, 5))}`);
+    if (!retried) console.log(`  (the palette does not list "${title}" yet; opening it again until it does)`);
+    retried = true;
+    await page.keyboard.press('Escape');
+  }
   await row.click();
   if (keepOpen) return;
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
