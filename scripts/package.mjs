@@ -17,7 +17,7 @@ const require = createRequire(import.meta.url);
 
 /** What the build reads and what vsce packs (the rest of the tree is not needed). */
 const INPUTS = [
-  'package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore', 'esbuild.mjs', 'scripts/tfjsModules.mjs', 'tsconfig.json',
+  'package.json', 'package.nls.json', 'package.nls.zh-cn.json', 'l10n', 'README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore', 'esbuild.mjs', 'scripts/tfjsModules.mjs', 'tsconfig.json',
   'src', 'webview', 'wasm', 'media', 'samples', 'test/unit', 'test/integration',
 ];
 

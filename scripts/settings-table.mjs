@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The README's settings table, generated from package.json's contributes.configuration so the two
-// cannot drift apart (test/unit/readme.test.ts fails when they do).
+// cannot drift apart (test/unit/readme.test.ts fails when they do). Its texts are English: the
+// `%key%` placeholders in package.json are resolved through package.nls.json.
 //
 //   node scripts/settings-table.mjs            # print the table
 //   node scripts/settings-table.mjs --write    # replace the table in README.md
@@ -18,6 +19,19 @@ export function settingsTable(pkg) {
   const properties = Object.assign({}, ...[].concat(pkg.contributes?.configuration ?? []).map((g) => g.properties ?? {}));
   const rows = Object.entries(properties).map(([key, p]) => `| \`${key}\` | ${defaultOf(p)} | ${valuesOf(p)} | ${cell(meaningOf(p))} |`);
   return ['| Setting | Default | Values | Meaning |', '|---|---|---|---|', ...rows].join('\n');
+}
+
+/** package.json with every `%key%` placeholder replaced by its text in `nls`. */
+export function resolveNls(value, nls) {
+  if (typeof value === 'string') {
+    const key = /^%([^%\s]+)%$/.exec(value)?.[1];
+    if (key === undefined) return value;
+    if (!(key in nls)) throw new Error(`package.nls.json has no text for %${key}%`);
+    return nls[key];
+  }
+  if (Array.isArray(value)) return value.map((v) => resolveNls(v, nls));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveNls(v, nls)]));
+  return value;
 }
 
 /** The description, and what each enum value means when package.json says so. */
@@ -61,7 +75,8 @@ export function readmeTable(readme) {
 }
 
 function main() {
-  const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
+  const nls = JSON.parse(readFileSync(join(REPO, 'package.nls.json'), 'utf8'));
+  const pkg = resolveNls(JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')), nls);
   const table = settingsTable(pkg);
   const readmePath = join(REPO, 'README.md');
   const readme = readFileSync(readmePath, 'utf8');

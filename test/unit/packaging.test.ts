@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { before, test } from 'node:test';
+import { readManifest, resolveNls } from './helpers/nls';
 
 const repo = path.join(__dirname, '..', '..', '..');
 const read = (p: string) => fs.readFileSync(path.join(repo, p), 'utf8');
@@ -34,7 +35,8 @@ interface Manifest {
   };
 }
 
-const manifest = JSON.parse(read('package.json')) as Manifest;
+// Titles and walkthrough texts in English: package.json's placeholders resolved by package.nls.json.
+const manifest = readManifest<Manifest>();
 const commandIds = manifest.contributes.commands.map((c) => c.command);
 
 /** The string values of an enum in a source file (sources importing `vscode` cannot be loaded here). */
@@ -186,6 +188,11 @@ test('the VSIX holds no sources, tests, source maps or dependencies', () => {
 
 test('the VSIX holds what the extension loads at run time', () => {
   const shipped = JSON.parse(zipRead(vsix, files.get('package.json')!).toString('utf8')) as Manifest;
+  // Every placeholder of the shipped manifest has its text in the shipped package.nls files.
+  for (const nls of ['package.nls.json', 'package.nls.zh-cn.json']) {
+    assert.ok(files.has(nls), `${nls} ships`);
+    assert.doesNotThrow(() => resolveNls(shipped, JSON.parse(zipRead(vsix, files.get(nls)!).toString('utf8')) as Record<string, string>), nls);
+  }
   const walkthroughMedia = (shipped.contributes.walkthroughs ?? []).flatMap((w) => w.steps.flatMap((s) =>
     [s.media.markdown, ...(typeof s.media.image === 'string' ? [s.media.image] : Object.values(s.media.image ?? {}))]));
   const readmeImages = [...read('README.md').matchAll(/!\[[^\]]*\]\(([^)\s]+)\)/g)].map((m) => m[1]);
@@ -200,6 +207,7 @@ test('the VSIX holds what the extension loads at run time', () => {
     'dist/wasm/lstm-simd.wasm', 'dist/wasm/lstm-relaxed.wasm', // the fused training kernels
     shipped.icon,
     'samples/shakespeare.txt', // LSTM Lab: Open Sample Text
+    'package.nls.json', 'package.nls.zh-cn.json', // package.json's texts, English and Chinese
     ...walkthroughMedia,
     ...readmeImages,
   ].filter((f): f is string => !!f);

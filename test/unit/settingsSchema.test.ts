@@ -5,15 +5,24 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { DEFAULT_TRAIN_CONFIG, isChoice, TRAIN_FIELDS, TRAIN_SETTINGS, validateTrainConfig, type TrainSetting } from '../../src/protocol/runConfig';
 import { contributedSettings, EDITOR_SETTINGS, readEditorSetting, settingsContribution } from '../../src/protocol/settingsSchema';
+import { localizedSettings, SETTINGS_NLS_PREFIX } from '../../src/protocol/settingsNls';
 import { FORM_FIELDS } from '../../src/protocol/webviewProtocol';
+import { readNls, resolveNls } from './helpers/nls';
 
 const repo = path.join(__dirname, '..', '..', '..');
 const manifest = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8')) as {
   contributes: { configuration: unknown };
 };
 
-test('package.json\'s settings are exactly the ones generated from the tables (npm run settings)', () => {
-  assert.deepEqual(manifest.contributes.configuration, settingsContribution());
+test('package.json\'s settings are exactly the ones generated from the tables, their texts in package.nls.json (npm run settings)', () => {
+  const { configuration, english } = localizedSettings();
+  // package.json holds `%key%` placeholders where the tables have texts…
+  assert.deepEqual(manifest.contributes.configuration, configuration);
+  // …and package.nls.json the tables' English texts under those keys, and no other generated key.
+  const nls = readNls();
+  for (const [key, text] of Object.entries(english)) assert.equal(nls[key], text, `package.nls.json: ${key}`);
+  assert.deepEqual(Object.keys(nls).filter((k) => k.startsWith(SETTINGS_NLS_PREFIX)), Object.keys(english), 'package.nls.json: the generated keys, in order');
+  assert.deepEqual(resolveNls(manifest.contributes.configuration, nls), settingsContribution(), 'resolved, the settings read as the tables');
 });
 
 test('the Settings editor groups every setting once, in order, and every choice setting explains its values', () => {
