@@ -70,3 +70,12 @@ test('has the feature tour, the editor section and the FAQ', () => {
   const slugs = new Set(readme.split('\n').filter((l) => /^#+ /.test(l)).map((l) => l.replace(/^#+ /, '').toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-')));
   for (const a of anchors) assert.ok(slugs.has(a), `link to #${a} has a heading`);
 });
+
+test('every link stays inside the repository and points at a file that ships or exists', () => {
+  const links = [...readme.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)].map((m) => m[1]);
+  assert.ok(links.length > 0, 'the README links to its pictures');
+  for (const link of links) {
+    assert.ok(!/^[a-z][\w+.-]*:/i.test(link), `${link} points outside the repository`);
+    assert.ok(fs.existsSync(path.join(repo, link)), `${link} exists`);
+  }
+});
