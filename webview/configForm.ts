@@ -58,6 +58,8 @@ export class ConfigForm {
       input.id = id;
       input.dataset.field = field;
       input.title = TRAIN_SETTINGS[field].hint;
+      // The <label> cannot reach the component's inner input or list: the component names them from `label`.
+      (input as { label?: string }).label = label.textContent;
       const error = document.createElement('span');
       error.className = 'field-error';
       error.id = `${id}-error`;

@@ -5,7 +5,11 @@
  */
 import type { TraceView } from '../src/protocol/webviewProtocol';
 import { DIVERGING_TABLE, SEQUENTIAL_TABLE } from './colormap';
+import { CursorBox, cellRect } from './cursorBox';
+import { DataTableToggle } from './dataTable';
 import { frameTask } from './frame';
+import { gateCellText, gateTable } from './gateText';
+import { KeyCursor, type Cell, type NavAction } from './keyCursor';
 import { paintCells } from './pixels';
 
 export type UnitOrder = 'unit' | 'mean' | 'variance' | 'saturation';
@@ -73,12 +77,29 @@ export class GateHeatmap {
   private rows: number[] = [];
   /** Reused between redraws of the same size, to spare the garbage collector. */
   private image: ImageData | undefined;
+  private readonly keys: KeyCursor;
+  private readonly box: CursorBox;
+  private readonly table: DataTableToggle;
 
-  constructor(private readonly container: HTMLElement, private readonly tooltip: HTMLElement, private readonly legend: HTMLElement, onReveal: (offset: number) => void) {
+  constructor(private readonly container: HTMLElement, private readonly tooltip: HTMLElement, private readonly legend: HTMLElement, private readonly onReveal: (offset: number) => void) {
     this.canvas.className = 'gate-canvas';
     this.labels.className = 'token-canvas';
     this.gutter.className = 'gate-gutter';
     container.append(this.gutter, this.canvas, this.labels);
+    this.box = new CursorBox(container);
+    this.keys = new KeyCursor(container, {
+      size: () => {
+        const v = this.values();
+        return { cols: v?.tokens ?? 0, rows: v?.units ?? 0 };
+      },
+      describe: ({ col, row }) => gateCellText(this.values()!, this.choice.name, this.trace!.tokens, this.rows[row], col, this.pinned.includes(this.rows[row])),
+      draw: (cell) => this.drawCursor(cell),
+      act: (action, cell) => this.act(action, cell),
+    }, { roleDescription: 'heatmap', hint: 'Keys: ← → tokens, ↑ ↓ units, Home End first and last token, PgUp PgDn jump units, Space pin the unit, Enter show the token in the editor', empty: 'No gates traced yet.' });
+    this.table = new DataTableToggle(legend, 'gates and states', () => {
+      const v = this.values();
+      return v ? gateTable(v, this.choice.name, this.trace!.tokens, this.rows, this.pinned, this.keys.current()?.col ?? null) : null;
+    }, this.keys.hint);
     this.markPinned();
     new ResizeObserver(frameTask(() => this.draw())).observe(container);
     this.canvas.addEventListener('mousemove', (e) => this.hover(e));
@@ -101,6 +122,33 @@ export class GateHeatmap {
       const token = Math.min(t.tokens.length - 1, Math.floor(((e.clientX - rect.left) / rect.width) * t.tokens.length));
       onReveal(t.offsets[token]);
     });
+  }
+
+  /** Space pins or unpins the cursor's unit (the cursor follows it to its new row); Enter shows its token in the editor. */
+  private act(action: NavAction, { col, row }: Cell): string | undefined {
+    const unit = this.rows[row];
+    if (action === 'activate') {
+      this.onReveal(this.trace!.offsets[col]);
+      return `Showing token ${col + 1} ${JSON.stringify(this.trace!.tokens[col])} in the editor`;
+    }
+    if (action !== 'pin' || unit === undefined) return undefined;
+    this.togglePin(unit);
+    this.keys.moveTo({ col, row: this.rows.indexOf(unit) });
+    return `unit ${unit} ${this.pinned.includes(unit) ? 'pinned to the top' : 'unpinned'}`;
+  }
+
+  /** The cursor's cell outlined, with the hover's tooltip beside it. */
+  private drawCursor(cell: Cell | null): void {
+    const v = this.values();
+    if (!cell || !v) {
+      this.box.hide();
+      this.tooltip.hidden = true;
+      return;
+    }
+    const rect = cellRect(this.canvas.getBoundingClientRect(), v.tokens, v.units, cell.col, cell.row);
+    this.box.show(rect);
+    this.showTooltip(gateCellText(v, this.choice.name, this.trace!.tokens, this.rows[cell.row], cell.col, this.pinned.includes(this.rows[cell.row])),
+      rect.left + rect.width, rect.top + rect.height);
   }
 
   /** The names of a layer in display order, and how many layers there are. */
@@ -153,6 +201,8 @@ export class GateHeatmap {
       this.gutter.width = 0;
       this.pinnedRows = 0;
       this.legend.textContent = '';
+      this.box.hide();
+      this.table.changed();
       return;
     }
     this.scale = v.gate ? 1 : largestMagnitude(v.data);
@@ -187,6 +237,8 @@ export class GateHeatmap {
     this.drawGutter(units);
     this.drawLabels(width, v.tokens);
     this.legend.textContent = v.gate ? 'colour: 0 (dark) → 1 (light)' : `colour: −${this.scale.toPrecision(2)} (blue) → 0 → +${this.scale.toPrecision(2)} (red)`;
+    this.keys.refresh();
+    this.table.changed();
   }
 
   private drawLabels(width: number, tokens: number): void {
@@ -241,7 +293,10 @@ export class GateHeatmap {
 
   private togglePinAt(clientY: number): void {
     const unit = this.unitAt(clientY);
-    if (unit === undefined) return;
+    if (unit !== undefined) this.togglePin(unit);
+  }
+
+  private togglePin(unit: number): void {
     this.pinned = this.pinned.includes(unit) ? this.pinned.filter((u) => u !== unit) : [...this.pinned, unit].sort((a, b) => a - b);
     this.markPinned();
     this.draw();
@@ -255,7 +310,7 @@ export class GateHeatmap {
   private hoverGutter(e: MouseEvent): void {
     const unit = this.unitAt(e.clientY);
     if (unit === undefined) return;
-    this.showTooltip(`unit ${unit} · click to ${this.pinned.includes(unit) ? 'unpin' : 'pin to the top'}`, e);
+    this.showTooltip(`unit ${unit} · click to ${this.pinned.includes(unit) ? 'unpin' : 'pin to the top'}`, e.clientX, e.clientY);
   }
 
   private hover(e: MouseEvent): void {
@@ -265,18 +320,18 @@ export class GateHeatmap {
     const token = Math.min(v.tokens - 1, Math.floor(((e.clientX - rect.left) / rect.width) * v.tokens));
     const unit = this.rows[Math.min(v.units - 1, Math.floor(((e.clientY - rect.top) / rect.height) * v.units))] ?? 0;
     const value = v.data[token * v.units + unit];
-    this.showTooltip(`unit ${unit} · ${JSON.stringify(this.trace!.tokens[token])} · ${this.choice.name} = ${value.toFixed(3)}`, e);
+    this.showTooltip(`unit ${unit} · ${JSON.stringify(this.trace!.tokens[token])} · ${this.choice.name} = ${value.toFixed(3)}`, e.clientX, e.clientY);
   }
 
-  private showTooltip(text: string, e: MouseEvent): void {
+  /** The tooltip beside client point (x, y), flipped to its left near the right edge so it stays inside the panel. */
+  private showTooltip(text: string, clientX: number, clientY: number): void {
     this.tooltip.textContent = text;
     this.tooltip.hidden = false;
-    // Beside the pointer, flipped to its left near the right edge so it stays inside the panel.
     const box = this.container.getBoundingClientRect();
-    const x = e.clientX - box.left;
+    const x = clientX - box.left;
     const left = x + 12 + this.tooltip.offsetWidth > box.width ? x - 12 - this.tooltip.offsetWidth : x + 12;
     this.tooltip.style.left = `${Math.max(0, left)}px`;
-    this.tooltip.style.top = `${e.clientY - box.top + 12}px`;
+    this.tooltip.style.top = `${clientY - box.top + 12}px`;
   }
 }
 

@@ -1,6 +1,8 @@
 /** The gradient-flow chart: ‖∂L/∂h‖ (and ‖∂L/∂c‖) by lag on a log axis, with other runs overlaid. */
 import type uPlot from 'uplot';
 import type { GradFlow, RunOverlay } from '../src/protocol/webviewProtocol';
+import { DataTableToggle, type TableData } from './dataTable';
+import { KeyCursor } from './keyCursor';
 import { ThemedPlot } from './themedPlot';
 
 /** Norms below this (relative to lag 0) are off the log scale. */
@@ -34,6 +36,21 @@ export class GradFlowChart extends ThemedPlot {
   private latest: GradFlow | null = null;
   private relative = true;
   private overlays: readonly RunOverlay[] = [];
+  private readonly keys: KeyCursor;
+  private readonly table: DataTableToggle;
+
+  constructor(container: HTMLElement) {
+    super(container);
+    this.keys = new KeyCursor(container, {
+      size: () => ({ cols: this.latest ? this.shown[0].length : 0, rows: 1 }),
+      describe: ({ col }) => this.describe(col),
+      draw: (cell) => {
+        const k = cell?.col ?? null;
+        this.placeCursor(k, k === null ? null : this.shown[this.shown.length - 2][k] ?? this.shown[this.shown.length - 1][k] ?? null);
+      },
+    }, { roleDescription: 'chart', hint: 'Keys: ← → lags, Home End first and last, PgUp PgDn jump', empty: 'No gradient measurement yet.' });
+    this.table = new DataTableToggle(container.closest('.chart-frame') ?? container, 'gradient flow', () => this.tableData(), this.keys.hint);
+  }
 
   /** Relative to lag 0 (the vanishing picture) or absolute norms; rebuilds the axis label. */
   setRelative(relative: boolean): void {
@@ -42,12 +59,14 @@ export class GradFlowChart extends ThemedPlot {
     this.reshape();
     this.rebuild();
     if (!this.plot) this.container.dataset.lags = '0';
+    this.table.changed();
   }
 
   set(g: GradFlow | null): void {
     this.latest = g;
     this.reshape();
     if (!this.update()) this.container.dataset.lags = '0';
+    this.table.changed();
   }
 
   /**
@@ -105,7 +124,32 @@ export class GradFlowChart extends ThemedPlot {
       scales: { x: { time: false }, y: { distr: 3, log: 10 } },
       series: [{}, ...overlays, series('h', t.train), series('c', t.val)],
       axes: [axis('lag k (steps back)', 28), axis(this.relative ? 'relative norm' : 'gradient norm', 48, (_u, splits) => splits.map((v) => (v == null ? '' : v >= 0.01 ? String(+v.toPrecision(2)) : v.toExponential(0))))],
-      hooks: { draw: [() => { this.container.dataset.lags = String(this.latest?.h.length ?? 0); }] },
+      hooks: { draw: [() => { this.container.dataset.lags = String(this.latest?.h.length ?? 0); this.keys.refresh(); }] },
     };
   }
+
+  /** Lag `k`: this run's norms of h and c there, then other runs'. */
+  private describe(k: number): string {
+    const n = this.shown.length;
+    const at = (s: number) => this.shown[s][k];
+    const named: [string, number | null | undefined][] = [['h', at(n - 2)], ['c', at(n - 1)],
+      ...this.overlays.flatMap((o, i): [string, number | null | undefined][] => [[`${o.label} h`, at(1 + 2 * i)], [`${o.label} c`, at(2 + 2 * i)]])];
+    const parts = named.filter(([, v]) => v != null).map(([label, v]) => `${label} ${norm(v!)}`);
+    return `lag ${this.shown[0][k]}: ${parts.join(', ') || 'no value'}${this.relative ? ' (relative to lag 0)' : ''}`;
+  }
+
+  private tableData(): TableData | null {
+    const g = this.latest;
+    if (!g) return null;
+    const [lags, h, c] = byLag(g, this.relative);
+    return {
+      caption: `Gradient norm by lag at step ${g.step}${this.relative ? ', relative to lag 0' : ''}`,
+      head: ['lag', 'hidden h', 'cell c'],
+      rows: lags.map((k) => [String(k), h[k] === null ? '–' : norm(h[k]), c[k] === null ? '–' : norm(c[k])]),
+    };
+  }
+}
+
+function norm(v: number): string {
+  return v >= 0.01 ? v.toPrecision(3) : v.toExponential(2);
 }

@@ -1,6 +1,13 @@
-/** The loss chart: training and validation loss over steps or seconds, zoom and pan, other runs overlaid. */
+/**
+ * The loss chart: training and validation loss over steps or seconds, zoom and pan, other runs
+ * overlaid; a keyboard cursor over its points and its data as a table.
+ */
 import type uPlot from 'uplot';
 import type { LossPoint, RunOverlay } from '../src/protocol/webviewProtocol';
+import { DataTableToggle } from './dataTable';
+import { formatSeconds } from './format';
+import { KeyCursor } from './keyCursor';
+import { lossDescription, lossTable } from './lossChartText';
 import { alignLoss, bySeconds, mergeOnSteps } from './lossSeries';
 import type { AlignedLoss, StepTable } from './lossSeries';
 import { lossChartOptions } from './lossChartOptions';
@@ -23,6 +30,7 @@ type Range = [min: number, max: number];
  * Dragging across the plot zooms x to that range, the mouse wheel zooms x around the pointer,
  * and a double-click returns to the whole run. While zoomed, new points keep the user's range;
  * the container says `data-zoomed` and the x range shown in `data-x-min` / `data-x-max`.
+ * From the keyboard, + and − halve and double the range around the cursor's point, 0 resets it.
  *
  * x is the step, or with the view's `time` the seconds of training (`data-x-unit` says which);
  * in time the points without seconds are left out of the drawing and of the counts.
@@ -45,10 +53,23 @@ export class LossChart extends ThemedPlot {
     reset: () => this.resetZoom(),
   };
 
+  private readonly keys: KeyCursor;
+  private readonly table: DataTableToggle;
+
   constructor(container: HTMLElement) {
     super(container);
     this.markZoom();
     this.container.dataset.xUnit = 'steps';
+    // The keyboard's cursor walks the points from the latest back; + and − zoom around it.
+    this.keys = new KeyCursor(container, {
+      size: () => ({ cols: this.shown[0].length, rows: 1 }),
+      start: (cols) => ({ col: cols - 1, row: 0 }),
+      describe: ({ col }) => lossDescription(this.shown, col, this.view, this.overlays.map((o) => o.label)),
+      draw: (cell) => this.drawCursor(cell?.col ?? null),
+      act: (action, { col }) => (action === 'zoomIn' || action === 'zoomOut' || action === 'zoomReset' ? this.zoomKey(action, col) : undefined),
+    }, { roleDescription: 'chart', hint: 'Keys: ← → points, Home End first and last, PgUp PgDn jump, + − zoom, 0 whole run', empty: 'No loss values yet.' });
+    this.table = new DataTableToggle(container.closest('.chart-frame') ?? container, 'loss',
+      () => lossTable(this.aligned, this.view), this.keys.hint);
   }
 
   /** Replaces the drawn series. Costs O(points), so callers batch updates per frame. */
@@ -62,6 +83,7 @@ export class LossChart extends ThemedPlot {
     if (this.xRange && (this.shown[0].length === 0 || this.xRange[0] > max || this.xRange[1] < min)) this.resetZoom();
     // A chart that cannot be drawn yet (no size) shows nothing, and says so.
     if (!this.update()) this.markDrawn(0, 0);
+    this.table.changed();
   }
 
   /**
@@ -98,6 +120,7 @@ export class LossChart extends ThemedPlot {
     // The counts come back when the new chart has drawn.
     this.markDrawn(0, 0);
     this.rebuild();
+    this.table.changed();
   }
 
   /** Shows the whole run again and follows new points. */
@@ -203,6 +226,40 @@ export class LossChart extends ThemedPlot {
       this.container.dataset.xMin = String(+x.min.toFixed(3));
       this.container.dataset.xMax = String(+x.max.toFixed(3));
     }
+    this.keys.refresh();
+  }
+
+  /** uPlot's cursor on point `i` (this run's line where it has one); a zoomed view pans to keep it in sight. */
+  private drawCursor(i: number | null): void {
+    const x = i === null ? undefined : (this.shown[0] as number[])[i];
+    if (i === null || x === undefined) {
+      this.placeCursor(null, null);
+      return;
+    }
+    if (this.xRange && (x < this.xRange[0] || x > this.xRange[1])) {
+      const half = (this.xRange[1] - this.xRange[0]) / 2;
+      // The cursor is drawn again once the panned chart has drawn.
+      this.zoomTo(x - half, x + half);
+      return;
+    }
+    const n = this.shown.length;
+    const y = [n - 3, n - 2, n - 1].map((s) => this.shown[s][i]).find((v) => v != null);
+    this.placeCursor(x, y ?? null);
+  }
+
+  /** + halves the x range around point `i`, − doubles it, 0 shows the whole run; says what is shown. */
+  private zoomKey(action: 'zoomIn' | 'zoomOut' | 'zoomReset', i: number): string {
+    const x = (this.shown[0] as number[])[i];
+    const min = this.plot?.scales.x.min ?? this.extent()[0];
+    const max = this.plot?.scales.x.max ?? this.extent()[1];
+    if (action === 'zoomReset') this.resetZoom();
+    else {
+      const factor = action === 'zoomIn' ? 0.5 : 2;
+      this.zoomTo(x - (x - min) * factor, x + (max - x) * factor);
+    }
+    const [a, b] = this.xRange ?? this.extent();
+    const span = this.view.time ? `${formatSeconds(a)} to ${formatSeconds(b)} of training` : `steps ${Math.round(a)} to ${Math.round(b)}`;
+    return this.xRange ? `Zoomed to ${span}` : `Whole run: ${span}`;
   }
 
   private markZoom(): void {

@@ -15,6 +15,7 @@ import { parseHostMessage } from './hostMessages';
 import { GradFlowChart } from './gradFlowChart';
 import { GateHeatmap, parsePinnedUnits, type HeatmapChoice } from './gateHeatmap';
 import { GradHeatmap } from './gradHeatmap';
+import { createLiveRegion } from './liveRegion';
 import { LossChart } from './lossChart';
 import { parseLossView } from './lossTransform';
 import type { LossViewOptions } from './lossTransform';
@@ -31,6 +32,7 @@ import { connectToHost } from './vscodeApi';
 const SAVE_INTERVAL_MS = 1000;
 
 const vscode = connectToHost();
+createLiveRegion(document.querySelector('main') ?? document.body);
 const model = new PanelModel();
 const view = new PanelView();
 const chart = new LossChart(view.chartContainer);

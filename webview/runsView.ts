@@ -5,6 +5,7 @@
  */
 import type { RunSummary } from '../src/protocol/webviewProtocol';
 import { MAX_SELECTED_RUNS } from '../src/protocol/webviewProtocol';
+import { baseName } from './format';
 
 export interface RunsActions {
   select(runIds: string[]): void;
@@ -38,21 +39,25 @@ export class RunsView {
     tr.dataset.runId = id;
     tr.dataset.status = s.status;
     if (shown) tr.classList.add('run-shown');
+    const when = new Date(s.run.startedAt).toLocaleString('en', { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false });
+    const runName = `${s.run.cell} ${s.run.layers}×${s.run.hiddenSize}`;
+    // Every row has the same buttons: their names say which run they act on.
+    const label = `${runName} · ${baseName(s.run.fileName)} · ${when}`;
     const pick = document.createElement('input');
     pick.type = 'checkbox';
     pick.checked = this.selected.includes(id);
     pick.disabled = !pick.checked && this.selected.length >= MAX_SELECTED_RUNS;
-    pick.setAttribute('aria-label', `Compare ${s.run.cell} on ${s.run.fileName}`);
+    pick.setAttribute('aria-label', `Show run ${label} on the charts`);
     pick.addEventListener('change', () => {
       const next = pick.checked ? [...this.selected, id] : this.selected.filter((x) => x !== id);
       this.actions.select(next.slice(0, MAX_SELECTED_RUNS));
     });
     const name = document.createElement('span');
     name.className = 'run-name';
-    name.textContent = `${s.run.cell} ${s.run.layers}×${s.run.hiddenSize}`;
+    name.textContent = runName;
     const file = document.createElement('span');
     file.className = 'muted';
-    file.textContent = ` · ${s.run.fileName} · ${new Date(s.run.startedAt).toLocaleString('en', { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false })}${shown ? ' · shown' : ''}`;
+    file.textContent = ` · ${s.run.fileName} · ${when}${shown ? ' · shown' : ''}`;
     const status = document.createElement('span');
     status.className = `run-status status-${s.status}`;
     status.textContent = s.status;
@@ -65,6 +70,7 @@ export class RunsView {
       resume.textContent = 'Resume';
       resume.title = 'Continue training this run from its checkpoint';
       resume.className = 'run-resume';
+      resume.setAttribute('aria-label', `Resume run ${label}`);
       if (training) resume.setAttribute('disabled', '');
       resume.addEventListener('click', () => this.actions.resume(id));
       buttons.append(resume);
@@ -76,6 +82,7 @@ export class RunsView {
       del.textContent = 'Delete';
       del.title = 'Delete this run, its metrics and its checkpoint';
       del.className = 'run-delete';
+      del.setAttribute('aria-label', `Delete run ${label}`);
       del.addEventListener('click', () => this.actions.remove(id));
       buttons.append(del);
     }

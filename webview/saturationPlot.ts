@@ -7,7 +7,10 @@
 import type { TraceView } from '../src/protocol/webviewProtocol';
 import { observeThemeChanges, readChartTheme } from './chartTheme';
 import type { ChartTheme } from './chartTheme';
+import { CursorBox } from './cursorBox';
+import { DataTableToggle, type TableData } from './dataTable';
 import { frameTask } from './frame';
+import { KeyCursor, keyHint } from './keyCursor';
 
 /** Below this a gate counts as shut, above 1 − this as open. */
 const EDGE = 0.1;
@@ -43,8 +46,10 @@ interface GatePlot {
   figure: HTMLElement;
   canvas: HTMLCanvasElement;
   caption: HTMLElement;
+  gate: string;
   shut: number[];
   open: number[];
+  keys?: KeyCursor;
 }
 
 /**
@@ -57,12 +62,18 @@ export class SaturationPlot {
   private readonly tooltip = document.createElement('div');
   private plots: GatePlot[] = [];
   private theme: ChartTheme;
+  /** The keyboard cursor's point: one for all the plots, shared by their keys. */
+  private readonly box: CursorBox;
+  private readonly hint = keyHint('Keys: ← → units, Home End first and last unit, PgUp PgDn jump; Tab to the next gate');
+  private readonly table: DataTableToggle;
 
   constructor(private readonly section: HTMLElement) {
     this.row.className = 'saturation-plots';
     this.tooltip.className = 'heatmap-tooltip';
     this.tooltip.hidden = true;
     section.append(this.row, this.tooltip);
+    this.box = new CursorBox(section, true);
+    this.table = new DataTableToggle(this.row, 'saturation', () => this.tableData(), this.hint);
     section.dataset.gates = '';
     // The row sets the (small) font the plots' labels are drawn in.
     this.theme = readChartTheme(this.row);
@@ -89,24 +100,65 @@ export class SaturationPlot {
       const { shut, open } = saturationFractions(values!.values[gate], values!.units, tokens);
       p.shut = shut;
       p.open = open;
+      p.gate = gate;
       p.figure.dataset.gate = gate;
       p.caption.textContent = gate;
       p.canvas.setAttribute('aria-label', `Saturation of the ${gate} gate: one point per unit`);
     });
     this.drawAll();
+    for (const p of this.plots) p.keys?.refresh();
+    this.table.changed();
   }
 
   private makePlot(): GatePlot {
     const figure = document.createElement('figure');
     figure.className = 'saturation-plot';
     const canvas = document.createElement('canvas');
-    canvas.setAttribute('role', 'img');
     const caption = document.createElement('figcaption');
     figure.append(canvas, caption);
-    const plot: GatePlot = { figure, canvas, caption, shut: [], open: [] };
+    const plot: GatePlot = { figure, canvas, caption, gate: '', shut: [], open: [] };
     canvas.addEventListener('mousemove', (e) => this.hover(plot, e));
     canvas.addEventListener('mouseleave', () => { this.tooltip.hidden = true; });
+    plot.keys = new KeyCursor(canvas, {
+      size: () => ({ cols: plot.shut.length, rows: 1 }),
+      describe: ({ col }) => `${plot.gate} gate, ${this.pointText(plot, col)}`,
+      draw: (cell) => this.drawCursor(plot, cell?.col ?? null),
+    }, { roleDescription: 'scatter plot', hint: this.hint });
     return plot;
+  }
+
+  /** Unit `u`'s point: its fractions, and the other units drawn at the same place. */
+  private pointText(p: GatePlot, u: number): string {
+    if (!Number.isFinite(p.shut[u])) return `unit ${u}: no finite value`;
+    const same = p.shut.map((_, w) => w).filter((w) => w !== u && p.shut[w] === p.shut[u] && p.open[w] === p.open[u]);
+    const also = same.length === 0 ? '' : ` (also unit${same.length > 1 ? 's' : ''} ${same.slice(0, 8).join(', ')}${same.length > 8 ? ` … ${same.length} in all` : ''})`;
+    return `unit ${u}: shut ${percent(p.shut[u])}, open ${percent(p.open[u])}${also}`;
+  }
+
+  /** A ring around unit `u`'s point, with the hover's tooltip beside it. */
+  private drawCursor(p: GatePlot, u: number | null): void {
+    if (u === null || !Number.isFinite(p.shut[u])) {
+      this.box.hide();
+      this.tooltip.hidden = true;
+      return;
+    }
+    const rect = p.canvas.getBoundingClientRect();
+    const { x0, x1, y0, y1 } = frame();
+    const x = rect.left + ((x0 + p.shut[u] * (x1 - x0)) / SIZE) * rect.width;
+    const y = rect.top + ((y0 - p.open[u] * (y0 - y1)) / SIZE) * rect.height;
+    this.box.show({ left: x - 6, top: y - 6, width: 12, height: 12 });
+    this.placeTooltip(this.pointText(p, u), x, y);
+  }
+
+  /** Each unit's fractions for every gate of the layer. */
+  private tableData(): TableData | null {
+    const units = this.plots[0]?.shut.length ?? 0;
+    if (units === 0) return null;
+    return {
+      caption: `Saturation of the gates of layer ${Number(this.section.dataset.layer) + 1}: share of tokens where each is shut (< 0.1) and open (> 0.9)`,
+      head: ['unit', ...this.plots.flatMap((p) => [`${p.gate} shut`, `${p.gate} open`])],
+      rows: Array.from({ length: units }, (_, u) => [String(u), ...this.plots.flatMap((p) => [p.shut[u], p.open[u]].map((f) => (Number.isFinite(f) ? percent(f) : '–')))]),
+    };
   }
 
   private drawAll(): void {
@@ -192,14 +244,18 @@ export class SaturationPlot {
     }
     const u = near[0];
     const units = near.length === 1 ? `unit ${u}` : `units ${near.slice(0, 8).join(', ')}${near.length > 8 ? ` … (${near.length})` : ''}`;
-    this.tooltip.textContent = `${units} · shut ${percent(p.shut[u])} · open ${percent(p.open[u])}`;
+    this.placeTooltip(`${units} · shut ${percent(p.shut[u])} · open ${percent(p.open[u])}`, e.clientX, e.clientY);
+  }
+
+  /** The tooltip beside client point (x, y), flipped to its left near the right edge so it stays inside the panel. */
+  private placeTooltip(text: string, clientX: number, clientY: number): void {
+    this.tooltip.textContent = text;
     this.tooltip.hidden = false;
-    // Beside the pointer, flipped to its left near the right edge so it stays inside the panel.
     const box = this.section.getBoundingClientRect();
-    const x = e.clientX - box.left;
+    const x = clientX - box.left;
     const left = x + 12 + this.tooltip.offsetWidth > box.width ? x - 12 - this.tooltip.offsetWidth : x + 12;
     this.tooltip.style.left = `${Math.max(0, left)}px`;
-    this.tooltip.style.top = `${e.clientY - box.top + 12}px`;
+    this.tooltip.style.top = `${clientY - box.top + 12}px`;
   }
 }
 

@@ -10,13 +10,12 @@ import { sequentialColor } from './colormap';
 import { tokenLabel as visibleToken } from './gateHeatmap';
 import { frameTask } from './frame';
 import { paintCells } from './pixels';
+import { attentionText, END, lossPoints, Seq2SeqAccess } from './seq2seqAccess';
 
 const SVG = 'http://www.w3.org/2000/svg';
 /** Pixels per attention cell, at most; the labels' band around the cells. */
 const CELL = 22;
 const LABEL = 28;
-/** The end-of-target marker (src/engine/seq2seq/batches.ts). */
-const END = '</s>';
 
 export class Seq2SeqCard {
   private view: Seq2SeqView | null = null;
@@ -24,12 +23,25 @@ export class Seq2SeqCard {
   private readonly cells = document.createElement('canvas');
   private map: AttentionMap | null = null;
   private cell = CELL;
+  private readonly access: Seq2SeqAccess;
 
   constructor(private readonly root: HTMLElement) {
     this.canvas = document.createElement('canvas');
     this.el('s2s-attention').prepend(this.canvas);
     this.canvas.addEventListener('mousemove', (e) => this.tooltip(e));
     this.canvas.addEventListener('mouseleave', () => { this.el('s2s-attention-tooltip').hidden = true; });
+    this.access = new Seq2SeqAccess(root, {
+      view: () => this.view,
+      map: () => this.map,
+      attentionCell: (r, c) => {
+        const box = this.canvas.getBoundingClientRect();
+        return { left: box.left + LABEL + c * this.cell, top: box.top + LABEL + r * this.cell, width: this.cell, height: this.cell };
+      },
+      attentionTip: (text, x = 0, y = 0) => {
+        const box = this.canvas.getBoundingClientRect();
+        this.showTip(text, x - box.left, y - box.top);
+      },
+    });
     new ResizeObserver(frameTask(() => this.set(this.view))).observe(root);
   }
 
@@ -55,6 +67,7 @@ export class Seq2SeqCard {
       : 'The first held-out pair (put the cursor on a line of the trained file to see its own)';
     this.gradient(view.sourceGradNorms);
     this.examples(view);
+    this.access.refresh();
   }
 
   private accuracy(view: Seq2SeqView): void {
@@ -98,7 +111,7 @@ export class Seq2SeqCard {
   private loss(view: Seq2SeqView): void {
     const svg = this.el('s2s-loss') as unknown as SVGSVGElement;
     svg.replaceChildren();
-    const points = view.evals.filter((e) => e.step > 0 && Number.isFinite(e.loss) && e.loss > 0);
+    const points = lossPoints(view);
     svg.dataset.points = String(points.length);
     if (points.length === 0) return;
     const w = Math.max(100, svg.clientWidth || 300);
@@ -159,19 +172,21 @@ export class Seq2SeqCard {
   }
 
   private tooltip(e: MouseEvent): void {
-    const tip = this.el('s2s-attention-tooltip');
     const map = this.map;
     const r = Math.floor((e.offsetY - LABEL) / this.cell);
     const c = Math.floor((e.offsetX - LABEL) / this.cell);
-    if (!map || r < 0 || c < 0 || r >= map.output.length || c >= map.source.length) {
-      tip.hidden = true;
-      return;
-    }
-    const p = map.probs[r];
-    tip.textContent = `wrote ${map.output[r] === END ? 'the end' : visibleToken(map.output[r])}${Number.isFinite(p) ? ` (p ${p.toFixed(2)})` : ''}\nlooking at ${visibleToken(map.source[c])} (source ${c + 1}): ${map.weights[r][c].toFixed(3)}`;
-    tip.hidden = false;
-    tip.style.left = `${e.offsetX + 12}px`;
-    tip.style.top = `${e.offsetY + 12}px`;
+    const inside = map && r >= 0 && c >= 0 && r < map.output.length && c < map.source.length;
+    this.showTip(inside ? attentionText(map, r, c) : null, e.offsetX, e.offsetY);
+  }
+
+  /** The attention tooltip beside canvas point (x, y); null hides it. */
+  private showTip(text: string | null, x: number, y: number): void {
+    const tip = this.el('s2s-attention-tooltip');
+    tip.hidden = text === null;
+    if (text === null) return;
+    tip.textContent = text;
+    tip.style.left = `${x + 12}px`;
+    tip.style.top = `${y + 12}px`;
   }
 
   private gradient(norms: number[]): void {

@@ -74,6 +74,22 @@ export abstract class ThemedPlot {
     this.fit();
   }
 
+  /**
+   * Puts uPlot's cursor (its crosshair and the series' points there) at `x`, `y` in data units,
+   * as a hover would; null hides it.
+   */
+  protected placeCursor(x: number | null, y: number | null): void {
+    const u = this.plot;
+    if (!u) return;
+    if (x === null) {
+      u.setCursor({ left: -10, top: -10 });
+      return;
+    }
+    const left = u.valToPos(x, 'x');
+    const top = y === null || !Number.isFinite(y) ? u.over.clientHeight / 2 : u.valToPos(y, 'y');
+    u.setCursor({ left, top });
+  }
+
   /** Re-reads the theme colours; rebuilds the chart only if they changed. */
   refreshTheme(): void {
     const next = readChartTheme(this.container);

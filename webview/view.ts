@@ -90,6 +90,14 @@ export class PanelView {
   private readonly exportCsv = byId('export-csv');
   private readonly exportJson = byId('export-json');
 
+  constructor() {
+    // The selects name their inner control from `label`: an aria-label on the element does not reach it.
+    for (const select of [this.gatesLayer, this.gatesName, this.gatesOrder]) select.setAttribute('label', select.getAttribute('aria-label') ?? '');
+    // The buttons' short text stays at the start of their names.
+    this.exportCsv.setAttribute('aria-label', 'CSV: save the loss series as a CSV file');
+    this.exportJson.setAttribute('aria-label', 'JSON: save the loss series and gradient flow as a JSON file');
+  }
+
   onExport(handler: (format: 'csv' | 'json') => void): void {
     onEnabledClick(this.exportCsv, () => handler('csv'));
     onEnabledClick(this.exportJson, () => handler('json'));
