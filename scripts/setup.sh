@@ -8,8 +8,8 @@ export TMPDIR="${TMPDIR:-/tmp}"
 
 # chromium: the browser the webview and VS Code tests drive; ripgrep: VS Code's search binary;
 # libkrb5-dev, build-essential, pkg-config, python3: code-server's native modules build with
-# node-gyp.
-packages=(chromium ripgrep libkrb5-dev build-essential pkg-config python3)
+# node-gyp; python3-numpy: the export test runs the PyTorch layout's forward pass in numpy.
+packages=(chromium ripgrep libkrb5-dev build-essential pkg-config python3 python3-numpy)
 missing=()
 for pkg in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)

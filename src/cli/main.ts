@@ -1,15 +1,16 @@
 /**
- * Headless LSTM Lab on the same engine as the extension: train, sample, eval, bench.
+ * Headless LSTM Lab on the same engine as the extension: train, sample, eval, export, bench.
  */
 import { UsageError } from './args';
 import { bench, BENCH_USAGE } from './bench';
 import { benchHover, BENCH_HOVER_USAGE } from './benchHover';
+import { EXPORT_USAGE, exportModel } from './export';
 import { evaluateFile, EVAL_USAGE, sample, SAMPLE_USAGE } from './inspect';
 import { profile, PROFILE_USAGE } from './profile';
 import { seq2seq, SEQ2SEQ_SAMPLE_USAGE, SEQ2SEQ_USAGE, seq2seqSample, translate, TRANSLATE_USAGE } from './seq2seq';
 import { train, TRAIN_USAGE } from './train';
 
-const USAGE = ['usage:', TRAIN_USAGE, SAMPLE_USAGE, EVAL_USAGE, SEQ2SEQ_USAGE, TRANSLATE_USAGE, SEQ2SEQ_SAMPLE_USAGE, BENCH_USAGE, BENCH_HOVER_USAGE, PROFILE_USAGE].join('\n  ');
+const USAGE = ['usage:', TRAIN_USAGE, SAMPLE_USAGE, EVAL_USAGE, EXPORT_USAGE, SEQ2SEQ_USAGE, TRANSLATE_USAGE, SEQ2SEQ_SAMPLE_USAGE, BENCH_USAGE, BENCH_HOVER_USAGE, PROFILE_USAGE].join('\n  ');
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
@@ -17,6 +18,7 @@ async function main(argv: string[]): Promise<void> {
     case 'train': return train(rest);
     case 'sample': return sample(rest);
     case 'eval': return evaluateFile(rest);
+    case 'export': return exportModel(rest);
     case 'bench': return bench(rest);
     case 'bench-hover': return benchHover(rest);
     case 'profile': return profile(rest);
