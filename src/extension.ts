@@ -14,7 +14,7 @@ import { PanelState } from './panel/panelState';
 import { formOf, type PanelSnapshot, type Seq2SeqView, type WebviewToHost } from './protocol/webviewProtocol';
 import { RunLibrary } from './runs/runLibrary';
 import { MAX_RUN_NAME, MAX_RUN_NOTE, RunStore } from './runs/runStore';
-import { TrainingStatusBar } from './statusBar';
+import { statusText, TrainingStatusBar } from './statusBar';
 import { compareCells, compareOptions } from './training/compareCells';
 import { TraceFollower } from './training/traceFollower';
 import { TrainingController, type TrainOptions } from './training/trainingController';
@@ -188,9 +188,9 @@ export function activate(context: vscode.ExtensionContext): LabApi {
 }
 
 async function explainNoModel(): Promise<undefined> {
-  const train = 'Train on This File', sample = 'Open Sample Text';
+  const train = vscode.l10n.t('Train on This File'), sample = vscode.l10n.t('Open Sample Text');
   const answer = await vscode.window.showInformationMessage(
-    'LSTM Lab: there is no model yet. Train one on a text file first (LSTM Lab: Train LSTM on File), or resume a stored run (LSTM Lab: Resume Run…).',
+    vscode.l10n.t('LSTM Lab: there is no model yet. Train one on a text file first (LSTM Lab: Train LSTM on File), or resume a stored run (LSTM Lab: Resume Run…).'),
     ...(vscode.window.activeTextEditor ? [train] : []), sample,
   );
   if (answer === train) await vscode.commands.executeCommand(CommandId.Train);
@@ -201,15 +201,17 @@ async function explainNoModel(): Promise<undefined> {
 async function pickRunToResume(library: RunLibrary): Promise<string | undefined> {
   const runs = library.store.list().filter((s) => s.hasCheckpoint && s.status !== 'running');
   if (runs.length === 0) {
-    void vscode.window.showInformationMessage('LSTM Lab: no stored run has a checkpoint yet. Runs are checkpointed as they train.');
+    void vscode.window.showInformationMessage(vscode.l10n.t('LSTM Lab: no stored run has a checkpoint yet. Runs are checkpointed as they train.'));
     return undefined;
   }
   const pick = await vscode.window.showQuickPick(runs.map((s) => ({
-    label: `${s.run.cell} ${s.run.layers}×${s.run.hiddenSize} on ${s.run.fileName}`,
-    description: `${s.status}, step ${s.steps}${s.trainLoss !== null ? `, loss ${s.trainLoss.toFixed(3)}` : ''}`,
-    detail: new Date(s.run.startedAt).toLocaleString(),
+    label: runLabel(s.run),
+    description: s.trainLoss !== null
+      ? vscode.l10n.t('{0}, step {1}, loss {2}', statusText(s.status), s.steps, s.trainLoss.toFixed(3))
+      : vscode.l10n.t('{0}, step {1}', statusText(s.status), s.steps),
+    detail: new Date(s.run.startedAt).toLocaleString(vscode.env.language),
     runId: s.run.runId,
-  })), { title: 'Resume a run from its checkpoint' });
+  })), { title: vscode.l10n.t('Resume a run from its checkpoint') });
   return pick?.runId;
 }
 
@@ -218,15 +220,16 @@ async function editRun(library: RunLibrary, runId: string): Promise<void> {
   const summary = library.store.list().find((s) => s.run.runId === runId);
   if (!summary) return;
   const { run } = summary;
-  const generated = `${run.cell} ${run.layers}×${run.hiddenSize} on ${run.fileName}`;
+  const generated = runLabel(run);
   const name = await vscode.window.showInputBox({
-    title: 'Rename Run (1/2)', value: summary.name ?? generated, prompt: `A name for the run of ${new Date(run.startedAt).toLocaleString()}; empty for the generated one.`,
-    validateInput: (v) => (v.trim().length > MAX_RUN_NAME ? `At most ${MAX_RUN_NAME} characters.` : null),
+    title: vscode.l10n.t('Rename Run (1/2)'), value: summary.name ?? generated,
+    prompt: vscode.l10n.t('A name for the run of {0}; empty for the generated one.', new Date(run.startedAt).toLocaleString(vscode.env.language)),
+    validateInput: (v) => (v.trim().length > MAX_RUN_NAME ? vscode.l10n.t('At most {0} characters.', MAX_RUN_NAME) : null),
   });
   if (name === undefined) return;
   const note = await vscode.window.showInputBox({
-    title: 'Run Note (2/2)', value: summary.note ?? '', prompt: 'A note on the run: what you tried, what you saw. Empty for none.',
-    validateInput: (v) => (v.trim().length > MAX_RUN_NOTE ? `At most ${MAX_RUN_NOTE} characters.` : null),
+    title: vscode.l10n.t('Run Note (2/2)'), value: summary.note ?? '', prompt: vscode.l10n.t('A note on the run: what you tried, what you saw. Empty for none.'),
+    validateInput: (v) => (v.trim().length > MAX_RUN_NOTE ? vscode.l10n.t('At most {0} characters.', MAX_RUN_NOTE) : null),
   });
   if (note === undefined) return;
   const trimmed = name.trim();
@@ -236,8 +239,14 @@ async function editRun(library: RunLibrary, runId: string): Promise<void> {
 async function confirmDelete(library: RunLibrary, runId: string): Promise<void> {
   const run = library.store.list().find((s) => s.run.runId === runId)?.run;
   if (!run) return;
-  const answer = await vscode.window.showWarningMessage(`Delete the run ${run.cell} ${run.layers}×${run.hiddenSize} on ${run.fileName}, with its metrics and checkpoint?`, { modal: true }, 'Delete');
-  if (answer === 'Delete') await library.remove(runId);
+  const remove = vscode.l10n.t('Delete');
+  const answer = await vscode.window.showWarningMessage(vscode.l10n.t('Delete the run {0}, with its metrics and checkpoint?', runLabel(run)), { modal: true }, remove);
+  if (answer === remove) await library.remove(runId);
+}
+
+/** A run as the resume pick and the rename box name it: "lstm 1×128 on notes.txt". */
+function runLabel(run: { cell: string; layers: number; hiddenSize: number; fileName: string }): string {
+  return vscode.l10n.t('{0} {1}×{2} on {3}', run.cell, run.layers, run.hiddenSize, run.fileName);
 }
 
 function trainOptions(arg: unknown): TrainOptions {

@@ -1,5 +1,4 @@
 /** How overlay values map to colour levels. No `vscode` import. */
-import type { UnitRef } from '../protocol/inspectionMessages';
 
 /** Lower edges (bits) of the surprisal levels; below the first, the model expected the token and nothing is painted. */
 export const SURPRISAL_LEVELS = [1, 2, 4, 6, 9];
@@ -15,11 +14,10 @@ export function activationScale(name: string, v: number): number {
   return 2 * v - 1;
 }
 
-/** How a unit's values are put on the −1…1 scale, in words. */
-export function scaleDescription(name: string): string {
-  if (SIGNED.has(name)) return `${name} in −1…1`;
-  if (name === 'c') return 'tanh(c) in −1…1';
-  return `2·${name} − 1 (the gate's 0…1 centred on ½)`;
+/** Whether a unit's values are shown as they are (h, candidate: −1…1), as tanh (c), or as 2·v − 1 (gates). */
+export function scaleKind(name: string): 'signed' | 'tanh' | 'gate' {
+  if (SIGNED.has(name)) return 'signed';
+  return name === 'c' ? 'tanh' : 'gate';
 }
 
 /** The level (0-based) a value falls in, or −1 below the first edge. */
@@ -27,9 +25,5 @@ export function levelOf(edges: readonly number[], v: number): number {
   let level = -1;
   for (let i = 0; i < edges.length; i++) if (v >= edges[i]) level = i;
   return level;
-}
-
-export function describeUnit(u: UnitRef): string {
-  return `layer ${u.layer + 1} · ${u.name} · unit ${u.unit}`;
 }
 

@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import type { Log } from '../log';
 import { errorMessage } from '../protocol/messages';
 import type { SpanValues, UnitRef } from '../protocol/inspectionMessages';
-import { ACTIVATION_LEVELS, activationScale, describeUnit, levelOf, scaleDescription, SURPRISAL_LEVELS } from './overlayScale';
+import { ACTIVATION_LEVELS, activationScale, levelOf, scaleKind, SURPRISAL_LEVELS } from './overlayScale';
 
 /** What the last paint did. */
 export interface PaintReport {
@@ -61,7 +61,7 @@ export class EditorOverlays implements vscode.Disposable {
   private painted: PaintReport = { generation: 0, version: -1, tokens: 0, ranges: 0, start: 0, end: 0, mode: 'off' };
 
   constructor(private readonly source: OverlaySource, private readonly log: Log) {
-    this.legend.name = 'LSTM Lab overlay';
+    this.legend.name = vscode.l10n.t('LSTM Lab overlay');
     this.legend.command = 'lstmLab.hideOverlay';
     this.disposables.push(
       this.legend,
@@ -124,17 +124,17 @@ export class EditorOverlays implements vscode.Disposable {
     }
     const md = new vscode.MarkdownString(undefined, true);
     if (m.kind === 'surprisal') {
-      this.legend.text = '$(flame) Surprisal';
-      md.appendMarkdown('**Surprisal overlay**: how unexpected each token was to the model, −log₂ p(token | text before it).\n\n');
-      md.appendMarkdown('| shade | bits |\n|:--|:--|\n');
-      SURPRISAL_LEVELS.forEach((edge, i) => md.appendMarkdown(`| ${'▮'.repeat(i + 1)} | ${i + 1 < SURPRISAL_LEVELS.length ? `${edge}–${SURPRISAL_LEVELS[i + 1]}` : `${edge} or more`} |\n`));
-      md.appendMarkdown(`\nUnpainted: under ${SURPRISAL_LEVELS[0]} bit (the model expected it).`);
+      this.legend.text = `$(flame) ${vscode.l10n.t('Surprisal')}`;
+      md.appendMarkdown(`${vscode.l10n.t('**Surprisal overlay**: how unexpected each token was to the model, −log₂ p(token | text before it).')}\n\n`);
+      md.appendMarkdown(`| ${vscode.l10n.t('shade')} | ${vscode.l10n.t('bits')} |\n|:--|:--|\n`);
+      SURPRISAL_LEVELS.forEach((edge, i) => md.appendMarkdown(`| ${'▮'.repeat(i + 1)} | ${i + 1 < SURPRISAL_LEVELS.length ? `${edge}–${SURPRISAL_LEVELS[i + 1]}` : vscode.l10n.t('{0} or more', edge)} |\n`));
+      md.appendMarkdown(`\n${vscode.l10n.t('Unpainted: under {0} bit (the model expected it).', SURPRISAL_LEVELS[0])}`);
     } else {
       this.legend.text = `$(pulse) ${describeUnit(m.unit)}`;
-      md.appendMarkdown(`**Unit activation overlay**: ${describeUnit(m.unit)}, shown as ${scaleDescription(m.unit.name)}.\n\n`);
-      md.appendMarkdown('Warm shades: positive; cool shades: negative; darker is stronger. Unpainted: within ±0.2.');
+      md.appendMarkdown(`${vscode.l10n.t('**Unit activation overlay**: {0}, shown as {1}.', describeUnit(m.unit), scaleDescription(m.unit.name))}\n\n`);
+      md.appendMarkdown(vscode.l10n.t('Warm shades: positive; cool shades: negative; darker is stronger. Unpainted: within ±0.2.'));
     }
-    md.appendMarkdown('\n\n*Click to hide the overlay.*');
+    md.appendMarkdown(`\n\n*${vscode.l10n.t('Click to hide the overlay.')}*`);
     this.legend.tooltip = md;
     this.legend.show();
   }
@@ -196,7 +196,7 @@ export class EditorOverlays implements vscode.Disposable {
       this.log.info(`Overlay not painted: ${problem}`);
       // A unit the model does not have: say so and take the overlay down, rather than fail on every scroll.
       if (mode.kind === 'unit' && this.mode === mode && /does not exist|is not traced/.test(problem)) {
-        void vscode.window.showWarningMessage(`LSTM Lab: ${problem}.`);
+        void vscode.window.showWarningMessage(vscode.l10n.t('LSTM Lab: {0}.', problem));
         this.hide();
       }
       return;
@@ -229,6 +229,20 @@ export class EditorOverlays implements vscode.Disposable {
     this.disposed = true;
     if (this.timer) clearTimeout(this.timer);
     vscode.Disposable.from(...this.disposables).dispose();
+  }
+}
+
+/** A unit as the overlay's legend and the unit search name it: "layer 1 · c · unit 17". */
+export function describeUnit(u: UnitRef): string {
+  return vscode.l10n.t('layer {0} · {1} · unit {2}', u.layer + 1, u.name, u.unit);
+}
+
+/** How a unit's values are put on the −1…1 scale, in words. */
+function scaleDescription(name: string): string {
+  switch (scaleKind(name)) {
+    case 'signed': return vscode.l10n.t('{0} in −1…1', name);
+    case 'tanh': return vscode.l10n.t('tanh(c) in −1…1');
+    case 'gate': return vscode.l10n.t("2·{0} − 1 (the gate's 0…1 centred on ½)", name);
   }
 }
 

@@ -42,12 +42,23 @@ export function unitArg(arg: unknown): UnitRef | undefined {
   return { layer: layer as number, name, unit: unit as number };
 }
 
+/** What parseUnit answers to text it cannot read (the host passes them in the display language). */
+export interface UnitProblems {
+  format: string;
+  layer: string;
+}
+
+const UNIT_PROBLEMS: UnitProblems = {
+  format: 'write the layer (from 1), the gate or state (c, h, input, forget, output, candidate, update, reset…) and the unit (from 0), e.g. 1 c 17',
+  layer: 'the layer is from 1 to 4',
+};
+
 /** Parses "2 c 17" (layer from 1, a gate or state name, a unit from 0). */
-export function parseUnit(text: string): UnitRef | string {
+export function parseUnit(text: string, problems: UnitProblems = UNIT_PROBLEMS): UnitRef | string {
   const m = /^\s*(\d+)\s+([a-z]+)\s+(\d+)\s*$/i.exec(text);
-  if (!m) return 'write the layer (from 1), the gate or state (c, h, input, forget, output, candidate, update, reset…) and the unit (from 0), e.g. 1 c 17';
+  if (!m) return problems.format;
   const layer = Number(m[1]) - 1;
-  if (layer < 0 || layer > 3) return 'the layer is from 1 to 4';
+  if (layer < 0 || layer > 3) return problems.layer;
   return { layer, name: m[2].toLowerCase(), unit: Number(m[3]) };
 }
 

@@ -1,25 +1,33 @@
 /** Tokens shown readably in hover markdown. No `vscode` import. */
 
-const WHITESPACE_NAMES: Record<string, string> = { ' ': 'space', '\n': 'newline', '\r': 'return', '\t': 'tab' };
+/** The names whitespace is shown by: space, newline, return, tab (the host passes them in the display language). */
+export type WhitespaceNames = Readonly<Record<' ' | '\n' | '\r' | '\t', string>>;
+
+const WHITESPACE_NAMES: WhitespaceNames = { ' ': 'space', '\n': 'newline', '\r': 'return', '\t': 'tab' };
+
+function nameOf(ch: string, names: WhitespaceNames): string | undefined {
+  return (names as Readonly<Record<string, string>>)[ch];
+}
 
 /** Shows a character readably in markdown: whitespace by name, control characters by code, the rest as code. */
-export function showChar(ch: string): string {
-  if (WHITESPACE_NAMES[ch]) return `*${WHITESPACE_NAMES[ch]}*`;
+export function showChar(ch: string, names: WhitespaceNames = WHITESPACE_NAMES): string {
+  const name = nameOf(ch, names);
+  if (name) return `*${name}*`;
   const cp = ch.codePointAt(0)!;
   if (cp < 32 || cp === 127) return `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
   return '`` ' + ch.replace(/`/g, '\u02cb') + ' ``';
 }
 
 /** Shows a token: a single character as showChar, a whitespace run by its parts ("*return* *newline*", "*space* ×4"). */
-export function showToken(token: string): string {
+export function showToken(token: string, names: WhitespaceNames = WHITESPACE_NAMES): string {
   const chars = [...token];
-  if (chars.length === 1) return showChar(token);
+  if (chars.length === 1) return showChar(token, names);
   if (/^\s+$/.test(token)) {
     const parts: string[] = [];
     for (let i = 0; i < chars.length;) {
       let j = i;
       while (j < chars.length && chars[j] === chars[i]) j++;
-      const name = WHITESPACE_NAMES[chars[i]] ? `*${WHITESPACE_NAMES[chars[i]]}*` : showChar(chars[i]);
+      const name = showChar(chars[i], names);
       parts.push(j - i > 1 ? `${name} ×${j - i}` : name);
       i = j;
     }

@@ -111,14 +111,14 @@ export class LabPanel implements vscode.Disposable {
     const target = await vscode.window.showSaveDialog({
       defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined,
       filters: format === 'csv' ? { 'CSV': ['csv'] } : { 'JSON': ['json'] },
-      title: 'Export LSTM Lab metrics',
+      title: vscode.l10n.t('Export LSTM Lab metrics'),
     });
     if (!target) return;
     try {
       await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(exportMetrics(snapshot, format)));
       this.log.info(`Exported metrics to ${target.toString()}`);
     } catch (e) {
-      void vscode.window.showErrorMessage(`LSTM Lab could not write ${target.fsPath}: ${e instanceof Error ? e.message : String(e)}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('LSTM Lab could not write {0}: {1}', target.fsPath, e instanceof Error ? e.message : String(e)));
     }
   }
 

@@ -12,6 +12,7 @@ import { SAMPLE_TASKS, sampleText, type SampleTask } from '../shared/seq2seqSamp
 import { errorMessage } from '../protocol/messages';
 import type { FromSeq2Seq, Seq2SeqRunOptions, ToSeq2Seq } from '../protocol/seq2seqMessages';
 import type { HostToWebview, Seq2SeqView } from '../protocol/webviewProtocol';
+import { statusText } from '../statusBar';
 import { sourceOfLine } from './seq2seqHover';
 
 /** The context key that is true while a sequence-to-sequence run trains. */
@@ -59,7 +60,7 @@ export class Seq2SeqController implements vscode.Disposable {
       this.focusTimer = setTimeout(() => void this.follow(e.textEditor.document, e.selections[0].active.line), FOCUS_DEBOUNCE_MS);
     }));
     this.status = vscode.window.createStatusBarItem('lstmLab.seq2seq', vscode.StatusBarAlignment.Left, 99);
-    this.status.name = 'LSTM Lab sequence to sequence';
+    this.status.name = vscode.l10n.t('LSTM Lab sequence to sequence');
     this.status.command = 'lstmLab.showPanel';
   }
 
@@ -86,8 +87,11 @@ export class Seq2SeqController implements vscode.Disposable {
   /** LSTM Lab: New Sequence-to-Sequence Sample…: a generated task in a new editor. */
   async newSample(task?: SampleTask): Promise<vscode.TextDocument | undefined> {
     const chosen = task ?? (await vscode.window.showQuickPick(
-      (Object.keys(SAMPLE_TASKS) as SampleTask[]).map((t) => ({ label: SAMPLE_TASKS[t].label, detail: `${SAMPLE_TASKS[t].detail} · ${SAMPLE_TASKS[t].pairs.toLocaleString('en')} pairs`, task: t })),
-      { title: 'A generated sequence-to-sequence task', placeHolder: 'Pick a task; then run LSTM Lab: Train Seq2Seq on File' },
+      (Object.keys(SAMPLE_TASKS) as SampleTask[]).map((t) => {
+        const { label, detail } = taskText(t);
+        return { label, detail: vscode.l10n.t('{0} · {1} pairs', detail, SAMPLE_TASKS[t].pairs.toLocaleString('en')), task: t };
+      }),
+      { title: vscode.l10n.t('A generated sequence-to-sequence task'), placeHolder: vscode.l10n.t('Pick a task; then run LSTM Lab: Train Seq2Seq on File') },
     ))?.task;
     if (!chosen) return undefined;
     const doc = await vscode.workspace.openTextDocument({ content: sampleText(chosen), language: 'plaintext' });
@@ -98,22 +102,22 @@ export class Seq2SeqController implements vscode.Disposable {
   /** LSTM Lab: Train Seq2Seq on File. Resolves with the run's id once it trains (or undefined). */
   async train(document = vscode.window.activeTextEditor?.document, overrides: Partial<Seq2SeqRunOptions> = {}): Promise<string | undefined> {
     if (!document) {
-      void vscode.window.showInformationMessage('LSTM Lab: open a file of pairs (source, a tab, target on each line) to train a sequence-to-sequence model. LSTM Lab: New Sequence-to-Sequence Sample… writes one.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('LSTM Lab: open a file of pairs (source, a tab, target on each line) to train a sequence-to-sequence model. LSTM Lab: New Sequence-to-Sequence Sample… writes one.'));
       return undefined;
     }
     if (this.training) {
-      void vscode.window.showInformationMessage('LSTM Lab: a sequence-to-sequence run is already training. Stop it first.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('LSTM Lab: a sequence-to-sequence run is already training. Stop it first.'));
       return undefined;
     }
     const text = document.getText();
     if (text.length > MAX_CHARS) {
-      void vscode.window.showErrorMessage(`LSTM Lab: the file has ${text.length.toLocaleString('en')} characters; sequence-to-sequence training takes at most ${MAX_CHARS.toLocaleString('en')}.`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('LSTM Lab: the file has {0} characters; sequence-to-sequence training takes at most {1}.', text.length.toLocaleString('en'), MAX_CHARS.toLocaleString('en')));
       return undefined;
     }
     const c = this.config.value;
-    if (c.train.layers > 2) void vscode.window.showInformationMessage(`LSTM Lab: sequence-to-sequence models have 1–2 layers; training with 2 (the Train setting says ${c.train.layers}).`);
+    if (c.train.layers > 2) void vscode.window.showInformationMessage(vscode.l10n.t('LSTM Lab: sequence-to-sequence models have 1–2 layers; training with 2 (the Train setting says {0}).', c.train.layers));
     if (c.seq2seq.hiddenSize % 8 !== 0) {
-      void vscode.window.showErrorMessage(`LSTM Lab: lstmLab.seq2seq.hiddenSize must be a multiple of 8 (it is ${c.seq2seq.hiddenSize}).`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('LSTM Lab: lstmLab.seq2seq.hiddenSize must be a multiple of 8 (it is {0}).', c.seq2seq.hiddenSize));
       return undefined;
     }
     const options: Seq2SeqRunOptions = {
@@ -219,7 +223,7 @@ export class Seq2SeqController implements vscode.Disposable {
         break;
       case 'refused':
         this.log.error(`Sequence to sequence: ${m.error}`);
-        void vscode.window.showErrorMessage(`LSTM Lab: cannot train on ${v.fileName}: ${m.error}`);
+        void vscode.window.showErrorMessage(vscode.l10n.t('LSTM Lab: cannot train on {0}: {1}', v.fileName, m.error));
         v.status = 'failed';
         v.message = m.error;
         this.setTraining(false);
@@ -229,7 +233,9 @@ export class Seq2SeqController implements vscode.Disposable {
       case 'progress':
         v.step = m.step;
         v.tokensPerSec = m.tokensPerSec;
-        this.status.text = `$(sync~spin) Seq2seq step ${m.step}${v.evals.length ? ` · exact ${(100 * v.evals[v.evals.length - 1].exactMatch).toFixed(0)}%` : ''}`;
+        this.status.text = `$(sync~spin) ${v.evals.length
+          ? vscode.l10n.t('Seq2seq step {0} · exact {1}%', m.step, (100 * v.evals[v.evals.length - 1].exactMatch).toFixed(0))
+          : vscode.l10n.t('Seq2seq step {0}', m.step)}`;
         break;
       case 'eval':
         v.evals.push(m.eval);
@@ -263,8 +269,13 @@ export class Seq2SeqController implements vscode.Disposable {
     const last = v.evals[v.evals.length - 1];
     const result = last ? `held-out exact match ${(100 * last.exactMatch).toFixed(1)}%, token accuracy ${(100 * last.tokenAccuracy).toFixed(1)}% after ${last.seconds.toFixed(0)} s` : 'no evaluation';
     this.log.info(`Sequence to sequence: ${reason}: ${result}${message ? ` (${message})` : ''}`);
-    if (reason === 'failed') void vscode.window.showErrorMessage(`LSTM Lab: sequence-to-sequence training failed: ${message ?? 'unknown error'}`);
-    else void vscode.window.showInformationMessage(`LSTM Lab: sequence to sequence ${reason} on ${v.fileName}: ${result}. Hover a line of the file to see its decoding.`);
+    if (reason === 'failed') void vscode.window.showErrorMessage(vscode.l10n.t('LSTM Lab: sequence-to-sequence training failed: {0}', message ?? vscode.l10n.t('unknown error')));
+    else {
+      const shown = last
+        ? vscode.l10n.t('held-out exact match {0}%, token accuracy {1}% after {2} s', (100 * last.exactMatch).toFixed(1), (100 * last.tokenAccuracy).toFixed(1), last.seconds.toFixed(0))
+        : vscode.l10n.t('no evaluation');
+      void vscode.window.showInformationMessage(vscode.l10n.t('LSTM Lab: sequence to sequence {0} on {1}: {2}. Hover a line of the file to see its decoding.', statusText(reason), v.fileName, shown));
+    }
     this.finished?.();
     this.finished = undefined;
     this.ending = undefined;
@@ -274,8 +285,8 @@ export class Seq2SeqController implements vscode.Disposable {
     this.training = on;
     void vscode.commands.executeCommand('setContext', SEQ2SEQ_TRAINING_KEY, on);
     if (on) {
-      this.status.text = '$(sync~spin) Seq2seq starting…';
-      this.status.tooltip = 'LSTM Lab: a sequence-to-sequence run is training. Click for the panel.';
+      this.status.text = `$(sync~spin) ${vscode.l10n.t('Seq2seq starting…')}`;
+      this.status.tooltip = vscode.l10n.t('LSTM Lab: a sequence-to-sequence run is training. Click for the panel.');
       this.status.show();
     } else this.status.hide();
   }
@@ -288,6 +299,15 @@ export class Seq2SeqController implements vscode.Disposable {
     this.pending.clear();
     void this.worker?.terminate();
     this.worker = undefined;
+  }
+}
+
+/** A generated task as the pick names it (SAMPLE_TASKS in src/shared/seq2seqSamples.ts, in the display language). */
+function taskText(task: SampleTask): { label: string; detail: string } {
+  switch (task) {
+    case 'reverse': return { label: vscode.l10n.t('Reverse a string'), detail: vscode.l10n.t('5–10 random lowercase letters, written backwards') };
+    case 'dates': return { label: vscode.l10n.t('Dates to ISO 8601'), detail: vscode.l10n.t('a date in one of six formats, e.g. "3 Mar 1999" ⇒ "1999-03-03"') };
+    case 'addition': return { label: vscode.l10n.t('Add two numbers'), detail: vscode.l10n.t('"12+345" ⇒ "357", numbers up to 999') };
   }
 }
 

@@ -3,7 +3,8 @@
  * of the line's source, each written token's probability, and the source token it looked at most.
  */
 import * as vscode from 'vscode';
-import { showToken } from '../hover/tokenText';
+import { whitespaceNames } from '../hover/predictionHover';
+import { showToken as showTokenIn } from '../hover/tokenText';
 import type { Translation } from './seq2seqController';
 
 export interface Seq2SeqHoverSource {
@@ -41,16 +42,18 @@ export function renderTranslation(src: string, t: Translation): vscode.MarkdownS
   md.isTrusted = false;
   md.supportHtml = false;
   if (!t.ok) {
-    md.appendMarkdown(`**LSTM Lab** · sequence to sequence\n\n`);
-    md.appendText(`No decoding: ${t.error}`);
+    md.appendMarkdown(`**LSTM Lab** · ${vscode.l10n.t('sequence to sequence')}\n\n`);
+    md.appendText(vscode.l10n.t('No decoding: {0}', t.error));
     return md;
   }
-  md.appendMarkdown(`**LSTM Lab** · the model (step ${t.step}) writes\n\n`);
+  const names = whitespaceNames();
+  const showToken = (token: string) => showTokenIn(token, names);
+  md.appendMarkdown(`**LSTM Lab** · ${vscode.l10n.t('the model (step {0}) writes', t.step)}\n\n`);
   md.appendCodeblock(t.output, 'text');
   const rows = t.tokens.map((tok, k) => {
     const p = `${(100 * t.probs[k]).toFixed(1)}%`;
     const weights = t.attention?.weights[k];
-    const cells = [cell(tok === '</s>' ? 'end' : showToken(tok)), p];
+    const cells = [cell(tok === '</s>' ? vscode.l10n.t('end') : showToken(tok)), p];
     if (weights && t.attention) {
       let best = 0;
       weights.forEach((w, j) => { if (w > weights[best]) best = j; });
@@ -58,9 +61,13 @@ export function renderTranslation(src: string, t: Translation): vscode.MarkdownS
     }
     return `| ${cells.join(' | ')} |`;
   });
-  md.appendMarkdown(t.attention ? '| wrote | p | looked most at |\n|---|---|---|\n' : '| wrote | p |\n|---|---|\n');
+  const [wrote, looked] = [vscode.l10n.t('wrote'), vscode.l10n.t('looked most at')];
+  md.appendMarkdown(t.attention ? `| ${wrote} | p | ${looked} |\n|---|---|---|\n` : `| ${wrote} | p |\n|---|---|\n`);
   md.appendMarkdown(rows.join('\n') + '\n');
-  if (!t.attention) md.appendMarkdown(`\nThis model has no attention: all it knows of ${showToken(src.length > 20 ? `${src.slice(0, 20)}…` : src)} passed through the encoder's final state.`);
+  if (!t.attention) {
+    const shown = showToken(src.length > 20 ? `${src.slice(0, 20)}…` : src);
+    md.appendMarkdown(`\n${vscode.l10n.t("This model has no attention: all it knows of {0} passed through the encoder's final state.", shown)}`);
+  }
   return md;
 }
 

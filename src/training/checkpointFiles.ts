@@ -29,17 +29,17 @@ export async function saveCheckpointAs(ctx: CheckpointFilesContext): Promise<voi
   const shown = library.current;
   const snap = state.snapshot();
   if (!shown || !snap.run) {
-    void vscode.window.showInformationMessage('LSTM Lab: train or load a model first; then it can be saved.');
+    void vscode.window.showInformationMessage(vscode.l10n.t('LSTM Lab: train or load a model first; then it can be saved.'));
     return;
   }
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
   const name = `${snap.run.fileName.replace(/\.[^.]*$/, '') || 'model'}-${snap.run.cell}-step${state.lastStep}.ckpt`;
   const target = await vscode.window.showSaveDialog({
-    defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined, filters: { 'LSTM Lab checkpoint': ['ckpt'] }, title: 'Save LSTM Lab checkpoint',
+    defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined, filters: { [vscode.l10n.t('LSTM Lab checkpoint')]: ['ckpt'] }, title: vscode.l10n.t('Save LSTM Lab checkpoint'),
   });
   if (!target) return;
   if (target.scheme !== 'file') {
-    void vscode.window.showErrorMessage('LSTM Lab saves checkpoints to local files only.');
+    void vscode.window.showErrorMessage(vscode.l10n.t('LSTM Lab saves checkpoints to local files only.'));
     return;
   }
   try {
@@ -53,9 +53,9 @@ export async function saveCheckpointAs(ctx: CheckpointFilesContext): Promise<voi
       await vscode.workspace.fs.copy(vscode.Uri.file(pending.path), target, { overwrite: true });
       log.info(`Copied the checkpoint of ${pending.runId} to ${target.fsPath}`);
     }
-    void vscode.window.showInformationMessage(`LSTM Lab: saved ${path.basename(target.fsPath)}.`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('LSTM Lab: saved {0}.', path.basename(target.fsPath)));
   } catch (e) {
-    void vscode.window.showErrorMessage(`LSTM Lab could not save the checkpoint: ${errorMessage(e)}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('LSTM Lab could not save the checkpoint: {0}', errorMessage(e)));
   }
 }
 
@@ -66,14 +66,16 @@ export async function saveCheckpointAs(ctx: CheckpointFilesContext): Promise<voi
 export async function loadCheckpointFrom(ctx: CheckpointFilesContext): Promise<void> {
   const { library, worker, model, log, panel } = ctx;
   if (!vscode.workspace.isTrusted) {
-    void vscode.window.showWarningMessage('LSTM Lab: loading checkpoints is disabled in an untrusted workspace. Trust the workspace to load one; training on open files still works.');
+    void vscode.window.showWarningMessage(vscode.l10n.t('LSTM Lab: loading checkpoints is disabled in an untrusted workspace. Trust the workspace to load one; training on open files still works.'));
     return;
   }
   if (ctx.isTraining()) {
-    void vscode.window.showWarningMessage('LSTM Lab: stop the current run before loading a checkpoint.');
+    void vscode.window.showWarningMessage(vscode.l10n.t('LSTM Lab: stop the current run before loading a checkpoint.'));
     return;
   }
-  const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'LSTM Lab checkpoint': ['ckpt'] }, title: 'Load LSTM Lab checkpoint' });
+  const picked = await vscode.window.showOpenDialog({
+    canSelectMany: false, filters: { [vscode.l10n.t('LSTM Lab checkpoint')]: ['ckpt'] }, title: vscode.l10n.t('Load LSTM Lab checkpoint'),
+  });
   const source = picked?.[0];
   if (!source) return;
   const doc = vscode.window.activeTextEditor?.document ?? vscode.window.visibleTextEditors[0]?.document;
@@ -101,6 +103,6 @@ export async function loadCheckpointFrom(ctx: CheckpointFilesContext): Promise<v
     log.info(`Loaded ${source.fsPath} as ${runId}: ${loaded.config.cell} ${loaded.config.layers}×${loaded.config.hiddenSize}, step ${loaded.step}`);
   } catch (e) {
     await vscode.workspace.fs.delete(vscode.Uri.file(stored)).then(undefined, () => undefined);
-    void vscode.window.showErrorMessage(`LSTM Lab could not load ${path.basename(source.path)}: ${errorMessage(e)}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('LSTM Lab could not load {0}: {1}', path.basename(source.path), errorMessage(e)));
   }
 }

@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ConfigStore } from '../config';
-import { CELL_LABELS, CELL_TYPES, type CellName } from '../protocol/runConfig';
+import { CELL_TYPES, type CellName } from '../protocol/runConfig';
 import type { RunLibrary } from '../runs/runLibrary';
 import type { TrainingController } from './trainingController';
 
@@ -34,32 +34,35 @@ export function compareOptions(arg: unknown): CompareOptions {
 export async function compareCells(controller: TrainingController, library: RunLibrary, config: ConfigStore, options: CompareOptions = {}): Promise<string[]> {
   const doc = vscode.window.activeTextEditor?.document ?? controller.lastDocument();
   if (!doc) {
-    void vscode.window.showWarningMessage('LSTM Lab: open a file first, then run "Compare Cell Types on File" on it.');
+    void vscode.window.showWarningMessage(vscode.l10n.t('LSTM Lab: open a file first, then run "Compare Cell Types on File" on it.'));
     return [];
   }
   let cells = options.cells;
   if (!cells) {
     const picks = await vscode.window.showQuickPick(
-      CELL_TYPES.map((c) => ({ label: CELL_LABELS[c].label, detail: CELL_LABELS[c].detail, cell: c, picked: DEFAULT_COMPARISON.includes(c) })),
-      { canPickMany: true, title: `Compare cell types on ${path.basename(doc.uri.path)}`, placeHolder: 'Cell types to train with the same settings, seed and time' },
+      CELL_TYPES.map((c) => ({ ...cellText(c), cell: c, picked: DEFAULT_COMPARISON.includes(c) })),
+      {
+        canPickMany: true, title: vscode.l10n.t('Compare cell types on {0}', path.basename(doc.uri.path)),
+        placeHolder: vscode.l10n.t('Cell types to train with the same settings, seed and time'),
+      },
     );
     if (!picks || picks.length === 0) return [];
     cells = picks.map((p) => p.cell);
   }
   if (controller.isTraining) {
-    const stopIt = 'Stop It and Compare';
-    const answer = await vscode.window.showWarningMessage('LSTM Lab is training. Stop that run and start the comparison?', stopIt, 'Cancel');
+    const stopIt = vscode.l10n.t('Stop It and Compare');
+    const answer = await vscode.window.showWarningMessage(vscode.l10n.t('LSTM Lab is training. Stop that run and start the comparison?'), stopIt, vscode.l10n.t('Cancel'));
     if (answer !== stopIt) return [];
     await controller.stop();
   }
   const seconds = options.seconds ?? config.value.compareSeconds;
   const done: string[] = [];
   await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: 'LSTM Lab: comparing cell types', cancellable: true },
+    { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('LSTM Lab: comparing cell types'), cancellable: true },
     async (progress, token) => {
       for (const [i, cell] of cells.entries()) {
         if (token.isCancellationRequested) break;
-        progress.report({ message: `${i + 1} of ${cells.length}: ${CELL_LABELS[cell].label} for ${seconds} s`, increment: i === 0 ? 0 : 100 / cells.length });
+        progress.report({ message: vscode.l10n.t('{0} of {1}: {2} for {3} s', i + 1, cells.length, cellText(cell).label, seconds), increment: i === 0 ? 0 : 100 / cells.length });
         const runId = await controller.train(doc, { ifRunning: 'stop', config: { cell, maxSeconds: seconds } });
         if (!runId) break;
         // Earlier runs of the comparison are drawn over the one training now.
@@ -75,4 +78,16 @@ export async function compareCells(controller: TrainingController, library: RunL
   );
   await library.select(done);
   return done;
+}
+
+/** A cell type as the pick names it (CELL_LABELS in src/protocol/runConfig.ts, in the display language). */
+function cellText(cell: CellName): { label: string; detail: string } {
+  switch (cell) {
+    case 'rnn': return { label: vscode.l10n.t('Vanilla RNN'), detail: vscode.l10n.t('h = tanh(W x + U h + b): the baseline whose gradient vanishes') };
+    case 'lstm': return { label: vscode.l10n.t('LSTM'), detail: vscode.l10n.t('input, forget and output gates around a cell state (forget bias 1)') };
+    case 'noforget': return { label: vscode.l10n.t('LSTM without forget gate'), detail: vscode.l10n.t('the cell state only accumulates, as in the first LSTM') };
+    case 'peephole': return { label: vscode.l10n.t('Peephole LSTM'), detail: vscode.l10n.t('gates also read the cell state') };
+    case 'cifg': return { label: vscode.l10n.t('Coupled input-forget LSTM'), detail: vscode.l10n.t('one gate decides both: forget = 1 − input') };
+    case 'gru': return { label: vscode.l10n.t('GRU'), detail: vscode.l10n.t('update and reset gates, no separate cell state') };
+  }
 }

@@ -41,12 +41,12 @@ export async function noDocumentReason(): Promise<string> {
     try {
       const { size } = await vscode.workspace.fs.stat(input.uri);
       if (size > 50 * 1024 * 1024) {
-        return `LSTM Lab: ${path.basename(input.uri.path)} is ${(size / 1048576).toFixed(0)} MB, more than VS Code passes to extensions (50 MB). ` +
-          'Copy a part of it into a new file and train on that.';
+        return vscode.l10n.t('LSTM Lab: {0} is {1} MB, more than VS Code passes to extensions (50 MB). Copy a part of it into a new file and train on that.',
+          path.basename(input.uri.path), (size / 1048576).toFixed(0));
       }
     } catch {
       // Not readable: fall through to the general advice.
     }
   }
-  return 'LSTM Lab: open a file first, then run "Train LSTM on File" on it.';
+  return vscode.l10n.t('LSTM Lab: open a file first, then run "Train LSTM on File" on it.');
 }

@@ -30,11 +30,11 @@ export class TextGeneration {
   async atCursor(): Promise<string | undefined> {
     const editor = vscode.window.activeTextEditor;
     if (!editor) {
-      void vscode.window.showWarningMessage('LSTM Lab: put the cursor in a file first.');
+      void vscode.window.showWarningMessage(vscode.l10n.t('LSTM Lab: put the cursor in a file first.'));
       return undefined;
     }
     if (!this.model.uri && !this.model.pending) {
-      void vscode.window.showInformationMessage('LSTM Lab: train (or load) a model first; then it can write at the cursor.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('LSTM Lab: train (or load) a model first; then it can write at the cursor.'));
       return undefined;
     }
     const { length, temperature } = this.config.value.generate;
@@ -44,16 +44,16 @@ export class TextGeneration {
     const before = doc.getText(new vscode.Range(doc.positionAt(Math.max(0, doc.offsetAt(at) - 1024)), at));
     let text: string;
     try {
-      text = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'LSTM Lab: generating' }, async () => {
+      text = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('LSTM Lab: generating') }, async () => {
         await this.model.ensure();
         return (await this.worker.sample({ length, temperature, seed: Date.now() % 2 ** 31, prime: before })).text;
       });
     } catch (e) {
-      void vscode.window.showErrorMessage(`LSTM Lab could not generate text: ${errorMessage(e)}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('LSTM Lab could not generate text: {0}', errorMessage(e)));
       return undefined;
     }
     if (doc.version !== version || doc.isClosed) {
-      void vscode.window.showWarningMessage('LSTM Lab: the file changed while the text was generated; nothing was inserted.');
+      void vscode.window.showWarningMessage(vscode.l10n.t('LSTM Lab: the file changed while the text was generated; nothing was inserted.'));
       return undefined;
     }
     const inserted = await editor.edit((b) => b.insert(at, text));

@@ -132,18 +132,18 @@ export class TrainingController implements vscode.Disposable {
     try {
       r = await this.library.store.get(runId);
     } catch (e) {
-      void vscode.window.showErrorMessage(`LSTM Lab cannot resume ${runId}: ${errorMessage(e)}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('LSTM Lab cannot resume {0}: {1}', runId, errorMessage(e)));
       return undefined;
     }
     if (r.checkpointStep === null) {
-      void vscode.window.showWarningMessage(`LSTM Lab: ${r.run.fileName} (${r.run.cell}) has no checkpoint to resume from; train it again instead.`);
+      void vscode.window.showWarningMessage(vscode.l10n.t('LSTM Lab: {0} ({1}) has no checkpoint to resume from; train it again instead.', r.run.fileName, r.run.cell));
       return undefined;
     }
     let doc: vscode.TextDocument;
     try {
       doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(r.documentUri, true));
     } catch (e) {
-      void vscode.window.showErrorMessage(`LSTM Lab cannot resume: ${r.run.fileName} cannot be opened (${errorMessage(e)}).`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('LSTM Lab cannot resume: {0} cannot be opened ({1}).', r.run.fileName, errorMessage(e)));
       return undefined;
     }
     return this.train(doc, { resume: r });
@@ -166,7 +166,7 @@ export class TrainingController implements vscode.Disposable {
     const check = checkTrainingText(doc.getText(), this.config.value.maxCharacters);
     if (!check.ok) {
       this.log.warn(`Not training on ${fileName}: ${check.reason}`);
-      void vscode.window.showErrorMessage(`LSTM Lab cannot train on ${fileName}. ${check.reason}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('LSTM Lab cannot train on {0}. {1}', fileName, check.reason ?? ''));
       return undefined;
     }
     if (this.active) {
@@ -179,18 +179,18 @@ export class TrainingController implements vscode.Disposable {
     const settings = resume ? { ...resume.config, maxSeconds: cfg.train.maxSeconds, maxSteps: cfg.train.maxSteps } : cfg.train;
     const { config: trainConfig, problems } = runSettings(settings, options.config);
     if (problems.length > 0) {
-      void vscode.window.showErrorMessage(`LSTM Lab did not start: ${problems.join(' ')}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('LSTM Lab did not start: {0}', problems.join(' ')));
       return undefined;
     }
     if (cfg.problems.length > 0) {
       cfg.problems.forEach((p) => this.log.warn(p));
-      void vscode.window.showWarningMessage(`LSTM Lab: ${settingsProblemsMessage(cfg.problems)}`, 'Open Settings')
+      void vscode.window.showWarningMessage(vscode.l10n.t('LSTM Lab: {0}', settingsProblemsMessage(cfg.problems)), vscode.l10n.t('Open Settings'))
         .then((b) => { if (b) void vscode.commands.executeCommand('workbench.action.openSettings', 'lstmLab'); });
     }
     if (check.truncated) {
-      const msg = `${fileName} has ${check.originalLength.toLocaleString('en')} characters; training on the first ${check.text.length.toLocaleString('en')} (setting lstmLab.data.maxCharacters).`;
-      this.log.info(msg);
-      void vscode.window.showInformationMessage(`LSTM Lab: ${msg}`);
+      const [length, kept] = [check.originalLength.toLocaleString('en'), check.text.length.toLocaleString('en')];
+      this.log.info(`${fileName} has ${length} characters; training on the first ${kept} (setting lstmLab.data.maxCharacters).`);
+      void vscode.window.showInformationMessage(vscode.l10n.t('LSTM Lab: {0} has {1} characters; training on the first {2} (setting lstmLab.data.maxCharacters).', fileName, length, kept));
     }
     const runId = resume?.run.runId ?? newRunId();
     this.status.starting(fileName);
@@ -282,10 +282,10 @@ export class TrainingController implements vscode.Disposable {
   }
 
   private async askAboutRunningRun(doc: vscode.TextDocument): Promise<'stop' | 'keep'> {
-    const stopIt = 'Stop It and Train';
+    const stopIt = vscode.l10n.t('Stop It and Train');
     const answer = await vscode.window.showWarningMessage(
-      `LSTM Lab is already training on ${this.active?.fileName}. Stop that run and train on ${path.basename(doc.uri.path)}?`,
-      stopIt, 'Keep Current Run');
+      vscode.l10n.t('LSTM Lab is already training on {0}. Stop that run and train on {1}?', this.active?.fileName ?? '', path.basename(doc.uri.path)),
+      stopIt, vscode.l10n.t('Keep Current Run'));
     return answer === stopIt ? 'stop' : 'keep';
   }
 
@@ -298,7 +298,8 @@ export class TrainingController implements vscode.Disposable {
     const summary = doneSummary(e);
     this.log.info(`Run ${e.runId} ${e.reason}: ${summary}${e.message ? `. ${e.message}` : ''}`);
     if (e.reason === 'diverged' || e.reason === 'failed') {
-      void vscode.window.showErrorMessage(`LSTM Lab: ${e.message ?? 'training failed.'}`, 'Show Log').then((b) => { if (b) this.log.show(); });
+      void vscode.window.showErrorMessage(vscode.l10n.t('LSTM Lab: {0}', e.message ?? vscode.l10n.t('training failed.')), vscode.l10n.t('Show Log'))
+        .then((b) => { if (b) this.log.show(); });
     }
     this.endRun(e.runId, e.reason, e.message ?? summary);
   }
@@ -311,7 +312,7 @@ export class TrainingController implements vscode.Disposable {
     else this.model.uri = undefined;
     const run = this.active;
     if (!run) return;
-    void vscode.window.showErrorMessage(`LSTM Lab: ${description}. The run on ${run.fileName} is marked failed; you can start a new one.`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('LSTM Lab: {0}. The run on {1} is marked failed; you can start a new one.', description, run.fileName));
     this.endRun(run.runId, 'failed', description);
   }
 
