@@ -17,6 +17,7 @@ export enum CommandId {
   TrainSeq2Seq = 'lstmLab.trainSeq2Seq',
   StopSeq2Seq = 'lstmLab.stopSeq2Seq',
   NewSeq2SeqSample = 'lstmLab.newSeq2SeqSample',
+  ExportForPyTorch = 'lstmLab.exportForPyTorch',
 }
 
 export type CommandHandlers = Record<CommandId, (...args: unknown[]) => unknown>;

@@ -16,6 +16,7 @@ import { RunLibrary } from './runs/runLibrary';
 import { MAX_RUN_NAME, MAX_RUN_NOTE, RunStore } from './runs/runStore';
 import { statusText, TrainingStatusBar } from './statusBar';
 import { compareCells, compareOptions } from './training/compareCells';
+import { exportModelForPyTorch } from './training/exportModel';
 import { TraceFollower } from './training/traceFollower';
 import { TrainingController, type TrainOptions } from './training/trainingController';
 import { markFirstHover, openSample, openSampleOptions } from './walkthrough';
@@ -161,6 +162,7 @@ export function activate(context: vscode.ExtensionContext): LabApi {
       [CommandId.TrainSeq2Seq]: () => seq2seq.train(),
       [CommandId.StopSeq2Seq]: () => seq2seq.stop(),
       [CommandId.NewSeq2SeqSample]: (arg?: unknown) => seq2seq.newSample(typeof arg === 'string' && arg in SAMPLE_TASKS ? (arg as SampleTask) : undefined),
+      [CommandId.ExportForPyTorch]: () => exportModelForPyTorch(worker, library.store, log),
       [CommandId.ResumeRun]: async (arg?: unknown) => {
         const runId = typeof arg === 'string' ? arg : await pickRunToResume(library);
         return runId ? controller.resume(runId) : undefined;

@@ -1,10 +1,7 @@
 /** `lstm-lab export CHECKPOINT --format safetensors [--out PATH]`: a language model for PyTorch. */
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadCheckpoint } from '../engine/checkpoint';
-import { encodeSafetensors } from '../engine/export/safetensors';
-import { ExportError, torchExport } from '../engine/export/torchLayout';
-import { AtomicWriteError, writeFileAtomic } from '../shared/atomicFile';
+import { exportCheckpointFile } from '../engine/export/exportFile';
 import { choice, UsageError } from './args';
 
 export const EXPORT_USAGE = 'lstm-lab export CHECKPOINT --format safetensors [--out PATH]   (PyTorch layout: docs/export.md)';
@@ -30,22 +27,8 @@ export async function exportModel(argv: string[]): Promise<void> {
   const out = v.out ?? defaultExportPath(checkpoint);
   if (path.resolve(out) === path.resolve(checkpoint)) throw new UsageError(`--out ${out} is the checkpoint itself; give another path`);
 
-  const ckpt = await loadCheckpoint(checkpoint);
-  let file;
-  try {
-    file = torchExport(ckpt);
-  } catch (e) {
-    if (e instanceof ExportError) throw new Error(`${checkpoint}: ${e.message}`);
-    throw e;
-  }
-  const bytes = encodeSafetensors(file);
-  try {
-    await writeFileAtomic(out, bytes);
-  } catch (e) {
-    throw e instanceof AtomicWriteError ? new Error(e.message) : e;
-  }
-  const m = file.metadata;
-  const module = m.torch_module === 'none' ? `no torch module computes a ${m.cell} cell: see "equations" in the metadata` : `torch.nn.${m.torch_module}`;
-  console.log(`exported ${checkpoint} to ${out} (${bytes.length.toLocaleString('en')} bytes): ${m.cell} ${m.num_layers}×${m.hidden_size}, ` +
-    `vocabulary ${m.vocab_size}, ${file.tensors.length} tensors; ${module}`);
+  const done = await exportCheckpointFile(checkpoint, out);
+  const module = done.torchModule === 'none' ? `no torch module computes a ${done.cell} cell: see "equations" in the metadata` : `torch.nn.${done.torchModule}`;
+  console.log(`exported ${checkpoint} to ${out} (${done.bytes.toLocaleString('en')} bytes): ${done.cell} ${done.layers}×${done.hiddenSize}, ` +
+    `vocabulary ${done.vocabSize}, ${done.tensors} tensors; ${module}`);
 }

@@ -57,6 +57,26 @@ export interface LoadRequest {
   path: string;
 }
 
+/** Writes the checkpoint at `path` as safetensors for PyTorch at `outPath` (docs/export.md). */
+export interface ExportTorchRequest {
+  type: 'exportTorch';
+  id: number;
+  path: string;
+  outPath: string;
+}
+
+/** What an export wrote. */
+export interface ExportTorchResult {
+  bytes: number;
+  tensors: number;
+  cell: string;
+  layers: number;
+  hiddenSize: number;
+  vocabSize: number;
+  /** The `torch.nn` module that loads it, or 'none' for cells PyTorch lacks. */
+  torchModule: string;
+}
+
 export interface SaveResult {
   runId: string;
   step: number;
@@ -74,7 +94,7 @@ export interface LoadResult {
 }
 
 export type HostToWorker =
-  | TrainRequest | StopRequest | PredictRequest | TraceRequest | SurprisalRequest | SampleRequest | SaveRequest | LoadRequest
+  | TrainRequest | StopRequest | PredictRequest | TraceRequest | SurprisalRequest | SampleRequest | SaveRequest | LoadRequest | ExportTorchRequest
   | DocOpenRequest | DocEditRequest | DocCloseRequest | HoverRequest | SpanRequest | UnitSearchRequest | StatsRequest;
 
 export interface TrainAccepted {

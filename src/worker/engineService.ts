@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { loadCheckpoint, saveCheckpoint } from '../engine/checkpoint';
+import { exportCheckpointFile } from '../engine/export/exportFile';
 import { codecFromTokens } from '../engine/codec';
 import { SequenceModel } from '../engine/model';
 import { captureCheckpoint, configOf, restoreRun } from '../engine/snapshot';
@@ -86,6 +87,10 @@ export class EngineService {
           break;
         case 'load':
           this.reply(message.id, await this.load(message));
+          break;
+        case 'exportTorch':
+          // Reads the file, not the current model: any stored run's checkpoint can be exported.
+          this.reply(message.id, await exportCheckpointFile(message.path, message.outPath));
           break;
         case 'docOpen':
           this.reply(message.id, this.docs.open(message));

@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { isReply, RequestTracker } from '../protocol/messages';
-import type { EngineStats, HostToWorker, LoadResult, SaveResult, TrainAccepted, TrainRequest, WorkerToHost } from '../protocol/workerProtocol';
+import type { EngineStats, ExportTorchResult, HostToWorker, LoadResult, SaveResult, TrainAccepted, TrainRequest, WorkerToHost } from '../protocol/workerProtocol';
 import type { DocChange, DocSpan, HoverResult, PredictRequest, PredictResult, SampleRequest, SampleResult, SpanRequest, SpanValues, TraceResult, UnitSearchRequest, UnitSearchResult } from '../protocol/inspectionMessages';
 
 type Distribute<T> = T extends unknown ? Omit<T, 'id'> : never;
@@ -100,6 +100,11 @@ export class EngineWorker extends EventEmitter<EngineWorkerEvents> {
   /** Makes the checkpoint at `path` the model that answers predictions, traces and samples. */
   load(runId: string, path: string): Promise<LoadResult> {
     return this.request<LoadResult>({ type: 'load', runId, path }, 120_000);
+  }
+
+  /** Writes the checkpoint at `path` as safetensors for PyTorch at `outPath`. */
+  exportTorch(path: string, outPath: string): Promise<ExportTorchResult> {
+    return this.request<ExportTorchResult>({ type: 'exportTorch', path, outPath }, 300_000);
   }
 
   /** Ends the worker thread (a later request starts a new one). */

@@ -18,7 +18,9 @@ import { nextDistribution } from '../../src/engine/infer';
 import { SequenceModel } from '../../src/engine/model';
 import { captureCheckpoint } from '../../src/engine/snapshot';
 import { UNKNOWN_TOKEN } from '../../src/engine/tokens';
-import { exportForPyTorch } from '../../src/training/exportCommand';
+import { findBundle, findWasmDir } from '../../src/engine/backend';
+import type { ExportTorchResult, WorkerToHost } from '../../src/protocol/workerProtocol';
+import { EngineService } from '../../src/worker/engineService';
 import { maxAbsDiff, randomArray, useWasm } from './helpers/backend';
 
 before(useWasm);
@@ -249,15 +251,28 @@ test('the CLI refuses a missing or corrupted checkpoint, an unknown format, and 
   assert.throws(() => torchExport(misfit), /weight "out\.b" has shape \[10\] but .* needs \[11\]/);
 });
 
-test('the host\'s exportForPyTorch runs dist/cli.js and rejects with the CLI\'s message', async () => {
+
+test('the engine worker exports a stored checkpoint for the editor\'s command, and answers a bad one with the reason', async () => {
   const { ckpt } = await randomCheckpoint('rnn', 61);
   const source = path.join(tmp, 'host.ckpt');
   await saveCheckpoint(source, ckpt);
   const out = path.join(tmp, 'host export.safetensors');
-  await exportForPyTorch(source, out, dist);
-  assert.deepEqual(decodeSafetensors(new Uint8Array(fs.readFileSync(out))).metadata, torchExport(ckpt).metadata);
-  fs.writeFileSync(source, 'not a checkpoint');
-  // The CLI's own words, without its "lstm-lab: " prefix.
-  await assert.rejects(exportForPyTorch(source, out, dist), (e: Error) => e.message === `could not export ${source}: ${source}: not an LSTM Lab checkpoint: the file does not start with "LSTMLAB"`);
-  await assert.rejects(exportForPyTorch(source, out, tmp), /command line .* is missing/);
+  const events: WorkerToHost[] = [];
+  const service = new EngineService((m) => events.push(m), async () => 'wasm', { trainingScript: findBundle(__dirname, 'trainingWorker.js'), wasmDir: findWasmDir(__dirname) });
+  const reply = (id: number) => events.find((e) => e.type === 'reply' && e.id === id) as { ok: boolean; result?: unknown; error?: string } | undefined;
+  try {
+    await service.handle({ type: 'exportTorch', id: 1, path: source, outPath: out });
+    assert.equal(reply(1)?.ok, true, JSON.stringify(reply(1)));
+    const result = reply(1)!.result as ExportTorchResult;
+    const written = decodeSafetensors(new Uint8Array(fs.readFileSync(out)));
+    assert.deepEqual(written.metadata, torchExport(ckpt).metadata);
+    assert.equal(result.bytes, fs.statSync(out).size);
+    assert.deepEqual([result.cell, result.torchModule, result.tensors], ['rnn', 'RNN', written.tensors.length]);
+    fs.writeFileSync(source, 'not a checkpoint');
+    await service.handle({ type: 'exportTorch', id: 2, path: source, outPath: out });
+    assert.equal(reply(2)?.ok, false);
+    assert.match(reply(2)!.error ?? '', /not an LSTM Lab checkpoint/);
+  } finally {
+    await service.dispose();
+  }
 });
