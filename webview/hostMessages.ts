@@ -3,7 +3,7 @@
  * must not break the panel: unknown types are ignored and bad points are dropped.
  */
 import { isObject } from '../src/protocol/messages';
-import { DEFAULT_TRAIN_CONFIG } from '../src/protocol/runConfig';
+import { DEFAULT_TRAIN_CONFIG, TRAIN_FIELDS, type TrainConfig } from '../src/protocol/runConfig';
 import { FORM_FIELDS, formOf, MAX_SELECTED_RUNS } from '../src/protocol/webviewProtocol';
 import type { AttentionMap } from '../src/protocol/seq2seqMessages';
 import type { FormConfig, GradFlow, HostToWebview, LossPoint, PanelSnapshot, RunInfo, RunOverlay, RunStatus, RunSummary, Seq2SeqView, TraceView, UnitSearchView } from '../src/protocol/webviewProtocol';
@@ -118,6 +118,17 @@ function parseUnitSearch(value: unknown): UnitSearchView | null {
 /** Most runs a list shows (the host keeps fewer). */
 const MAX_RUNS = 200;
 
+/** A run's settings for the side-by-side view: known fields with plain values only. */
+function parseConfigValues(value: unknown): Partial<TrainConfig> {
+  if (!isObject(value)) return {};
+  const out: Record<string, string | number | boolean> = {};
+  for (const f of TRAIN_FIELDS) {
+    const v = value[f];
+    if ((typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean' || (typeof v === 'string' && v.length <= 40)) out[f] = v;
+  }
+  return out as Partial<TrainConfig>;
+}
+
 function parseRuns(value: unknown): RunSummary[] {
   if (!Array.isArray(value)) return [];
   const runs: RunSummary[] = [];
@@ -133,6 +144,7 @@ function parseRuns(value: unknown): RunSummary[] {
       hasCheckpoint: r.hasCheckpoint === true,
       name: typeof r.name === 'string' ? r.name.slice(0, 80) : null,
       note: typeof r.note === 'string' ? r.note.slice(0, 2000) : null,
+      config: parseConfigValues(r.config),
     });
   }
   return runs;

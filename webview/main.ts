@@ -49,6 +49,7 @@ const runsView = new RunsView(document.getElementById('runs-body')!, document.ge
   select: (runIds) => vscode.postMessage({ type: 'select', runIds }),
   resume: (runId) => vscode.postMessage({ type: 'resume', runId }),
   remove: (runId) => vscode.postMessage({ type: 'deleteRun', runId }),
+  edit: (runId) => vscode.postMessage({ type: 'editRun', runId }),
 });
 const form = new ConfigForm(document.getElementById('config-form')!,
   (config) => vscode.postMessage({ type: 'train', config }),

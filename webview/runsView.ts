@@ -6,11 +6,14 @@
 import type { RunSummary } from '../src/protocol/webviewProtocol';
 import { MAX_SELECTED_RUNS } from '../src/protocol/webviewProtocol';
 import { baseName } from './format';
+import { renderSettingsDiff, runsToCompare } from './runsDiff';
 
 export interface RunsActions {
   select(runIds: string[]): void;
   resume(runId: string): void;
   remove(runId: string): void;
+  /** Rename the run and edit its note (the host asks). */
+  edit(runId: string): void;
 }
 
 function fmt(x: number | null): string {
@@ -19,8 +22,14 @@ function fmt(x: number | null): string {
 
 export class RunsView {
   private selected: string[] = [];
+  private readonly diff = document.createElement('div');
 
-  constructor(private readonly body: HTMLElement, private readonly note: HTMLElement, private readonly actions: RunsActions) {}
+  constructor(private readonly body: HTMLElement, private readonly note: HTMLElement, private readonly actions: RunsActions) {
+    this.diff.id = 'runs-diff';
+    this.diff.className = 'runs-diff';
+    this.diff.hidden = true;
+    (body.closest('table') ?? body).after(this.diff);
+  }
 
   /** Redraws the list; `shownId` is the run the charts show, `training` whether a run goes. */
   set(runs: readonly RunSummary[], selected: readonly string[], shownId: string | null, training: boolean): void {
@@ -30,7 +39,8 @@ export class RunsView {
     this.body.dataset.selected = this.selected.join(',');
     this.note.textContent = runs.length === 0
       ? 'Runs of this workspace appear here. Tick runs to draw their loss and gradient flow over the current run.'
-      : `Tick up to ${MAX_SELECTED_RUNS} runs to draw them over the current run's charts.`;
+      : `Tick up to ${MAX_SELECTED_RUNS} runs to draw them over the current run's charts; tick one (or two) to compare settings side by side.`;
+    renderSettingsDiff(this.diff, runsToCompare(runs, this.selected, shownId));
   }
 
   private row(s: RunSummary, shown: boolean, training: boolean): HTMLElement {
@@ -42,7 +52,7 @@ export class RunsView {
     const when = new Date(s.run.startedAt).toLocaleString('en', { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false });
     const runName = `${s.run.cell} ${s.run.layers}×${s.run.hiddenSize}`;
     // Every row has the same buttons: their names say which run they act on.
-    const label = `${runName} · ${baseName(s.run.fileName)} · ${when}`;
+    const label = `${s.name ?? runName} · ${baseName(s.run.fileName)} · ${when}`;
     const pick = document.createElement('input');
     pick.type = 'checkbox';
     pick.checked = this.selected.includes(id);
@@ -54,10 +64,17 @@ export class RunsView {
     });
     const name = document.createElement('span');
     name.className = 'run-name';
-    name.textContent = runName;
+    name.textContent = s.name ?? runName;
     const file = document.createElement('span');
     file.className = 'muted';
-    file.textContent = ` · ${s.run.fileName} · ${when}${shown ? ' · shown' : ''}`;
+    file.textContent = ` · ${s.name ? `${runName} · ` : ''}${s.run.fileName} · ${when}${shown ? ' · shown' : ''}`;
+    const noted: Node[] = [];
+    if (s.note) {
+      const note = document.createElement('div');
+      note.className = 'run-note muted';
+      note.textContent = s.note;
+      noted.push(note);
+    }
     const status = document.createElement('span');
     status.className = `run-status status-${s.status}`;
     status.textContent = s.status;
@@ -75,6 +92,14 @@ export class RunsView {
       resume.addEventListener('click', () => this.actions.resume(id));
       buttons.append(resume);
     }
+    const edit = document.createElement('vscode-button');
+    edit.setAttribute('secondary', '');
+    edit.textContent = 'Rename…';
+    edit.title = 'Rename this run and write a note on it';
+    edit.className = 'run-edit';
+    edit.setAttribute('aria-label', `Rename run ${label} or edit its note`);
+    edit.addEventListener('click', () => this.actions.edit(id));
+    buttons.append(edit);
     // The shown run stays: the charts and hovers use it.
     if (s.status !== 'running' && !shown) {
       const del = document.createElement('vscode-button');
@@ -86,7 +111,7 @@ export class RunsView {
       del.addEventListener('click', () => this.actions.remove(id));
       buttons.append(del);
     }
-    const cells: (string | Node[])[] = [[pick], [name, file], [status], String(s.steps), fmt(s.trainLoss), fmt(s.bestValLoss), [buttons]];
+    const cells: (string | Node[])[] = [[pick], [name, file, ...noted], [status], String(s.steps), fmt(s.trainLoss), fmt(s.bestValLoss), [buttons]];
     for (const c of cells) {
       const td = document.createElement('td');
       if (typeof c === 'string') td.textContent = c;

@@ -75,6 +75,8 @@ export interface RunSummary {
   /** The user's name for the run (null: the list shows cell, size, file and time) and note. */
   name: string | null;
   note: string | null;
+  /** The run's settings, to compare two runs side by side (the panel may get a partial one). */
+  config: Partial<TrainConfig>;
 }
 
 /** Another run drawn over the current charts to compare with it. */

@@ -57,6 +57,7 @@ export function summarize(r: RunRecord): RunSummary {
     hasCheckpoint: r.checkpointStep !== null,
     name: r.name ?? null,
     note: r.note ?? null,
+    config: r.config,
   };
 }
 

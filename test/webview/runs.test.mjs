@@ -25,7 +25,7 @@ test('the run list shows each run; ticking runs posts the selection; resume and 
   assert.match(await rows.nth(0).innerText(), /gru 1×128[\s\S]*shown[\s\S]*running[\s\S]*420[\s\S]*1\.910[\s\S]*2\.050/);
   assert.match(await rows.nth(2).innerText(), /rnn 1×128[\s\S]*diverged[\s\S]*–/);
   // The training run can be neither resumed nor deleted; the finished LSTM with a checkpoint can be both, but not resumed while another run trains.
-  assert.equal(await rows.nth(0).locator('vscode-button').count(), 0);
+  assert.equal(await rows.nth(0).locator('.run-resume, .run-delete').count(), 0);
   assert.equal(await rows.nth(1).locator('.run-resume').getAttribute('disabled'), '');
   assert.equal(await rows.nth(2).locator('.run-resume').count(), 0, 'no checkpoint, no resume');
 
@@ -39,6 +39,40 @@ test('the run list shows each run; ticking runs posts the selection; resume and 
   await rows.nth(2).locator('.run-delete').click();
   assert.deepEqual(await postedOf(page, 'resume'), [{ type: 'resume', runId: 'run-b2' }]);
   assert.deepEqual(await postedOf(page, 'deleteRun'), [{ type: 'deleteRun', runId: 'run-a1' }]);
+  await assertClean(page, problems);
+});
+
+test('a run shows its name and note, Rename… asks the host, and ticked runs\' settings are compared side by side', async () => {
+  const { page, problems } = await lab.open();
+  const base = { cell: 'lstm', layers: 1, hiddenSize: 128, learningRate: 0.002, seqLength: 64, clipNorm: 1 };
+  const runs = [
+    summary('run-c3', 'gru', 'completed', { name: 'clipped at 5', note: 'lr 0.002\nfaster at first', config: { ...base, cell: 'gru', clipNorm: 5 } }),
+    summary('run-b2', 'lstm', 'completed', { config: base }),
+    summary('run-a1', 'rnn', 'completed', { config: { ...base, cell: 'rnn', seqLength: 32 } }),
+  ];
+  await send(page, snapshot({ run: runInfo({ runId: 'run-c3', cell: 'gru' }) }), { type: 'runs', runs, selected: [] });
+  await nextFrames(page);
+  const rows = page.locator('#runs-body tr');
+  assert.match(await rows.nth(0).locator('.run-name').innerText(), /^clipped at 5$/);
+  assert.match(await rows.nth(0).innerText(), /gru 1×128 · prose\.txt[\s\S]*lr 0\.002\s+faster at first/);
+  assert.equal(await page.locator('#runs-diff').isHidden(), true, 'nothing ticked, nothing compared');
+  await rows.nth(1).locator('.run-edit').click();
+  assert.deepEqual(await postedOf(page, 'editRun'), [{ type: 'editRun', runId: 'run-b2' }]);
+  assert.match(await rows.nth(0).locator('.run-edit').getAttribute('aria-label'), /clipped at 5/);
+
+  // One ticked: compared with the shown run.
+  await send(page, { type: 'runs', runs, selected: ['run-b2'] });
+  await nextFrames(page);
+  const diff = page.locator('#runs-diff');
+  assert.equal(await diff.getAttribute('data-differences'), 'cell,clipNorm');
+  assert.deepEqual(await diff.locator('thead th').allInnerTexts(), ['Setting', 'clipped at 5', 'lstm 1×128 · prose.txt']);
+  assert.deepEqual(await diff.locator('tr.differs th').allInnerTexts(), ['≠ Cell', '≠ Clip norm']);
+  assert.deepEqual(await diff.locator('tr[data-field="clipNorm"] td').allInnerTexts(), ['5', '1']);
+  // Two ticked: those two.
+  await send(page, { type: 'runs', runs, selected: ['run-b2', 'run-a1'] });
+  await nextFrames(page);
+  assert.equal(await diff.getAttribute('data-differences'), 'cell,seqLength');
+  assert.match(await diff.locator('p').innerText(), /2 settings differ/);
   await assertClean(page, problems);
 });
 
