@@ -25,6 +25,7 @@ import { RunsView } from './runsView';
 import { Seq2SeqCard } from './seq2seqView';
 import { UnitsView } from './unitsView';
 import { PanelView } from './view';
+import { addPngButton } from './pngExport';
 import { connectToHost } from './vscodeApi';
 
 // Saving serialises every point, so it is rate-limited; a hidden-then-shown panel may lose
@@ -152,6 +153,8 @@ view.onStop(() => vscode.postMessage({ type: 'stop' }));
 view.onTrain(() => vscode.postMessage({ type: 'train' }));
 view.onSample((temperature) => vscode.postMessage({ type: 'sample', temperature }));
 view.onExport((format) => vscode.postMessage({ type: 'export', format }));
+addPngButton(document.getElementById('export-json')!, 'loss', document.getElementById('loss-chart')!, 'the loss chart', (m) => vscode.postMessage(m));
+addPngButton(document.getElementById('gates-order')!, 'gates', view.gatesHeatmap, 'the gates heatmap', (m) => vscode.postMessage(m));
 observeThemeChanges(frameTask(() => { chart.refreshTheme(); gradChart.refreshTheme(); }));
 
 vscode.postMessage({ type: 'ready' });

@@ -1,7 +1,7 @@
 /** Hosts the panel webview: creates, revives, feeds it and validates what it sends back. */
 import * as vscode from 'vscode';
 import type { Log } from '../log';
-import { parseWebviewMessage, type HostToWebview, type WebviewToHost } from '../protocol/webviewProtocol';
+import { parseWebviewMessage, PNG_DATA_URL, type HostToWebview, type PngChart, type WebviewToHost } from '../protocol/webviewProtocol';
 import { exportMetrics, type ExportFormat } from './exportMetrics';
 import { makeNonce, renderPanelHtml } from './html';
 import type { PanelState } from './panelState';
@@ -98,6 +98,7 @@ export class LabPanel implements vscode.Disposable {
     // sequence-to-sequence card) is sent again by its owner.
     if (parsed.message.type === 'ready') this.sendSnapshot();
     if (parsed.message.type === 'export') void this.export(parsed.message.format);
+    else if (parsed.message.type === 'savePng') void this.savePng(parsed.message.chart, parsed.message.dataUrl);
     else this.onCommand(parsed.message);
   }
 
@@ -117,6 +118,31 @@ export class LabPanel implements vscode.Disposable {
     try {
       await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(exportMetrics(snapshot, format)));
       this.log.info(`Exported metrics to ${target.toString()}`);
+    } catch (e) {
+      void vscode.window.showErrorMessage(vscode.l10n.t('LSTM Lab could not write {0}: {1}', target.fsPath, e instanceof Error ? e.message : String(e)));
+    }
+  }
+
+  /** Saves a chart the panel drew as PNG where the user says. */
+  private async savePng(chart: PngChart, dataUrl: string): Promise<void> {
+    const bytes = Buffer.from(dataUrl.slice(PNG_DATA_URL.length), 'base64');
+    // The PNG signature: what the panel sent is an image, whatever it claims.
+    if (!bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) {
+      this.log.warn('Ignored a chart image from the panel that is not a PNG');
+      return;
+    }
+    const snapshot = this.state.snapshot();
+    const base = snapshot.run ? `${snapshot.run.fileName.replace(/\.[^.]*$/, '') || 'run'}-${snapshot.run.cell}` : 'lstm-lab';
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const target = await vscode.window.showSaveDialog({
+      defaultUri: folder ? vscode.Uri.joinPath(folder, `${base}-${chart}.png`) : undefined,
+      filters: { PNG: ['png'] },
+      title: vscode.l10n.t('Save the chart as PNG'),
+    });
+    if (!target) return;
+    try {
+      await vscode.workspace.fs.writeFile(target, bytes);
+      this.log.info(`Saved the ${chart} chart to ${target.toString()}`);
     } catch (e) {
       void vscode.window.showErrorMessage(vscode.l10n.t('LSTM Lab could not write {0}: {1}', target.fsPath, e instanceof Error ? e.message : String(e)));
     }

@@ -173,6 +173,8 @@ export type WebviewToHost =
   | { type: 'train'; config?: Partial<FormConfig> }
   | { type: 'sample'; temperature: number }
   | { type: 'export'; format: 'csv' | 'json' }
+  /** A chart drawn as a PNG (a data: URL) for the host to save where the user says. */
+  | { type: 'savePng'; chart: PngChart; dataUrl: string }
   | { type: 'reveal'; offset: number }
   | { type: 'resume'; runId: string }
   | { type: 'select'; runIds: string[] }
@@ -190,6 +192,13 @@ const NO_PAYLOAD = new Set(['ready', 'stop', 'train', 'saveCheckpoint', 'loadChe
 
 /** Run ids as the host makes them. */
 const RUN_ID = /^run-[a-z0-9]{1,16}$/;
+
+/** Charts the panel can save as PNG. */
+export const PNG_CHARTS = ['loss', 'gates'] as const;
+export type PngChart = (typeof PNG_CHARTS)[number];
+export const PNG_DATA_URL = 'data:image/png;base64,';
+/** About 15 MB of PNG: far more than a panel-sized chart at any pixel ratio. */
+export const MAX_PNG_URL = 20_000_000;
 /** Most runs that can be compared at once. */
 export const MAX_SELECTED_RUNS = 8;
 
@@ -253,6 +262,15 @@ function parseMessage(value: unknown): { ok: true; message: WebviewToHost } | { 
     const o = value.offset;
     if (typeof o !== 'number' || !Number.isInteger(o) || o < 0 || o > 1e9) return { ok: false, reason: 'offset must be a whole number ≥ 0' };
     return { ok: true, message: { type: 'reveal', offset: o } };
+  }
+  if (type === 'savePng') {
+    const bad = onlyFields(value, ['chart', 'dataUrl']);
+    if (bad) return { ok: false, reason: bad };
+    if (!PNG_CHARTS.includes(value.chart as PngChart)) return { ok: false, reason: `chart must be one of ${PNG_CHARTS.join(', ')}` };
+    const url = value.dataUrl;
+    if (typeof url !== 'string' || !url.startsWith(PNG_DATA_URL) || url.length > MAX_PNG_URL) return { ok: false, reason: `dataUrl must be a PNG data URL of at most ${MAX_PNG_URL} characters` };
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(url.slice(PNG_DATA_URL.length))) return { ok: false, reason: 'dataUrl is not base64' };
+    return { ok: true, message: { type: 'savePng', chart: value.chart as PngChart, dataUrl: url } };
   }
   if (type === 'export') {
     const extra = Object.keys(value).filter((k) => k !== 'type' && k !== 'format');

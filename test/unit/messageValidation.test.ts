@@ -79,6 +79,10 @@ test('wrong types and missing fields are refused for every message that has fiel
     [{ type: 'deleteRun', runId: 'RUN-A' }, /runId/],
     [{ type: 'deleteRun', runId: 'run-a/../../x' }, /runId/],
     [{ type: 'editRun', runId: '../run-a' }, /runId/],
+    [{ type: 'savePng', chart: 'secrets', dataUrl: 'data:image/png;base64,AAAA' }, /chart must be one of/],
+    [{ type: 'savePng', chart: 'loss', dataUrl: 'data:text/html;base64,AAAA' }, /PNG data URL/],
+    [{ type: 'savePng', chart: 'loss', dataUrl: 'data:image/png;base64,<script>' }, /not base64/],
+    [{ type: 'savePng', chart: 'loss', dataUrl: `data:image/png;base64,${'A'.repeat(20_000_000)}` }, /at most/],
     [{ type: 'editRun', runId: 'run-a', name: 'x' }, /name/],
     [{ type: 'select' }, /runIds/],
     [{ type: 'select', runIds: [42] }, /runIds/],
@@ -103,7 +107,7 @@ test('extra fields are refused on every message type, naming them', () => {
   const valid: Record<string, unknown>[] = [
     { type: 'ready' }, { type: 'stop' }, { type: 'train' }, { type: 'saveCheckpoint' }, { type: 'loadCheckpoint' },
     { type: 'sample', temperature: 1 }, { type: 'export', format: 'csv' }, { type: 'reveal', offset: 3 },
-    { type: 'train', config: { cell: 'gru' } }, { type: 'resume', runId: 'run-a' }, { type: 'deleteRun', runId: 'run-a' }, { type: 'editRun', runId: 'run-a' },
+    { type: 'train', config: { cell: 'gru' } }, { type: 'resume', runId: 'run-a' }, { type: 'deleteRun', runId: 'run-a' }, { type: 'editRun', runId: 'run-a' }, { type: 'savePng', chart: 'gates', dataUrl: 'data:image/png;base64,iVBORw0KGgo=' },
     { type: 'select', runIds: ['run-a'] },
   ];
   for (const message of valid) {
