@@ -17,6 +17,7 @@ import { MAX_RUN_NAME, MAX_RUN_NOTE, RunStore } from './runs/runStore';
 import { statusText, TrainingStatusBar } from './statusBar';
 import { compareCells, compareOptions } from './training/compareCells';
 import { exportModelForPyTorch } from './training/exportModel';
+import { LastChoice, saveFormAsSettings } from './training/formSettings';
 import { TraceFollower } from './training/traceFollower';
 import { TrainingController, type TrainOptions } from './training/trainingController';
 import { markFirstHover, openSample, openSampleOptions } from './walkthrough';
@@ -75,7 +76,11 @@ export function activate(context: vscode.ExtensionContext): LabApi {
   onPanelCommand = (message) => {
     switch (message.type) {
       case 'stop': void controller.stop(); break;
-      case 'train': void controller.train(controller.lastDocument(), { config: message.config }); break;
+      case 'train':
+        lastChoice.set(message.config);
+        void controller.train(controller.lastDocument(), { config: message.config });
+        break;
+      case 'saveSettings': void saveFormAsSettings(message.config); break;
       case 'sample': void controller.sampleNow(message.temperature); break;
       case 'reveal': void controller.reveal(message.offset); break;
       case 'resume': void controller.resume(message.runId); break;
@@ -95,7 +100,12 @@ export function activate(context: vscode.ExtensionContext): LabApi {
     controller.adoptStored(shown);
     status.lastRun(shown.run.fileName, shown.status, shown.message);
   });
-  context.subscriptions.push(config.onDidChange(() => state.setForm(formOf(config.value.train))));
+  // The palette's Train uses the form's last values until the settings change (saving the form changes them).
+  const lastChoice = new LastChoice(context.workspaceState);
+  context.subscriptions.push(config.onDidChange(() => {
+    lastChoice.set(undefined);
+    state.setForm(formOf(config.value.train));
+  }));
   const mirror = new DocumentMirror(worker, { trainedUri: () => controller.trainedUri, isTraining: () => controller.isTraining, ready: () => controller.ready() }, log);
   controller.onDidStartRun((uri) => {
     mirror.markTrained(uri);
@@ -145,7 +155,7 @@ export function activate(context: vscode.ExtensionContext): LabApi {
     vscode.languages.registerHoverProvider({ pattern: '**' }, markFirstHover(hover)),
     vscode.languages.registerHoverProvider({ pattern: '**' }, seq2seqHover),
     ...registerCommands({
-      [CommandId.Train]: (arg?: unknown) => controller.train(undefined, trainOptions(arg)),
+      [CommandId.Train]: (arg?: unknown) => controller.train(undefined, { config: lastChoice.get(), ...trainOptions(arg) }),
       [CommandId.Stop]: () => controller.stop(),
       [CommandId.ShowPanel]: () => panel.show(false),
       [CommandId.CompareCells]: (arg?: unknown) => compareCells(controller, library, config, compareOptions(arg)),

@@ -40,7 +40,13 @@ export class ConfigForm {
   private readonly summary: HTMLElement;
   private training = false;
 
-  constructor(private readonly root: HTMLElement, onTrain: (config: FormConfig) => void, onSave: () => void, onLoad: () => void) {
+  constructor(
+    private readonly root: HTMLElement,
+    onTrain: (config: FormConfig) => void,
+    onSave: () => void,
+    onLoad: () => void,
+    onSaveSettings: (config: FormConfig) => void = () => undefined,
+  ) {
     const grid = document.createElement('div');
     grid.className = 'form-grid';
     // Selects collect their options' labels when the options arrive: they must be in the document by then.
@@ -77,12 +83,13 @@ export class ConfigForm {
     const actions = document.createElement('div');
     actions.className = 'form-actions';
     this.trainButton = button('form-train', 'Train with these settings', false, 'Train on the file in the editor with the settings above');
+    const keep = button('save-settings', 'Save as Workspace Settings', true, 'Write these values to this workspace\'s lstmLab.train.* settings, which the palette\'s Train uses');
     const save = button('save-checkpoint', 'Save Checkpoint…', true, 'Save the current model, optimizer state and metrics to a file');
     const load = button('load-checkpoint', 'Load Checkpoint…', true, 'Load a saved model; it answers hovers on the active file');
     this.summary = document.createElement('span');
     this.summary.className = 'muted form-summary';
     this.summary.setAttribute('role', 'status');
-    actions.append(this.trainButton, save, load, this.summary);
+    actions.append(this.trainButton, keep, save, load, this.summary);
     root.append(actions);
     this.trainButton.addEventListener('click', () => {
       const config = this.validate();
@@ -96,6 +103,10 @@ export class ConfigForm {
         if (!('choices' in bound)) continue;
         fillChoices(f.input, bound.choices, f.input.value);
       }
+    });
+    keep.addEventListener('click', () => {
+      const config = this.validate();
+      if (config) onSaveSettings(config);
     });
     save.addEventListener('click', onSave);
     load.addEventListener('click', onLoad);

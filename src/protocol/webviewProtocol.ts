@@ -179,6 +179,8 @@ export type WebviewToHost =
   | { type: 'resume'; runId: string }
   | { type: 'select'; runIds: string[] }
   | { type: 'deleteRun'; runId: string }
+  /** Writes the form's values to the workspace's lstmLab.train.* settings. */
+  | { type: 'saveSettings'; config: Partial<FormConfig> }
   /** Asks the host to let the user rename the run and edit its note. */
   | { type: 'editRun'; runId: string }
   | { type: 'saveCheckpoint' }
@@ -277,6 +279,12 @@ function parseMessage(value: unknown): { ok: true; message: WebviewToHost } | { 
     if (extra.length > 0) return { ok: false, reason: `unexpected fields: ${someNames(extra)}` };
     if (value.format !== 'csv' && value.format !== 'json') return { ok: false, reason: 'format must be csv or json' };
     return { ok: true, message: { type: 'export', format: value.format } };
+  }
+  if (type === 'saveSettings') {
+    const bad = onlyFields(value, ['config']);
+    if (bad) return { ok: false, reason: bad };
+    const c = parseFormConfig(value.config);
+    return c.ok ? { ok: true, message: { type: 'saveSettings', config: c.config } } : c;
   }
   if (type === 'train' && 'config' in value) {
     const bad = onlyFields(value, ['config']);

@@ -79,6 +79,9 @@ test('wrong types and missing fields are refused for every message that has fiel
     [{ type: 'deleteRun', runId: 'RUN-A' }, /runId/],
     [{ type: 'deleteRun', runId: 'run-a/../../x' }, /runId/],
     [{ type: 'editRun', runId: '../run-a' }, /runId/],
+    [{ type: 'saveSettings', config: { cell: 7 } }, /config\.cell has the wrong type/],
+    [{ type: 'saveSettings', config: { evil: 1 } }, /unknown config fields/],
+    [{ type: 'saveSettings' }, /config must be an object/],
     [{ type: 'savePng', chart: 'secrets', dataUrl: 'data:image/png;base64,AAAA' }, /chart must be one of/],
     [{ type: 'savePng', chart: 'loss', dataUrl: 'data:text/html;base64,AAAA' }, /PNG data URL/],
     [{ type: 'savePng', chart: 'loss', dataUrl: 'data:image/png;base64,<script>' }, /not base64/],
@@ -107,7 +110,7 @@ test('extra fields are refused on every message type, naming them', () => {
   const valid: Record<string, unknown>[] = [
     { type: 'ready' }, { type: 'stop' }, { type: 'train' }, { type: 'saveCheckpoint' }, { type: 'loadCheckpoint' },
     { type: 'sample', temperature: 1 }, { type: 'export', format: 'csv' }, { type: 'reveal', offset: 3 },
-    { type: 'train', config: { cell: 'gru' } }, { type: 'resume', runId: 'run-a' }, { type: 'deleteRun', runId: 'run-a' }, { type: 'editRun', runId: 'run-a' }, { type: 'savePng', chart: 'gates', dataUrl: 'data:image/png;base64,iVBORw0KGgo=' },
+    { type: 'train', config: { cell: 'gru' } }, { type: 'resume', runId: 'run-a' }, { type: 'deleteRun', runId: 'run-a' }, { type: 'editRun', runId: 'run-a' }, { type: 'saveSettings', config: { hiddenSize: 64 } }, { type: 'savePng', chart: 'gates', dataUrl: 'data:image/png;base64,iVBORw0KGgo=' },
     { type: 'select', runIds: ['run-a'] },
   ];
   for (const message of valid) {
@@ -220,6 +223,9 @@ function fakeVscode() {
     Disposable,
     ViewColumn: { Beside: -2 },
     workspace: { workspaceFolders: undefined, fs: {} },
+    env: { language: 'en' },
+    // English: no bundle, and t fills in its arguments.
+    l10n: { bundle: undefined, t: (message: string, ...args: unknown[]) => message.replace(/\{(\d+)\}/g, (_m: string, i: string) => String(args[Number(i)])) },
     window: {
       registerWebviewPanelSerializer: (_viewType: string, s: (typeof serializers)[number]) => { serializers.push(s); return new Disposable(() => {}); },
       createWebviewPanel: (_viewType: string, _title: string, _column: unknown, options: unknown) => {

@@ -97,6 +97,8 @@ test('the form starts from the snapshot, refuses invalid values with a reason, a
   assert.equal(await page.locator('#form-train').getAttribute('disabled'), '');
   await page.locator('#form-train').click({ force: true });
   assert.deepEqual(await postedOf(page, 'train'), [], 'an invalid form sends nothing');
+  await page.locator('#save-settings').click({ force: true });
+  assert.deepEqual(await postedOf(page, 'saveSettings'), [], 'an invalid form is not saved as settings');
 
   await hidden.evaluate((e) => { e.value = ''; });
   await hidden.click();
@@ -112,6 +114,8 @@ test('the form starts from the snapshot, refuses invalid values with a reason, a
   assert.equal(await page.locator('#form-hiddenSize-error').innerText(), '');
   await page.locator('#form-train').click();
   assert.deepEqual(await postedOf(page, 'train'), [{ type: 'train', config: { ...form, hiddenSize: 64 } }]);
+  await page.locator('#save-settings').click();
+  assert.deepEqual(await postedOf(page, 'saveSettings'), [{ type: 'saveSettings', config: { ...form, hiddenSize: 64 } }]);
 
   await page.locator('#save-checkpoint').click();
   await page.locator('#load-checkpoint').click();
