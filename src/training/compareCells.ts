@@ -58,19 +58,18 @@ export async function compareCells(controller: TrainingController, library: RunL
   const seconds = options.seconds ?? config.value.compareSeconds;
   const done: string[] = [];
   await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('LSTM Lab: comparing cell types'), cancellable: true },
-    async (progress, token) => {
+    // In the status bar, not a notification over the panel; Stop Training ends the comparison.
+    { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('LSTM Lab: comparing cell types') },
+    async (progress) => {
       for (const [i, cell] of cells.entries()) {
-        if (token.isCancellationRequested) break;
         progress.report({ message: vscode.l10n.t('{0} of {1}: {2} for {3} s', i + 1, cells.length, cellText(cell).label, seconds), increment: i === 0 ? 0 : 100 / cells.length });
         const runId = await controller.train(doc, { ifRunning: 'stop', config: { cell, maxSeconds: seconds } });
         if (!runId) break;
         // Earlier runs of the comparison are drawn over the one training now.
         await library.select([...done, runId]);
-        const cancel = token.onCancellationRequested(() => void controller.stop());
         await controller.ended(runId);
-        cancel.dispose();
         done.push(runId);
+        if (controller.endedAs(runId) === 'stopped') break;
         // A run the user started meanwhile is theirs: the comparison ends rather than stop it.
         if (controller.isTraining) break;
       }

@@ -43,6 +43,7 @@ export class TrainingController implements vscode.Disposable {
   private readonly model: CurrentModel;
   private readonly generation: TextGeneration;
   private readonly ends = new Map<string, Promise<void>>();
+  private readonly endings = new Map<string, RunStatus>();
   private readonly disposables: vscode.Disposable[] = [];
   private readonly started = new vscode.EventEmitter<vscode.Uri>();
   /** Fires with the document when a run starts training on it (its text as of now is the model's). */
@@ -316,7 +317,13 @@ export class TrainingController implements vscode.Disposable {
     this.endRun(run.runId, 'failed', description);
   }
 
+  /** How run `runId` ended (undefined while it goes, or for runs of another session). */
+  endedAs(runId: string): RunStatus | undefined {
+    return this.endings.get(runId);
+  }
+
   private endRun(runId: string, status: RunStatus, message: string): void {
+    this.endings.set(runId, status);
     this.panel.post(this.state.setStatus(runId, status, message));
     void this.library.finished(runId);
     this.ends.delete(runId);

@@ -27,6 +27,16 @@ suite('LSTM Lab: runs', () => {
     assert.ok(overlays[0].gradFlow && overlays[0].gradFlow.h.length > 0, 'the overlay brings its gradient flow');
   });
 
+  test('Stop Training during a comparison ends the comparison, not just its current cell', async () => {
+    await openFixture('prose.txt');
+    const comparing = vscode.commands.executeCommand<string[]>('lstmLab.compareCells', { cells: ['rnn', 'gru', 'lstm'], seconds: 60 });
+    await waitFor('the first cell training', () => lab.api.isTraining() && lab.api.snapshot().train.length > 0, 60_000);
+    await vscode.commands.executeCommand('lstmLab.stop');
+    const runIds = await comparing;
+    assert.equal(runIds.length, 1, `one run, the one stopped: ${runIds.join(', ')}`);
+    assert.equal(lab.api.isTraining(), false, 'no other cell started');
+  });
+
   test('Resume Run continues a stored run from its checkpoint: same run, steps counted on', async () => {
     await openFixture('prose.txt');
     const [first] = await vscode.commands.executeCommand<string[]>('lstmLab.compareCells', { cells: ['lstm'], seconds: 3 });
