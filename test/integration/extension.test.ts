@@ -11,18 +11,14 @@ function lab(): vscode.Extension<LabApi> {
 }
 
 suite('LSTM Lab: activation', () => {
-  test('is not active before its first command; activates and contributes its commands', async () => {
+  test('activates by itself once the window has started, cheaply, and contributes its commands', async () => {
     const ext = lab();
-    // This suite runs first and nothing has used the extension yet: it only activates on its
-    // commands and to restore its panel.
-    const wasActive = ext.isActive;
-    const started = performance.now();
-    const api = await ext.activate();
-    const wallMs = performance.now() - started;
+    // onStartupFinished: after a reload hovers and the last run answer with the panel closed,
+    // without a command. Nothing in this suite has used the extension before this test.
+    await waitFor('activation after startup', () => ext.isActive, 60_000);
+    const api = ext.exports;
     // A report, not a timing assertion: the machine is shared and timings vary.
-    if (wasActive) console.log(`activation: ${api.activationMs.toFixed(1)} ms in activate() (the extension was already active)`);
-    else console.log(`activation: ${api.activationMs.toFixed(1)} ms in activate(), ${wallMs.toFixed(1)} ms including loading dist/extension.js`);
-    assert.equal(wasActive, false, 'nothing activated the extension before its first use');
+    console.log(`activation: ${api.activationMs.toFixed(1)} ms in activate()`);
     assert.ok(Number.isFinite(api.activationMs) && api.activationMs > 0, `activate() reports its duration: ${api.activationMs}`);
     const commands = await vscode.commands.getCommands(true);
     for (const id of (ext.packageJSON.contributes.commands as { command: string }[]).map((c) => c.command)) {
