@@ -67,6 +67,12 @@ const steps = [
     timeoutMs: 5 * MINUTE, // the runner gives itself 4
     parse: parseRunner,
   },
+  {
+    name: 'ui-firstrun',
+    command: [process.execPath, 'test/ui/firstrun-ui.mjs'],
+    timeoutMs: 5 * MINUTE, // the runner gives itself 4
+    parse: parseRunner,
+  },
 ];
 
 function hasFiles(repoRelative, pattern) {
