@@ -2,6 +2,7 @@
  * The text alternative of a chart: a "Show data as table" toggle under it that shows its data (or,
  * for a big heatmap, a summary) as an HTML table, beside the line that lists the chart's keys.
  */
+import * as l10n from '@vscode/l10n';
 import { trailingThrottle } from './frame';
 
 export interface TableData {
@@ -41,7 +42,7 @@ export class DataTableToggle {
     // A scrolling box must be reachable from the keyboard to be scrolled.
     this.region.tabIndex = 0;
     this.region.setAttribute('role', 'region');
-    this.region.setAttribute('aria-label', `${name}: data`);
+    this.region.setAttribute('aria-label', l10n.t('{0}: data', name));
     this.bar.append(this.button);
     if (hint) this.bar.append(hint);
     anchor.after(this.bar, this.region);
@@ -64,9 +65,8 @@ export class DataTableToggle {
   }
 
   private label(): void {
-    const text = this.open ? 'Hide data table' : 'Show data as table';
-    this.button.textContent = text;
-    this.button.setAttribute('aria-label', `${text}: ${this.name}`);
+    this.button.textContent = this.open ? l10n.t('Hide data table') : l10n.t('Show data as table');
+    this.button.setAttribute('aria-label', this.open ? l10n.t('Hide data table: {0}', this.name) : l10n.t('Show data as table: {0}', this.name));
     this.button.setAttribute('aria-expanded', String(this.open));
   }
 
@@ -75,7 +75,7 @@ export class DataTableToggle {
     if (!data || data.rows.length === 0) {
       const empty = document.createElement('p');
       empty.className = 'muted';
-      empty.textContent = 'No data yet.';
+      empty.textContent = l10n.t('No data yet.');
       this.region.replaceChildren(empty);
       this.region.dataset.rows = '0';
       return;

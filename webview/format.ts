@@ -1,11 +1,12 @@
-/** Number formatting for the header and the status line. */
+/** Number formatting for the header and the status line; the units in the display language. */
+import * as l10n from '@vscode/l10n';
 
 const integer = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
 const compact = new Intl.NumberFormat(undefined, { notation: 'compact', maximumSignificantDigits: 3 });
 
 /** Loss in nats with its bits-per-character equivalent (1 nat = 1/ln 2 bits). */
 export function formatLoss(nats: number): string {
-  return `${nats.toFixed(3)} nats (${(nats / Math.LN2).toFixed(3)} bits/char)`;
+  return l10n.t('{0} nats ({1} bits/char)', nats.toFixed(3), (nats / Math.LN2).toFixed(3));
 }
 
 export function formatInteger(n: number): string {
@@ -35,7 +36,7 @@ export function baseName(path: string): string {
 export function formatSeconds(seconds: number, tickStep = 1): string {
   if (tickStep < 1) {
     const decimals = Math.min(3, Math.max(1, Math.ceil(-Math.log10(tickStep) - 1e-9)));
-    return `${seconds.toFixed(decimals)} s`;
+    return l10n.t('{0} s', seconds.toFixed(decimals));
   }
   const whole = Math.round(seconds);
   const s = String(whole % 60).padStart(2, '0');

@@ -3,6 +3,7 @@
  * layer and one name (a gate, the candidate, c or h). Gates use the sequential map over [0, 1];
  * signed values a diverging map, symmetric around 0 and scaled to the largest magnitude shown.
  */
+import * as l10n from '@vscode/l10n';
 import type { TraceView } from '../src/protocol/webviewProtocol';
 import { DIVERGING_TABLE, SEQUENTIAL_TABLE } from './colormap';
 import { CursorBox, cellRect } from './cursorBox';
@@ -95,8 +96,8 @@ export class GateHeatmap {
       describe: ({ col, row }) => gateCellText(this.values()!, this.choice.name, this.trace!.tokens, this.rows[row], col, this.pinned.includes(this.rows[row])),
       draw: (cell) => this.drawCursor(cell),
       act: (action, cell) => this.act(action, cell),
-    }, { roleDescription: 'heatmap', hint: 'Keys: ← → tokens, ↑ ↓ units, Home End first and last token, PgUp PgDn jump units, Space pin the unit, Enter show the token in the editor', empty: 'No gates traced yet.' });
-    this.table = new DataTableToggle(legend, 'gates and states', () => {
+    }, { roleDescription: l10n.t('heatmap'), hint: l10n.t('Keys: ← → tokens, ↑ ↓ units, Home End first and last token, PgUp PgDn jump units, Space pin the unit, Enter show the token in the editor'), empty: l10n.t('No gates traced yet.') });
+    this.table = new DataTableToggle(legend, l10n.t('gates and states'), () => {
       const v = this.values();
       return v ? gateTable(v, this.choice.name, this.trace!.tokens, this.rows, this.pinned, this.keys.current()?.col ?? null) : null;
     }, this.keys.hint);
@@ -129,12 +130,12 @@ export class GateHeatmap {
     const unit = this.rows[row];
     if (action === 'activate') {
       this.onReveal(this.trace!.offsets[col]);
-      return `Showing token ${col + 1} ${JSON.stringify(this.trace!.tokens[col])} in the editor`;
+      return l10n.t('Showing token {0} {1} in the editor', col + 1, JSON.stringify(this.trace!.tokens[col]));
     }
     if (action !== 'pin' || unit === undefined) return undefined;
     this.togglePin(unit);
     this.keys.moveTo({ col, row: this.rows.indexOf(unit) });
-    return `unit ${unit} ${this.pinned.includes(unit) ? 'pinned to the top' : 'unpinned'}`;
+    return this.pinned.includes(unit) ? l10n.t('unit {0} pinned to the top', unit) : l10n.t('unit {0} unpinned', unit);
   }
 
   /** The cursor's cell outlined, with the hover's tooltip beside it. */
@@ -236,7 +237,7 @@ export class GateHeatmap {
     }
     this.drawGutter(units);
     this.drawLabels(width, v.tokens);
-    this.legend.textContent = v.gate ? 'colour: 0 (dark) → 1 (light)' : `colour: −${this.scale.toPrecision(2)} (blue) → 0 → +${this.scale.toPrecision(2)} (red)`;
+    this.legend.textContent = v.gate ? l10n.t('colour: 0 (dark) → 1 (light)') : l10n.t('colour: −{0} (blue) → 0 → +{0} (red)', this.scale.toPrecision(2));
     this.keys.refresh();
     this.table.changed();
   }
@@ -310,7 +311,7 @@ export class GateHeatmap {
   private hoverGutter(e: MouseEvent): void {
     const unit = this.unitAt(e.clientY);
     if (unit === undefined) return;
-    this.showTooltip(`unit ${unit} · click to ${this.pinned.includes(unit) ? 'unpin' : 'pin to the top'}`, e.clientX, e.clientY);
+    this.showTooltip(this.pinned.includes(unit) ? l10n.t('unit {0} · click to unpin', unit) : l10n.t('unit {0} · click to pin to the top', unit), e.clientX, e.clientY);
   }
 
   private hover(e: MouseEvent): void {
@@ -320,7 +321,7 @@ export class GateHeatmap {
     const token = Math.min(v.tokens - 1, Math.floor(((e.clientX - rect.left) / rect.width) * v.tokens));
     const unit = this.rows[Math.min(v.units - 1, Math.floor(((e.clientY - rect.top) / rect.height) * v.units))] ?? 0;
     const value = v.data[token * v.units + unit];
-    this.showTooltip(`unit ${unit} · ${JSON.stringify(this.trace!.tokens[token])} · ${this.choice.name} = ${value.toFixed(3)}`, e.clientX, e.clientY);
+    this.showTooltip(l10n.t('unit {0} · {1} · {2} = {3}', unit, JSON.stringify(this.trace!.tokens[token]), this.choice.name, value.toFixed(3)), e.clientX, e.clientY);
   }
 
   /** The tooltip beside client point (x, y), flipped to its left near the right edge so it stays inside the panel. */

@@ -1,4 +1,5 @@
 /** The gradient-flow chart: ‖∂L/∂h‖ (and ‖∂L/∂c‖) by lag on a log axis, with other runs overlaid. */
+import * as l10n from '@vscode/l10n';
 import type uPlot from 'uplot';
 import type { GradFlow, RunOverlay } from '../src/protocol/webviewProtocol';
 import { DataTableToggle, type TableData } from './dataTable';
@@ -48,8 +49,8 @@ export class GradFlowChart extends ThemedPlot {
         const k = cell?.col ?? null;
         this.placeCursor(k, k === null ? null : this.shown[this.shown.length - 2][k] ?? this.shown[this.shown.length - 1][k] ?? null);
       },
-    }, { roleDescription: 'chart', hint: 'Keys: ← → lags, Home End first and last, PgUp PgDn jump', empty: 'No gradient measurement yet.' });
-    this.table = new DataTableToggle(container.closest('.chart-frame') ?? container, 'gradient flow', () => this.tableData(), this.keys.hint);
+    }, { roleDescription: l10n.t('chart'), hint: l10n.t('Keys: ← → lags, Home End first and last, PgUp PgDn jump'), empty: l10n.t('No gradient measurement yet.') });
+    this.table = new DataTableToggle(container.closest('.chart-frame') ?? container, l10n.t('gradient flow'), () => this.tableData(), this.keys.hint);
   }
 
   /** Relative to lag 0 (the vanishing picture) or absolute norms; rebuilds the axis label. */
@@ -77,7 +78,7 @@ export class GradFlowChart extends ThemedPlot {
     this.overlays = overlays;
     this.reshape();
     // A run without a measurement is listed (it is being compared) but draws nothing.
-    this.showOverlayLegend(overlays.map((o) => (o.gradFlow ? o : { ...o, label: `${o.label} (no measurement)` })));
+    this.showOverlayLegend(overlays.map((o) => (o.gradFlow ? o : { ...o, label: l10n.t('{0} (no measurement)', o.label) })));
     this.rebuild();
     if (!this.plot) this.container.dataset.lags = '0';
   }
@@ -123,7 +124,7 @@ export class GradFlowChart extends ThemedPlot {
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: false }, y: { distr: 3, log: 10 } },
       series: [{}, ...overlays, series('h', t.train), series('c', t.val)],
-      axes: [axis('lag k (steps back)', 28), axis(this.relative ? 'relative norm' : 'gradient norm', 48, (_u, splits) => splits.map((v) => (v == null ? '' : v >= 0.01 ? String(+v.toPrecision(2)) : v.toExponential(0))))],
+      axes: [axis(l10n.t('lag k (steps back)'), 28), axis(this.relative ? l10n.t('relative norm') : l10n.t('gradient norm'), 48, (_u, splits) => splits.map((v) => (v == null ? '' : v >= 0.01 ? String(+v.toPrecision(2)) : v.toExponential(0))))],
       hooks: { draw: [() => { this.container.dataset.lags = String(this.latest?.h.length ?? 0); this.keys.refresh(); }] },
     };
   }
@@ -135,7 +136,8 @@ export class GradFlowChart extends ThemedPlot {
     const named: [string, number | null | undefined][] = [['h', at(n - 2)], ['c', at(n - 1)],
       ...this.overlays.flatMap((o, i): [string, number | null | undefined][] => [[`${o.label} h`, at(1 + 2 * i)], [`${o.label} c`, at(2 + 2 * i)]])];
     const parts = named.filter(([, v]) => v != null).map(([label, v]) => `${label} ${norm(v!)}`);
-    return `lag ${this.shown[0][k]}: ${parts.join(', ') || 'no value'}${this.relative ? ' (relative to lag 0)' : ''}`;
+    const values = parts.join(', ') || l10n.t('no value');
+    return this.relative ? l10n.t('lag {0}: {1} (relative to lag 0)', this.shown[0][k], values) : l10n.t('lag {0}: {1}', this.shown[0][k], values);
   }
 
   private tableData(): TableData | null {
@@ -143,8 +145,8 @@ export class GradFlowChart extends ThemedPlot {
     if (!g) return null;
     const [lags, h, c] = byLag(g, this.relative);
     return {
-      caption: `Gradient norm by lag at step ${g.step}${this.relative ? ', relative to lag 0' : ''}`,
-      head: ['lag', 'hidden h', 'cell c'],
+      caption: this.relative ? l10n.t('Gradient norm by lag at step {0}, relative to lag 0', g.step) : l10n.t('Gradient norm by lag at step {0}', g.step),
+      head: [l10n.t('lag'), l10n.t('hidden h'), l10n.t('cell c')],
       rows: lags.map((k) => [String(k), h[k] === null ? '–' : norm(h[k]), c[k] === null ? '–' : norm(c[k])]),
     };
   }

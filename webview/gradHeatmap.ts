@@ -4,6 +4,7 @@
  * ImageData of columns × lags, scaled up without smoothing. The keyboard's cursor walks the cells;
  * its table lists a few lags of every measurement.
  */
+import * as l10n from '@vscode/l10n';
 import type { GradFlow } from '../src/protocol/webviewProtocol';
 import { gradShade, sequentialColor } from './colormap';
 import { CursorBox, cellRect } from './cursorBox';
@@ -31,8 +32,8 @@ export class GradHeatmap {
       start: (cols) => ({ col: cols - 1, row: 0 }),
       describe: (cell) => this.describe(cell),
       draw: (cell) => this.drawCursor(cell),
-    }, { roleDescription: 'heatmap', hint: 'Keys: ← → measurements, ↑ ↓ lags, Home End first and last measurement, PgUp PgDn jump lags', empty: 'No gradient measurement yet.' });
-    this.table = new DataTableToggle(caption, 'gradient flow over training', () => this.tableData(), this.keys.hint);
+    }, { roleDescription: l10n.t('heatmap'), hint: l10n.t('Keys: ← → measurements, ↑ ↓ lags, Home End first and last measurement, PgUp PgDn jump lags'), empty: l10n.t('No gradient measurement yet.') });
+    this.table = new DataTableToggle(caption, l10n.t('gradient flow over training'), () => this.tableData(), this.keys.hint);
   }
 
   set(history: readonly GradFlow[]): void {
@@ -42,9 +43,10 @@ export class GradHeatmap {
     this.lags = lags;
     this.container.dataset.columns = String(columns);
     this.container.dataset.lags = String(lags);
-    this.caption.textContent = columns > 0
-      ? `steps ${history[0].step}–${history[columns - 1].step} · ${columns} measurements${history.some((g) => g.clipped) ? ' · red ticks: clipped' : ''}`
-      : '';
+    const clipped = history.some((g) => g.clipped);
+    this.caption.textContent = columns === 0 ? ''
+      : clipped ? l10n.t('steps {0}–{1} · {2} measurements · red ticks: clipped', history[0].step, history[columns - 1].step, columns)
+        : l10n.t('steps {0}–{1} · {2} measurements', history[0].step, history[columns - 1].step, columns);
     this.table.changed();
     if (columns === 0 || lags === 0) {
       this.canvas.width = 0;
@@ -73,8 +75,9 @@ export class GradHeatmap {
   private describe({ col, row }: Cell): string {
     const g = this.history[col];
     const rel = relative(g, row);
-    const value = Number.isFinite(rel) ? `${norm(rel)} of lag 0` : 'no value';
-    return `step ${g.step} (measurement ${col + 1} of ${this.history.length}), lag ${row}: ${value}${g.clipped ? ', clipped' : ''}`;
+    const value = Number.isFinite(rel) ? l10n.t('{0} of lag 0', norm(rel)) : l10n.t('no value');
+    const args = [g.step, col + 1, this.history.length, row, value] as const;
+    return g.clipped ? l10n.t('step {0} (measurement {1} of {2}), lag {3}: {4}, clipped', ...args) : l10n.t('step {0} (measurement {1} of {2}), lag {3}: {4}', ...args);
   }
 
   private drawCursor(cell: Cell | null): void {
@@ -91,13 +94,13 @@ export class GradHeatmap {
     if (this.history.length === 0 || this.lags === 0) return null;
     const lags = [...new Set([1, Math.floor(this.lags / 4), Math.floor(this.lags / 2), this.lags - 1])].filter((k) => k > 0 && k < this.lags);
     return {
-      caption: 'Gradient norm by lag over training, relative to lag 0',
-      head: ['step', 'norm at lag 0', ...lags.map((k) => `lag ${k}`), 'clipped'],
+      caption: l10n.t('Gradient norm by lag over training, relative to lag 0'),
+      head: [l10n.t('step'), l10n.t('norm at lag 0'), ...lags.map((k) => l10n.t('lag {0}', k)), l10n.t('clipped')],
       rows: this.history.map((g) => [String(g.step), norm(g.h[0]), ...lags.map((k) => {
         const rel = relative(g, k);
         return Number.isFinite(rel) ? norm(rel) : '–';
-      }), g.clipped ? 'yes' : 'no']),
-      note: `One row per measurement, at ${lags.length} of its ${this.lags} lags; the arrow keys on the map reach every lag.`,
+      }), g.clipped ? l10n.t('yes') : l10n.t('no')]),
+      note: l10n.t('One row per measurement, at {0} of its {1} lags; the arrow keys on the map reach every lag.', lags.length, this.lags),
     };
   }
 }

@@ -4,6 +4,7 @@
  * the panel's live region. The chart draws the cursor and says what a cell holds; this module owns
  * the keys, the focus and the hint that lists the keys.
  */
+import * as l10n from '@vscode/l10n';
 import { announce } from './liveRegion';
 
 export type NavAction =
@@ -152,7 +153,7 @@ export class KeyCursor {
     if (cols === 0 || rows === 0) {
       if (action !== 'escape' && action !== 'pin' && action !== 'activate') {
         e.preventDefault();
-        announce(this.options.empty ?? 'Nothing drawn yet.');
+        announce(this.options.empty ?? l10n.t('Nothing drawn yet.'));
       }
       return;
     }

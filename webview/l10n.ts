@@ -1,7 +1,8 @@
 /**
- * The panel's texts in the display language: the host embeds `vscode.l10n.bundle` (the same
- * l10n/bundle.l10n.<locale>.json the host reads; nothing for English) in the page as JSON, and
- * main.ts configures @vscode/l10n with it before the first render.
+ * The panel's texts in the display language: the host puts `vscode.l10n.bundle` (the same
+ * l10n/bundle.l10n.<locale>.json the host reads; nothing for English) as JSON in the page's
+ * `<html data-l10n>` (src/panel/html.ts), and main.ts configures @vscode/l10n with it before the
+ * first render. Messages are translated when shown, never at module load, which comes first.
  *
  * `npm run l10n` finds a message only in a call spelled `l10n.t('…')` in a module that imports
  * `* as l10n from '@vscode/l10n'` (the extractor matches the import's source, not what it
@@ -9,9 +10,6 @@
  * one they all share. `t` is the same call for code that already holds a message.
  */
 import * as l10n from '@vscode/l10n';
-
-/** The id of the `<script type="application/json">` element that carries the bundle. */
-export const L10N_ELEMENT_ID = 'l10n-bundle';
 
 /** `message` in the display language, its `{0}`, `{1}`… replaced by `args`. */
 export function t(message: string, ...args: (string | number)[]): string {
@@ -35,7 +33,7 @@ export function validBundle(raw: unknown): Record<string, string> | undefined {
 
 /** The bundle embedded in the page, if there is a valid one. */
 export function readEmbeddedBundle(doc: Document = document): Record<string, string> | undefined {
-  const text = doc.getElementById(L10N_ELEMENT_ID)?.textContent;
+  const text = doc.documentElement.dataset.l10n;
   if (!text) return undefined;
   try {
     return validBundle(JSON.parse(text));

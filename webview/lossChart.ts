@@ -2,6 +2,7 @@
  * The loss chart: training and validation loss over steps or seconds, zoom and pan, other runs
  * overlaid; a keyboard cursor over its points and its data as a table.
  */
+import * as l10n from '@vscode/l10n';
 import type uPlot from 'uplot';
 import type { LossPoint, RunOverlay } from '../src/protocol/webviewProtocol';
 import { DataTableToggle } from './dataTable';
@@ -67,8 +68,8 @@ export class LossChart extends ThemedPlot {
       describe: ({ col }) => lossDescription(this.shown, col, this.view, this.overlays.map((o) => o.label)),
       draw: (cell) => this.drawCursor(cell?.col ?? null),
       act: (action, { col }) => (action === 'zoomIn' || action === 'zoomOut' || action === 'zoomReset' ? this.zoomKey(action, col) : undefined),
-    }, { roleDescription: 'chart', hint: 'Keys: ← → points, Home End first and last, PgUp PgDn jump, + − zoom, 0 whole run', empty: 'No loss values yet.' });
-    this.table = new DataTableToggle(container.closest('.chart-frame') ?? container, 'loss',
+    }, { roleDescription: l10n.t('chart'), hint: l10n.t('Keys: ← → points, Home End first and last, PgUp PgDn jump, + − zoom, 0 whole run'), empty: l10n.t('No loss values yet.') });
+    this.table = new DataTableToggle(container.closest('.chart-frame') ?? container, l10n.t('loss'),
       () => lossTable(this.aligned, this.view), this.keys.hint);
   }
 
@@ -116,7 +117,8 @@ export class LossChart extends ThemedPlot {
     this.container.dataset.logY = String(view.logY);
     this.container.dataset.smoothing = String(view.smoothing);
     this.container.dataset.xUnit = view.time ? 'seconds' : 'steps';
-    this.container.setAttribute('aria-label', `Training and validation loss in ${view.bits ? 'bits' : 'nats'} by ${view.time ? 'training time' : 'step'}`);
+    const unit = view.bits ? l10n.t('bits') : l10n.t('nats');
+    this.container.setAttribute('aria-label', view.time ? l10n.t('Training and validation loss in {0} by training time', unit) : l10n.t('Training and validation loss in {0} by step', unit));
     // The counts come back when the new chart has drawn.
     this.markDrawn(0, 0);
     this.rebuild();
@@ -258,8 +260,10 @@ export class LossChart extends ThemedPlot {
       this.zoomTo(x - (x - min) * factor, x + (max - x) * factor);
     }
     const [a, b] = this.xRange ?? this.extent();
-    const span = this.view.time ? `${formatSeconds(a)} to ${formatSeconds(b)} of training` : `steps ${Math.round(a)} to ${Math.round(b)}`;
-    return this.xRange ? `Zoomed to ${span}` : `Whole run: ${span}`;
+    if (this.view.time) {
+      return this.xRange ? l10n.t('Zoomed to {0} to {1} of training', formatSeconds(a), formatSeconds(b)) : l10n.t('Whole run: {0} to {1} of training', formatSeconds(a), formatSeconds(b));
+    }
+    return this.xRange ? l10n.t('Zoomed to steps {0} to {1}', Math.round(a), Math.round(b)) : l10n.t('Whole run: steps {0} to {1}', Math.round(a), Math.round(b));
   }
 
   private markZoom(): void {

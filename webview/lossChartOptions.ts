@@ -1,4 +1,5 @@
 /** The loss chart's uPlot options: axes (steps or time), series styles and colours from the theme. */
+import * as l10n from '@vscode/l10n';
 import type uPlot from 'uplot';
 import type { ChartTheme } from './chartTheme';
 import { formatSeconds } from './format';
@@ -47,8 +48,8 @@ export function lossChartOptions(theme: ChartTheme, view: LossViewOptions, width
     const stroke = theme.overlays[i % theme.overlays.length];
     const line = { stroke, spanGaps: true, points: { show: false } };
     return [
-      { ...line, label: `${label} train`, width: theme.lineWidth },
-      { ...line, label: `${label} val`, width: theme.lineWidth, dash: [6, 4] },
+      { ...line, label: l10n.t('{0} train', label), width: theme.lineWidth },
+      { ...line, label: l10n.t('{0} val', label), width: theme.lineWidth, dash: [6, 4] },
     ];
   });
   return {
@@ -71,15 +72,15 @@ export function lossChartOptions(theme: ChartTheme, view: LossViewOptions, width
       {},
       ...overlaySeries,
       // With smoothing on, the raw training loss stays behind the average as a faint line.
-      view.smoothing > 0 ? { ...lossSeries('train', faint(theme.train), 1), points: { show: false } } : lossSeries('train', theme.train, theme.lineWidth),
-      { ...lossSeries('train (smoothed)', theme.train, theme.lineWidth), points: { show: false } },
-      lossSeries('val', theme.val, theme.lineWidth),
+      view.smoothing > 0 ? { ...lossSeries(l10n.t('train'), faint(theme.train), 1), points: { show: false } } : lossSeries(l10n.t('train'), theme.train, theme.lineWidth),
+      { ...lossSeries(l10n.t('train (smoothed)'), theme.train, theme.lineWidth), points: { show: false } },
+      lossSeries(l10n.t('val'), theme.val, theme.lineWidth),
     ],
     axes: [
       view.time
-        ? { ...axis('training time', 28), incrs: TIME_TICKS, values: (_u, splits, _i, _space, incr) => splits.map((s) => formatSeconds(s, incr)) }
-        : axis('step', 28),
-      axis(view.bits ? 'loss (bits/token)' : 'loss (nats)', 40),
+        ? { ...axis(l10n.t('training time'), 28), incrs: TIME_TICKS, values: (_u, splits, _i, _space, incr) => splits.map((s) => formatSeconds(s, incr)) }
+        : axis(l10n.t('step'), 28),
+      axis(view.bits ? l10n.t('loss (bits/token)') : l10n.t('loss (nats)'), 40),
     ],
     hooks: { draw: [onDraw], setSelect: zoom ? [(u) => zoom.selected(u)] : [] },
   };

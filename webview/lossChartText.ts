@@ -2,6 +2,7 @@
  * The loss chart in words: what the keyboard cursor's point says in the live region, and the
  * chart's data as a table (its text alternative).
  */
+import * as l10n from '@vscode/l10n';
 import type uPlot from 'uplot';
 import { thin, type TableData } from './dataTable';
 import { formatSeconds } from './format';
@@ -16,7 +17,7 @@ function value(v: number | null | undefined): string {
 }
 
 function where(x: number, time: boolean): string {
-  return time ? `${formatSeconds(x)} of training` : `step ${x}`;
+  return time ? l10n.t('{0} of training', formatSeconds(x)) : l10n.t('step {0}', x);
 }
 
 /**
@@ -27,14 +28,14 @@ export function lossDescription(shown: uPlot.AlignedData, i: number, view: LossV
   const n = shown.length;
   const at = (s: number) => shown[s][i];
   const named: [string, number | null | undefined][] = [
-    ['train', at(n - 3)],
-    ...(view.smoothing > 0 ? [['smoothed', at(n - 2)] as [string, number | null | undefined]] : []),
-    ['validation', at(n - 1)],
-    ...overlays.flatMap((label, k): [string, number | null | undefined][] => [[`${label} train`, at(1 + 2 * k)], [`${label} validation`, at(2 + 2 * k)]]),
+    [l10n.t('train'), at(n - 3)],
+    ...(view.smoothing > 0 ? [[l10n.t('smoothed'), at(n - 2)] as [string, number | null | undefined]] : []),
+    [l10n.t('validation'), at(n - 1)],
+    ...overlays.flatMap((label, k): [string, number | null | undefined][] => [[l10n.t('{0} train', label), at(1 + 2 * k)], [l10n.t('{0} validation', label), at(2 + 2 * k)]]),
   ];
   const parts = named.filter(([, v]) => v != null && Number.isFinite(v)).map(([label, v]) => `${label} ${value(v)}`);
   const x = shown[0][i] as number;
-  return `${where(x, view.time)}: ${parts.length > 0 ? parts.join(', ') : 'no value'} ${view.bits ? 'bits' : 'nats'} (point ${i + 1} of ${shown[0].length})`;
+  return l10n.t('{0}: {1} {2} (point {3} of {4})', where(x, view.time), parts.length > 0 ? parts.join(', ') : l10n.t('no value'), view.bits ? l10n.t('bits') : l10n.t('nats'), i + 1, shown[0].length);
 }
 
 /** This run's training (raw and smoothed) and validation loss at every step, in the chart's units. */
@@ -43,11 +44,11 @@ export function lossTable(aligned: AlignedLoss, view: LossViewOptions): TableDat
   const smooth = view.smoothing > 0;
   const all = x.map((step, i) => [String(step === undefined ? '' : view.time ? formatSeconds(step, 0.1) : step), value(train[i]), ...(smooth ? [value(smoothed[i])] : []), value(val[i])]);
   const { items, every } = thin(all, MAX_ROWS);
-  const unit = view.bits ? 'bits' : 'nats';
+  const unit = view.bits ? l10n.t('bits') : l10n.t('nats');
   return {
-    caption: `Loss of this run in ${unit} by ${view.time ? 'training time' : 'step'}`,
-    head: [view.time ? 'time' : 'step', 'train', ...(smooth ? [`smoothed (${view.smoothing.toFixed(2)})`] : []), 'validation'],
+    caption: view.time ? l10n.t('Loss of this run in {0} by training time', unit) : l10n.t('Loss of this run in {0} by step', unit),
+    head: [view.time ? l10n.t('time') : l10n.t('step'), l10n.t('train'), ...(smooth ? [l10n.t('smoothed ({0})', view.smoothing.toFixed(2))] : []), l10n.t('validation')],
     rows: items,
-    note: every > 1 ? `Every ${every}th of ${all.length} points, and the last.` : undefined,
+    note: every > 1 ? l10n.t('Every {0}th of {1} points, and the last.', every, all.length) : undefined,
   };
 }

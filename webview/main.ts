@@ -8,6 +8,7 @@ import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
+import * as l10n from '@vscode/l10n';
 import { observeThemeChanges } from './chartTheme';
 import { ConfigForm } from './configForm';
 import { frameTask, trailingThrottle } from './frame';
@@ -15,6 +16,7 @@ import { parseHostMessage } from './hostMessages';
 import { GradFlowChart } from './gradFlowChart';
 import { GateHeatmap, parsePinnedUnits, type HeatmapChoice } from './gateHeatmap';
 import { GradHeatmap } from './gradHeatmap';
+import { configureL10n, readEmbeddedBundle } from './l10n';
 import { createLiveRegion } from './liveRegion';
 import { LossChart } from './lossChart';
 import { parseLossView } from './lossTransform';
@@ -32,6 +34,8 @@ import { connectToHost } from './vscodeApi';
 // the last second, which the host's snapshot then fills in.
 const SAVE_INTERVAL_MS = 1000;
 
+// Before anything is drawn: every text after this is in the display language.
+configureL10n(readEmbeddedBundle());
 const vscode = connectToHost();
 createLiveRegion(document.querySelector('main') ?? document.body);
 const model = new PanelModel();
@@ -153,8 +157,8 @@ view.onStop(() => vscode.postMessage({ type: 'stop' }));
 view.onTrain(() => vscode.postMessage({ type: 'train' }));
 view.onSample((temperature) => vscode.postMessage({ type: 'sample', temperature }));
 view.onExport((format) => vscode.postMessage({ type: 'export', format }));
-addPngButton(document.getElementById('export-json')!, 'loss', document.getElementById('loss-chart')!, 'the loss chart', (m) => vscode.postMessage(m));
-addPngButton(document.getElementById('gates-order')!, 'gates', view.gatesHeatmap, 'the gates heatmap', (m) => vscode.postMessage(m));
+addPngButton(document.getElementById('export-json')!, 'loss', document.getElementById('loss-chart')!, l10n.t('the loss chart'), (m) => vscode.postMessage(m));
+addPngButton(document.getElementById('gates-order')!, 'gates', view.gatesHeatmap, l10n.t('the gates heatmap'), (m) => vscode.postMessage(m));
 observeThemeChanges(frameTask(() => { chart.refreshTheme(); gradChart.refreshTheme(); }));
 
 vscode.postMessage({ type: 'ready' });

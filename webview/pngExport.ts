@@ -2,6 +2,7 @@
  * "PNG" buttons: a chart's canvas drawn over the theme's background (the canvas itself is
  * transparent) and sent to the host, which asks where to save it.
  */
+import * as l10n from '@vscode/l10n';
 import type { PngChart } from '../src/protocol/webviewProtocol';
 
 /** Adds a PNG button after `anchor` that saves the canvas inside `chart` (the first one found). */
@@ -10,8 +11,8 @@ export function addPngButton(anchor: Element, chart: PngChart, container: HTMLEl
   button.setAttribute('secondary', '');
   button.id = `png-${chart}`;
   button.textContent = 'PNG';
-  button.title = `Save ${label} as a PNG image`;
-  button.setAttribute('aria-label', `PNG: save ${label} as an image`);
+  button.title = l10n.t('Save {0} as a PNG image', label);
+  button.setAttribute('aria-label', l10n.t('PNG: save {0} as an image', label));
   button.addEventListener('click', () => {
     if (button.hasAttribute('disabled')) return;
     const url = chartPng(container);

@@ -2,6 +2,7 @@
  * Two runs' settings side by side, the ones that differ marked (in words as well as colour): the
  * shown run and one ticked run, or two ticked runs.
  */
+import * as l10n from '@vscode/l10n';
 import { TRAIN_FIELDS, TRAIN_SETTINGS, type TrainConfig } from '../src/protocol/runConfig';
 import type { RunSummary } from '../src/protocol/webviewProtocol';
 
@@ -42,11 +43,12 @@ export function renderSettingsDiff(host: HTMLElement, pair: [RunSummary, RunSumm
   host.dataset.differences = differ.map((r) => r.field).join(',');
   const caption = document.createElement('p');
   caption.className = 'muted';
-  caption.textContent = differ.length === 0 ? 'The two runs have the same settings.' : `${differ.length} setting${differ.length === 1 ? '' : 's'} differ (marked ≠).`;
+  caption.textContent = differ.length === 0 ? l10n.t('The two runs have the same settings.')
+    : differ.length === 1 ? l10n.t('One setting differs (marked ≠).') : l10n.t('{0} settings differ (marked ≠).', differ.length);
   const table = document.createElement('table');
   table.className = 'runs-diff-table';
   const head = table.createTHead().insertRow();
-  for (const text of ['Setting', runTitle(a), runTitle(b)]) {
+  for (const text of [l10n.t('Setting'), runTitle(a), runTitle(b)]) {
     const th = document.createElement('th');
     th.scope = 'col';
     th.textContent = text;

@@ -4,6 +4,7 @@
  * y = the fraction where it is above 0.9 (nearly open). Points on the diagonal x + y = 1 are
  * always saturated one way or the other; points near the origin rarely are.
  */
+import * as l10n from '@vscode/l10n';
 import type { TraceView } from '../src/protocol/webviewProtocol';
 import { observeThemeChanges, readChartTheme } from './chartTheme';
 import type { ChartTheme } from './chartTheme';
@@ -64,7 +65,7 @@ export class SaturationPlot {
   private theme: ChartTheme;
   /** The keyboard cursor's point: one for all the plots, shared by their keys. */
   private readonly box: CursorBox;
-  private readonly hint = keyHint('Keys: ← → units, Home End first and last unit, PgUp PgDn jump; Tab to the next gate');
+  private readonly hint = keyHint(l10n.t('Keys: ← → units, Home End first and last unit, PgUp PgDn jump; Tab to the next gate'));
   private readonly table: DataTableToggle;
 
   constructor(private readonly section: HTMLElement) {
@@ -73,7 +74,7 @@ export class SaturationPlot {
     this.tooltip.hidden = true;
     section.append(this.row, this.tooltip);
     this.box = new CursorBox(section, true);
-    this.table = new DataTableToggle(this.row, 'saturation', () => this.tableData(), this.hint);
+    this.table = new DataTableToggle(this.row, l10n.t('saturation'), () => this.tableData(), this.hint);
     section.dataset.gates = '';
     // The row sets the (small) font the plots' labels are drawn in.
     this.theme = readChartTheme(this.row);
@@ -103,7 +104,7 @@ export class SaturationPlot {
       p.gate = gate;
       p.figure.dataset.gate = gate;
       p.caption.textContent = gate;
-      p.canvas.setAttribute('aria-label', `Saturation of the ${gate} gate: one point per unit`);
+      p.canvas.setAttribute('aria-label', l10n.t('Saturation of the {0} gate: one point per unit', gate));
     });
     this.drawAll();
     for (const p of this.plots) p.keys?.refresh();
@@ -121,18 +122,20 @@ export class SaturationPlot {
     canvas.addEventListener('mouseleave', () => { this.tooltip.hidden = true; });
     plot.keys = new KeyCursor(canvas, {
       size: () => ({ cols: plot.shut.length, rows: 1 }),
-      describe: ({ col }) => `${plot.gate} gate, ${this.pointText(plot, col)}`,
+      describe: ({ col }) => l10n.t('{0} gate, {1}', plot.gate, this.pointText(plot, col)),
       draw: (cell) => this.drawCursor(plot, cell?.col ?? null),
-    }, { roleDescription: 'scatter plot', hint: this.hint });
+    }, { roleDescription: l10n.t('scatter plot'), hint: this.hint });
     return plot;
   }
 
   /** Unit `u`'s point: its fractions, and the other units drawn at the same place. */
   private pointText(p: GatePlot, u: number): string {
-    if (!Number.isFinite(p.shut[u])) return `unit ${u}: no finite value`;
+    if (!Number.isFinite(p.shut[u])) return l10n.t('unit {0}: no finite value', u);
     const same = p.shut.map((_, w) => w).filter((w) => w !== u && p.shut[w] === p.shut[u] && p.open[w] === p.open[u]);
-    const also = same.length === 0 ? '' : ` (also unit${same.length > 1 ? 's' : ''} ${same.slice(0, 8).join(', ')}${same.length > 8 ? ` … ${same.length} in all` : ''})`;
-    return `unit ${u}: shut ${percent(p.shut[u])}, open ${percent(p.open[u])}${also}`;
+    const list = same.length > 8 ? l10n.t('{0} … {1} in all', same.slice(0, 8).join(', '), same.length) : same.join(', ');
+    const args = [u, percent(p.shut[u]), percent(p.open[u]), list] as const;
+    if (same.length === 0) return l10n.t('unit {0}: shut {1}, open {2}', ...args);
+    return same.length === 1 ? l10n.t('unit {0}: shut {1}, open {2} (also unit {3})', ...args) : l10n.t('unit {0}: shut {1}, open {2} (also units {3})', ...args);
   }
 
   /** A ring around unit `u`'s point, with the hover's tooltip beside it. */
@@ -155,8 +158,8 @@ export class SaturationPlot {
     const units = this.plots[0]?.shut.length ?? 0;
     if (units === 0) return null;
     return {
-      caption: `Saturation of the gates of layer ${Number(this.section.dataset.layer) + 1}: share of tokens where each is shut (< 0.1) and open (> 0.9)`,
-      head: ['unit', ...this.plots.flatMap((p) => [`${p.gate} shut`, `${p.gate} open`])],
+      caption: l10n.t('Saturation of the gates of layer {0}: share of tokens where each is shut (< 0.1) and open (> 0.9)', Number(this.section.dataset.layer) + 1),
+      head: [l10n.t('unit'), ...this.plots.flatMap((p) => [l10n.t('{0} shut', p.gate), l10n.t('{0} open', p.gate)])],
       rows: Array.from({ length: units }, (_, u) => [String(u), ...this.plots.flatMap((p) => [p.shut[u], p.open[u]].map((f) => (Number.isFinite(f) ? percent(f) : '–')))]),
     };
   }
@@ -197,7 +200,7 @@ export class SaturationPlot {
     ctx.textAlign = 'center';
     ctx.textBaseline = 'top';
     for (const f of [0, 0.5, 1]) ctx.fillText(String(f), px(f), y0 + 2);
-    ctx.fillText('shut (< 0.1)', (x0 + x1) / 2, y0 + 14);
+    ctx.fillText(l10n.t('shut (< 0.1)'), (x0 + x1) / 2, y0 + 14);
     ctx.textAlign = 'right';
     ctx.textBaseline = 'middle';
     // Only the ends on y: a middle value would run into the rotated axis label.
@@ -206,7 +209,7 @@ export class SaturationPlot {
     ctx.translate(MARGIN.left - 12, (y0 + y1) / 2);
     ctx.rotate(-Math.PI / 2);
     ctx.textAlign = 'center';
-    ctx.fillText('open (> 0.9)', 0, 0);
+    ctx.fillText(l10n.t('open (> 0.9)'), 0, 0);
     ctx.restore();
 
     // One translucent dot per unit, so that stacked units read darker.
@@ -243,8 +246,8 @@ export class SaturationPlot {
       return;
     }
     const u = near[0];
-    const units = near.length === 1 ? `unit ${u}` : `units ${near.slice(0, 8).join(', ')}${near.length > 8 ? ` … (${near.length})` : ''}`;
-    this.placeTooltip(`${units} · shut ${percent(p.shut[u])} · open ${percent(p.open[u])}`, e.clientX, e.clientY);
+    const units = near.length === 1 ? l10n.t('unit {0}', u) : l10n.t('units {0}', `${near.slice(0, 8).join(', ')}${near.length > 8 ? ` … (${near.length})` : ''}`);
+    this.placeTooltip(l10n.t('{0} · shut {1} · open {2}', units, percent(p.shut[u]), percent(p.open[u])), e.clientX, e.clientY);
   }
 
   /** The tooltip beside client point (x, y), flipped to its left near the right edge so it stays inside the panel. */

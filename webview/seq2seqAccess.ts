@@ -3,6 +3,7 @@
  * and the gradient bars (SVG, the cursor drawn in the SVG from the drawn points), and the
  * attention map (a canvas, the cursor outlined over its cell, with the hover's tooltip).
  */
+import * as l10n from '@vscode/l10n';
 import type { AttentionMap } from '../src/protocol/seq2seqMessages';
 import type { Seq2SeqView } from '../src/protocol/webviewProtocol';
 import { CursorBox, type ClientRect } from './cursorBox';
@@ -24,7 +25,9 @@ export function lossPoints(view: Seq2SeqView): Eval[] {
 /** What the attention map's cell (written token `r`, source token `c`) holds, as its tooltip says it. */
 export function attentionText(map: AttentionMap, r: number, c: number): string {
   const p = map.probs[r];
-  return `wrote ${map.output[r] === END ? 'the end' : visibleToken(map.output[r])}${Number.isFinite(p) ? ` (p ${p.toFixed(2)})` : ''}\nlooking at ${visibleToken(map.source[c])} (source ${c + 1}): ${map.weights[r][c].toFixed(3)}`;
+  const wrote = map.output[r] === END ? l10n.t('the end') : visibleToken(map.output[r]);
+  const first = Number.isFinite(p) ? l10n.t('wrote {0} (p {1})', wrote, p.toFixed(2)) : l10n.t('wrote {0}', wrote);
+  return `${first}\n${l10n.t('looking at {0} (source {1}): {2}', visibleToken(map.source[c]), c + 1, map.weights[r][c].toFixed(3))}`;
 }
 
 /** What the card gives its keyboard cursors. */
@@ -39,8 +42,8 @@ export interface Seq2SeqParts {
 }
 
 const percent = (f: number) => `${(100 * f).toFixed(1)}%`;
-const seconds = (e: Eval) => `after ${e.seconds.toFixed(0)} s, step ${e.step}`;
-const LINE_KEYS = 'Keys: ← → evaluations, Home End first and last, PgUp PgDn jump';
+const seconds = (e: Eval) => l10n.t('after {0} s, step {1}', e.seconds.toFixed(0), e.step);
+const lineKeys = () => l10n.t('Keys: ← → evaluations, Home End first and last, PgUp PgDn jump');
 
 export class Seq2SeqAccess {
   private readonly keys: KeyCursor[];
@@ -54,49 +57,49 @@ export class Seq2SeqAccess {
     const accuracy = new KeyCursor(el<SVGSVGElement>('s2s-accuracy'), {
       size: () => ({ cols: evals().length, rows: 1 }),
       start: (cols) => ({ col: cols - 1, row: 0 }),
-      describe: ({ col }) => { const e = evals()[col]; return `${seconds(e)}: exact match ${percent(e.exactMatch)}, token accuracy ${percent(e.tokenAccuracy)} (evaluation ${col + 1} of ${evals().length})`; },
+      describe: ({ col }) => { const e = evals()[col]; return l10n.t('{0}: exact match {1}, token accuracy {2} (evaluation {3} of {4})', seconds(e), percent(e.exactMatch), percent(e.tokenAccuracy), col + 1, evals().length); },
       draw: (cell) => linePoints(el('s2s-accuracy'), ['exact', 'tokens'], cell?.col ?? null),
-    }, { roleDescription: 'chart', hint: LINE_KEYS, empty: 'No evaluation yet.' });
+    }, { roleDescription: l10n.t('chart'), hint: lineKeys(), empty: l10n.t('No evaluation yet.') });
     const loss = new KeyCursor(el<SVGSVGElement>('s2s-loss'), {
       size: () => ({ cols: losses().length, rows: 1 }),
       start: (cols) => ({ col: cols - 1, row: 0 }),
-      describe: ({ col }) => { const e = losses()[col]; return `${seconds(e)}: training loss ${e.loss.toFixed(3)} nats per target token`; },
+      describe: ({ col }) => { const e = losses()[col]; return l10n.t('{0}: training loss {1} nats per target token', seconds(e), e.loss.toFixed(3)); },
       draw: (cell) => linePoints(el('s2s-loss'), ['loss'], cell?.col ?? null),
-    }, { roleDescription: 'chart', hint: LINE_KEYS, empty: 'No training loss yet.' });
+    }, { roleDescription: l10n.t('chart'), hint: lineKeys(), empty: l10n.t('No training loss yet.') });
     const grad = new KeyCursor(el<SVGSVGElement>('s2s-grad'), {
       size: () => ({ cols: norms().length, rows: 1 }),
-      describe: ({ col }) => `source position ${col + 1} of ${norms().length}: gradient norm ${norms()[col].toPrecision(3)}`,
+      describe: ({ col }) => l10n.t('source position {0} of {1}: gradient norm {2}', col + 1, norms().length, norms()[col].toPrecision(3)),
       draw: (cell) => barOutline(el('s2s-grad'), cell?.col ?? null),
-    }, { roleDescription: 'chart', hint: 'Keys: ← → source positions, Home End first and last', empty: 'No gradient measured yet.' });
+    }, { roleDescription: l10n.t('chart'), hint: l10n.t('Keys: ← → source positions, Home End first and last'), empty: l10n.t('No gradient measured yet.') });
     const box = new CursorBox(el<HTMLElement>('s2s-attention'));
     const attention = new KeyCursor(el<HTMLElement>('s2s-attention'), {
       size: () => { const m = parts.map(); return { cols: m?.source.length ?? 0, rows: m?.output.length ?? 0 }; },
       describe: ({ col, row }) => attentionText(parts.map()!, row, col).replace('\n', ', '),
       draw: (cell) => this.drawAttention(box, cell),
-    }, { roleDescription: 'heatmap', hint: 'Keys: ← → source tokens, ↑ ↓ written tokens, Home End first and last source token', empty: 'No attention map.' });
+    }, { roleDescription: l10n.t('heatmap'), hint: l10n.t('Keys: ← → source tokens, ↑ ↓ written tokens, Home End first and last source token'), empty: l10n.t('No attention map.') });
     this.keys = [accuracy, loss, grad, attention];
     this.tables = [
-      new DataTableToggle(el('s2s-accuracy-caption'), 'held-out accuracy', () => ({
-        caption: 'Held-out accuracy by training time',
-        head: ['seconds', 'step', 'exact match', 'token accuracy'],
+      new DataTableToggle(el('s2s-accuracy-caption'), l10n.t('held-out accuracy'), () => ({
+        caption: l10n.t('Held-out accuracy by training time'),
+        head: [l10n.t('seconds'), l10n.t('step'), l10n.t('exact match'), l10n.t('token accuracy')],
         rows: evals().map((e) => [e.seconds.toFixed(1), String(e.step), percent(e.exactMatch), percent(e.tokenAccuracy)]),
       }), accuracy.hint),
-      new DataTableToggle(el('s2s-loss'), 'training loss', () => ({
-        caption: 'Mean training loss between evaluations, nats per target token',
-        head: ['seconds', 'step', 'loss'],
+      new DataTableToggle(el('s2s-loss'), l10n.t('training loss'), () => ({
+        caption: l10n.t('Mean training loss between evaluations, nats per target token'),
+        head: [l10n.t('seconds'), l10n.t('step'), l10n.t('loss')],
         rows: losses().map((e) => [e.seconds.toFixed(1), String(e.step), e.loss.toFixed(3)]),
       }), loss.hint),
-      new DataTableToggle(el('s2s-attention-caption'), 'attention', () => {
+      new DataTableToggle(el('s2s-attention-caption'), l10n.t('attention'), () => {
         const m = parts.map();
         return m && m.output.length > 0 ? {
-          caption: 'Attention weights: one row per written token, one column per source token',
-          head: ['written', ...m.source.map((t, c) => `${c + 1} ${visibleToken(t)}`)],
-          rows: m.output.map((t, r) => [t === END ? 'end' : visibleToken(t), ...m.weights[r].map((w) => w.toFixed(2))]),
+          caption: l10n.t('Attention weights: one row per written token, one column per source token'),
+          head: [l10n.t('written'), ...m.source.map((t, c) => `${c + 1} ${visibleToken(t)}`)],
+          rows: m.output.map((t, r) => [t === END ? l10n.t('end') : visibleToken(t), ...m.weights[r].map((w) => w.toFixed(2))]),
         } : null;
       }, attention.hint),
-      new DataTableToggle(el('s2s-grad'), 'gradient by source position', () => ({
-        caption: 'Gradient norm reaching each source position (last step)',
-        head: ['position', 'norm'],
+      new DataTableToggle(el('s2s-grad'), l10n.t('gradient by source position'), () => ({
+        caption: l10n.t('Gradient norm reaching each source position (last step)'),
+        head: [l10n.t('position'), l10n.t('norm')],
         rows: norms().map((n, i) => [String(i + 1), n.toPrecision(3)]),
       }), grad.hint),
     ];

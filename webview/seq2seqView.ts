@@ -4,6 +4,7 @@
  * gradient reaching each source position (SVG bars) and a few held-out examples marked right or
  * wrong. Drawn from the host's Seq2SeqView whenever it changes.
  */
+import * as l10n from '@vscode/l10n';
 import type { AttentionMap } from '../src/protocol/seq2seqMessages';
 import type { Seq2SeqView } from '../src/protocol/webviewProtocol';
 import { sequentialColor } from './colormap';
@@ -54,17 +55,21 @@ export class Seq2SeqCard {
     this.root.hidden = view === null;
     if (!view) return;
     const last = view.evals[view.evals.length - 1];
-    const state = view.status === 'running' ? `training · step ${view.step}` : view.status;
-    const speed = view.tokensPerSec > 0 ? ` · ${Math.round(view.tokensPerSec).toLocaleString('en')} tokens/s` : '';
-    const acc = last ? ` · exact match ${(100 * last.exactMatch).toFixed(1)}%, tokens ${(100 * last.tokenAccuracy).toFixed(1)}% after ${last.seconds.toFixed(0)} s` : '';
-    this.el('s2s-status').textContent = `${view.fileName}: ${state}${speed}${acc}${view.message ? ` — ${view.message}` : ''}`;
+    const parts = [
+      view.status === 'running' ? l10n.t('training · step {0}', view.step) : statusText(view.status),
+      ...(view.tokensPerSec > 0 ? [l10n.t('{0} tokens/s', Math.round(view.tokensPerSec).toLocaleString('en'))] : []),
+      ...(last ? [l10n.t('exact match {0}%, tokens {1}% after {2} s', (100 * last.exactMatch).toFixed(1), (100 * last.tokenAccuracy).toFixed(1), last.seconds.toFixed(0))] : []),
+    ];
+    this.el('s2s-status').textContent = `${view.fileName}: ${parts.join(' · ')}${view.message ? ` — ${view.message}` : ''}`;
     this.el('s2s-config').textContent = view.summary;
     this.accuracy(view);
     this.loss(view);
     this.attention(view.focus ? view.focus.attention : view.attention);
-    this.el('s2s-attention-title').textContent = view.focus
-      ? `Line ${view.focus.line + 1} of the file (the cursor's): the model writes “${view.focus.output}”${view.focus.target === null ? '' : view.focus.output === view.focus.target ? ', right' : `, the target is “${view.focus.target}”`}`
-      : 'The first held-out pair (put the cursor on a line of the trained file to see its own)';
+    const f = view.focus;
+    this.el('s2s-attention-title').textContent = !f ? l10n.t('The first held-out pair (put the cursor on a line of the trained file to see its own)')
+      : f.target === null ? l10n.t('Line {0} of the file (the cursor\'s): the model writes “{1}”', f.line + 1, f.output)
+        : f.output === f.target ? l10n.t('Line {0} of the file (the cursor\'s): the model writes “{1}”, right', f.line + 1, f.output)
+          : l10n.t('Line {0} of the file (the cursor\'s): the model writes “{1}”, the target is “{2}”', f.line + 1, f.output, f.target);
     this.gradient(view.sourceGradNorms);
     this.examples(view);
     this.access.refresh();
@@ -87,7 +92,7 @@ export class Seq2SeqCard {
       svg.append(make('line', { class: 'axis', x1: left, x2: w - 6, y1: y(v), y2: y(v) }));
       svg.append(make('text', { class: 'label', x: 2, y: y(v) + 3 }, `${v * 100}%`));
     }
-    svg.append(make('text', { class: 'label', x: w - 6, y: h - 3, 'text-anchor': 'end' }, `${maxT.toFixed(0)} s`));
+    svg.append(make('text', { class: 'label', x: w - 6, y: h - 3, 'text-anchor': 'end' }, l10n.t('{0} s', maxT.toFixed(0))));
     const line = (cls: string, f: (e: Seq2SeqView['evals'][number]) => number) =>
       svg.append(make('polyline', { class: cls, points: view.evals.map((e) => `${x(e.seconds).toFixed(1)},${y(f(e)).toFixed(1)}`).join(' ') }));
     // Earlier runs on the file: their exact match, dashed, under this run's lines.
@@ -100,11 +105,13 @@ export class Seq2SeqCard {
       const li = document.createElement('li');
       li.className = `other-${k + 1}`;
       const end = c.evals[c.evals.length - 1];
-      li.textContent = `${c.label}${end ? `: ${(100 * end.exactMatch).toFixed(1)}% after ${end.seconds.toFixed(0)} s` : ''}`;
+      li.textContent = end ? l10n.t('{0}: {1}% after {2} s', c.label, (100 * end.exactMatch).toFixed(1), end.seconds.toFixed(0)) : c.label;
       return li;
     }));
     const last = view.evals[view.evals.length - 1];
-    this.el('s2s-accuracy-caption').textContent = last ? `${view.evals.length} evaluations; last at step ${last.step}: exact match ${(100 * last.exactMatch).toFixed(1)}%, token accuracy ${(100 * last.tokenAccuracy).toFixed(1)}%` : '';
+    this.el('s2s-accuracy-caption').textContent = last
+      ? l10n.t('{0} evaluations; last at step {1}: exact match {2}%, token accuracy {3}%', view.evals.length, last.step, (100 * last.exactMatch).toFixed(1), (100 * last.tokenAccuracy).toFixed(1))
+      : '';
   }
 
   /** Mean training loss between evaluations (the first evaluation comes before any step). */
@@ -127,7 +134,7 @@ export class Seq2SeqCard {
       svg.append(make('line', { class: 'axis', x1: left, x2: w - 6, y1: y(v), y2: y(v) }));
       svg.append(make('text', { class: 'label', x: 2, y: y(v) + 3 }, v.toFixed(2)));
     }
-    svg.append(make('text', { class: 'label', x: w - 6, y: h - 2, 'text-anchor': 'end' }, `${maxT.toFixed(0)} s · nats per target token`));
+    svg.append(make('text', { class: 'label', x: w - 6, y: h - 2, 'text-anchor': 'end' }, l10n.t('{0} s · nats per target token', maxT.toFixed(0))));
     svg.append(make('polyline', { class: 'loss', points: points.map((e) => `${x(e.seconds).toFixed(1)},${y(e.loss).toFixed(1)}`).join(' ') }));
   }
 
@@ -140,7 +147,7 @@ export class Seq2SeqCard {
     if (!map || map.output.length === 0) {
       this.canvas.width = 0;
       this.canvas.height = 0;
-      caption.textContent = this.view?.summary.includes('attention none') ? 'This model has no attention.' : 'No decoding yet.';
+      caption.textContent = this.view?.summary.includes('attention none') ? l10n.t('This model has no attention.') : l10n.t('No decoding yet.');
       return;
     }
     const cols = map.source.length;
@@ -166,9 +173,9 @@ export class Seq2SeqCard {
     ctx.textBaseline = 'middle';
     if (this.cell >= 8) {
       map.source.forEach((t, c) => ctx.fillText(visibleToken(t), LABEL + (c + 0.5) * this.cell, LABEL / 2));
-      map.output.forEach((t, r) => ctx.fillText(t === END ? 'end' : visibleToken(t), LABEL / 2, LABEL + (r + 0.5) * this.cell));
+      map.output.forEach((t, r) => ctx.fillText(t === END ? l10n.t('end') : visibleToken(t), LABEL / 2, LABEL + (r + 0.5) * this.cell));
     }
-    caption.textContent = `${map.source.join('')} → ${map.output.filter((t) => t !== END).join('')} · rows: written tokens (the last one the end), columns: source tokens`;
+    caption.textContent = l10n.t('{0} → {1} · rows: written tokens (the last one the end), columns: source tokens', map.source.join(''), map.output.filter((t) => t !== END).join(''));
   }
 
   private tooltip(e: MouseEvent): void {
@@ -214,7 +221,7 @@ export class Seq2SeqCard {
       const mark = document.createElement('td');
       mark.className = x.correct ? 'right' : 'wrong';
       mark.textContent = x.correct ? '✓' : '✗';
-      mark.setAttribute('aria-label', x.correct ? 'right' : 'wrong');
+      mark.setAttribute('aria-label', x.correct ? l10n.t('right') : l10n.t('wrong'));
       tr.append(mark, ...[x.source, x.output, x.target].map((t) => {
         const td = document.createElement('td');
         td.textContent = t;
@@ -222,6 +229,17 @@ export class Seq2SeqCard {
       }));
       return tr;
     }));
+  }
+}
+
+/** A status other than running, as the card says it. */
+function statusText(status: Seq2SeqView['status']): string {
+  switch (status) {
+    case 'starting': return l10n.t('starting');
+    case 'completed': return l10n.t('completed');
+    case 'stopped': return l10n.t('stopped');
+    case 'failed': return l10n.t('failed');
+    default: return l10n.t('running');
   }
 }
 

@@ -3,6 +3,7 @@
  * it), coloured from the theme, and rebuilt when the theme or its options change. Subclasses say
  * what to draw (`data`) and how (`options`).
  */
+import * as l10n from '@vscode/l10n';
 import uPlot from 'uplot';
 import { overlayColorVar, readChartTheme, sameTheme } from './chartTheme';
 import type { ChartTheme } from './chartTheme';
@@ -51,7 +52,7 @@ export abstract class ThemedPlot {
     if (!this.overlayLegend) {
       this.overlayLegend = document.createElement('ul');
       this.overlayLegend.className = 'legend overlay-legend';
-      this.overlayLegend.setAttribute('aria-label', 'Other runs');
+      this.overlayLegend.setAttribute('aria-label', l10n.t('Other runs'));
       (this.container.closest('.chart-frame') ?? this.container).after(this.overlayLegend);
     }
     this.overlayLegend.hidden = entries.length === 0;

@@ -2,19 +2,23 @@
  * The panel's text and buttons, over the skeleton from src/panel/html.ts. Everything that comes
  * from the host is written with textContent, never parsed as HTML.
  */
+import * as l10n from '@vscode/l10n';
 import type { LossPoint, RunInfo, RunStatus } from '../src/protocol/webviewProtocol';
 import { baseName, formatCount, formatInteger, formatLearningRate, formatLoss } from './format';
 import type { HeatmapChoice, UnitOrder } from './gateHeatmap';
 import type { LossViewOptions } from './lossTransform';
 import type { PanelState } from './panelModel';
 
-const STATUS_LABELS: Record<RunStatus, string> = {
-  running: 'Training',
-  completed: 'Completed',
-  stopped: 'Stopped',
-  diverged: 'Diverged',
-  failed: 'Failed',
-};
+/** What the status line calls a run's status (translated when shown, not at load). */
+function statusLabel(status: RunStatus): string {
+  switch (status) {
+    case 'running': return l10n.t('Training');
+    case 'completed': return l10n.t('Completed');
+    case 'stopped': return l10n.t('Stopped');
+    case 'diverged': return l10n.t('Diverged');
+    case 'failed': return l10n.t('Failed');
+  }
+}
 
 export class PanelView {
   readonly chartContainer = byId('loss-chart');
@@ -63,11 +67,11 @@ export class PanelView {
   /** Fills the layer and name selectors (only when the choices change) and shows `choice`. */
   setGateChoices(layers: number, names: readonly string[], choice: HeatmapChoice, step: number | null): void {
     this.gatesPlaceholder.hidden = names.length > 0;
-    setText(this.gatesStep, step !== null && names.length > 0 ? `model at step ${formatInteger(step)}` : '');
+    setText(this.gatesStep, step !== null && names.length > 0 ? l10n.t('model at step {0}', formatInteger(step)) : '');
     const key = `${layers}|${names.join(',')}`;
     if (key !== this.shownChoices) {
       this.shownChoices = key;
-      this.gatesLayer.replaceChildren(...Array.from({ length: layers }, (_, l) => option(String(l), `layer ${l + 1}`)));
+      this.gatesLayer.replaceChildren(...Array.from({ length: layers }, (_, l) => option(String(l), l10n.t('layer {0}', l + 1))));
       this.gatesName.replaceChildren(...names.map((n) => option(n, n)));
       this.gatesLayer.hidden = layers <= 1;
     }
@@ -94,8 +98,8 @@ export class PanelView {
     // The selects name their inner control from `label`: an aria-label on the element does not reach it.
     for (const select of [this.gatesLayer, this.gatesName, this.gatesOrder]) select.setAttribute('label', select.getAttribute('aria-label') ?? '');
     // The buttons' short text stays at the start of their names.
-    this.exportCsv.setAttribute('aria-label', 'CSV: save the loss series as a CSV file');
-    this.exportJson.setAttribute('aria-label', 'JSON: save the loss series and gradient flow as a JSON file');
+    this.exportCsv.setAttribute('aria-label', l10n.t('CSV: save the loss series as a CSV file'));
+    this.exportJson.setAttribute('aria-label', l10n.t('JSON: save the loss series and gradient flow as a JSON file'));
   }
 
   onExport(handler: (format: 'csv' | 'json') => void): void {
@@ -161,21 +165,21 @@ export class PanelView {
     const lastTrain = last(state.train);
     const lastVal = last(state.val);
     // Without a status from the host there is nothing to claim once points arrive.
-    setText(this.statusState, status ? STATUS_LABELS[status] : lastTrain || lastVal ? '' : 'Waiting for the first step');
+    setText(this.statusState, status ? statusLabel(status) : lastTrain || lastVal ? '' : l10n.t('Waiting for the first step'));
     const step = Math.max(lastTrain?.step ?? -1, lastVal?.step ?? -1);
-    setText(this.statusStep, step >= 0 ? `step ${formatInteger(step)}` : '');
-    setText(this.statusTrain, lastTrain ? `train ${formatLoss(lastTrain.loss)}` : '');
-    setText(this.statusVal, lastVal ? `val ${formatLoss(lastVal.loss)}` : '');
-    setText(this.statusSpeed, state.charsPerSec > 0 ? `${formatInteger(state.charsPerSec)} chars/s` : '');
+    setText(this.statusStep, step >= 0 ? l10n.t('step {0}', formatInteger(step)) : '');
+    setText(this.statusTrain, lastTrain ? l10n.t('train {0}', formatLoss(lastTrain.loss)) : '');
+    setText(this.statusVal, lastVal ? l10n.t('val {0}', formatLoss(lastVal.loss)) : '');
+    setText(this.statusSpeed, state.charsPerSec > 0 ? l10n.t('{0} chars/s', formatInteger(state.charsPerSec)) : '');
     setText(this.statusMessage, state.statusMessage ?? '');
     this.statusMessage.hidden = !state.statusMessage;
 
     this.chartPlaceholder.hidden = state.train.length + state.val.length > 0;
     this.gradPlaceholder.hidden = state.gradFlow !== null;
     const g = state.gradFlow;
-    setText(this.gradStep, g ? `at step ${formatInteger(g.step)}${g.clipped ? ' · clipped' : ''}` : '');
-    setText(this.sampleStep, state.sample !== null && state.sampleStep !== null ? `at step ${formatInteger(state.sampleStep)}` : '');
-    setText(this.sample, state.sample ?? 'No sample yet.');
+    setText(this.gradStep, !g ? '' : g.clipped ? l10n.t('at step {0} · clipped', formatInteger(g.step)) : l10n.t('at step {0}', formatInteger(g.step)));
+    setText(this.sampleStep, state.sample !== null && state.sampleStep !== null ? l10n.t('at step {0}', formatInteger(state.sampleStep)) : '');
+    setText(this.sample, state.sample ?? l10n.t('No sample yet.'));
     this.sample.classList.toggle('muted', state.sample === null);
   }
 
@@ -185,13 +189,13 @@ export class PanelView {
     this.runFile.title = run?.fileName ?? '';
     const entries: [string, string][] = run
       ? [
-          ['cell', run.layers > 1 ? `${run.cell} × ${formatInteger(run.layers)}` : run.cell],
-          ['hidden', formatInteger(run.hiddenSize)],
-          ['seq', formatInteger(run.seqLength)],
-          ['batch', formatInteger(run.batchSize)],
-          ['lr', formatLearningRate(run.learningRate)],
-          ['vocab', formatInteger(run.vocabSize)],
-          ['tokens', `${formatCount(run.trainTokens)} train · ${formatCount(run.valTokens)} val`],
+          [l10n.t('cell'), run.layers > 1 ? `${run.cell} × ${formatInteger(run.layers)}` : run.cell],
+          [l10n.t('hidden'), formatInteger(run.hiddenSize)],
+          [l10n.t('seq'), formatInteger(run.seqLength)],
+          [l10n.t('batch'), formatInteger(run.batchSize)],
+          [l10n.t('lr'), formatLearningRate(run.learningRate)],
+          [l10n.t('vocab'), formatInteger(run.vocabSize)],
+          [l10n.t('tokens'), l10n.t('{0} train · {1} val', formatCount(run.trainTokens), formatCount(run.valTokens))],
         ]
       : [];
     this.runConfig.replaceChildren(...entries.map(([term, value]) => {

@@ -72,6 +72,10 @@ export class LabPanel implements vscode.Disposable {
       scriptUri: uri('dist', 'webview.js'),
       styleUris: [uri('dist', 'uPlot.min.css'), uri('media', 'panel.css')],
       title: 'LSTM Lab',
+      // The skeleton is translated here; the webview translates its own texts from the same bundle.
+      l10n: vscode.l10n,
+      bundle: vscode.l10n.bundle,
+      language: vscode.env.language,
     });
     // Redraw from a snapshot when the panel becomes visible again, not on every focus change.
     let wasVisible = panel.visible;

@@ -1,8 +1,8 @@
 /**
  * Two languages, English and Simplified Chinese: package.json's texts are `%key%` placeholders
  * with a text in package.nls.json and package.nls.zh-cn.json; the host's texts go through
- * `vscode.l10n.t`, l10n/bundle.l10n.json is what `npm run l10n` extracts from the sources and
- * l10n/bundle.l10n.zh-cn.json translates every one of them.
+ * `vscode.l10n.t` and the panel's (webview/) through @vscode/l10n's `l10n.t`; l10n/bundle.l10n.json
+ * is what `npm run l10n` extracts from both and l10n/bundle.l10n.zh-cn.json translates every one.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -54,11 +54,11 @@ test('package.json: every text a user sees is a placeholder', () => {
   assert.deepEqual(shown.filter(([, s]) => placeholderKey(s) === undefined), [], 'visible texts written into package.json itself');
 });
 
-test('l10n/bundle.l10n.json is what `npm run l10n` extracts from the sources', () => {
+test('l10n/bundle.l10n.json is what `npm run l10n` extracts from the host\'s and the panel\'s sources', () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'lstm-lab-l10n-'));
   try {
     const cli = path.join(repo, 'node_modules/@vscode/l10n-dev/dist/cli.js');
-    const r = spawnSync(process.execPath, [cli, 'export', '--outDir', out, './src'], { cwd: repo, encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync(process.execPath, [cli, 'export', '--outDir', out, './src', './webview'], { cwd: repo, encoding: 'utf8', timeout: 120_000 });
     assert.equal(r.status, 0, `l10n-dev export failed:\n${r.stdout}\n${r.stderr}`);
     const fresh = JSON.parse(fs.readFileSync(path.join(out, 'bundle.l10n.json'), 'utf8')) as Record<string, string>;
     assert.deepEqual(Object.keys(readJson('l10n/bundle.l10n.json')), Object.keys(fresh), 'l10n/bundle.l10n.json is out of date: run npm run l10n');
@@ -117,7 +117,7 @@ function unlocalized(source: string): string[] {
 }
 
 /** The literals of `code` (and of its templates' `${…}` parts) that hold a word and are not l10n.t's message. */
-function literalsIn(code: string): string[] {
+function literalsIn(code: string, displayKeys = DISPLAY_KEYS): string[] {
   const found: string[] = [];
   for (let i = 0; i < code.length; i++) {
     const ch = code[i];
@@ -127,10 +127,10 @@ function literalsIn(code: string): string[] {
     const before = code.slice(0, i).trimEnd();
     const wrapped = before.endsWith('l10n.t(');
     // Object keys, values of keys no one reads (`ifRunning: 'stop'`) and comparisons are code, not text.
-    const isKey = /^\s*:/.test(code.slice(end));
-    const codeValue = /[!=]=$/.test(before) || (/[\w$]\($/.test(before) && !wrapped) || !DISPLAY_KEYS.has(/(?:^|[{,])\s*([A-Za-z_$][\w$]*)\s*:$/.exec(before)?.[1] ?? 'title');
+    const isKey = /^\s*:/.test(code.slice(end)) && (before === '' || /[{,]$/.test(before));
+    const codeValue = /[!=]=$/.test(before) || (/[\w$]\($/.test(before) && !wrapped) || !displayKeys.has(/(?:^|[{,])\s*([A-Za-z_$][\w$]*)\s*:$/.exec(before)?.[1] ?? 'title');
     if (!wrapped && !isKey && !codeValue && /[A-Za-z]{2,}/.test(staticText(literal).replace(/\$\([\w~-]+\)/g, ''))) found.push(literal);
-    if (ch === '`') for (const part of expressions(literal)) found.push(...literalsIn(part));
+    if (ch === '`') for (const part of expressions(literal)) found.push(...literalsIn(part, displayKeys));
     i = end - 1;
   }
   return found;
@@ -204,5 +204,111 @@ test('the extension host shows no text that does not go through vscode.l10n.t', 
     }
   }
   assert.ok(calls > 40, `${calls} calls checked`);
+  assert.deepEqual(found, []);
+});
+
+// --- the panel's texts go through l10n.t -----------------------------------------------------
+
+/**
+ * Not scanned yet, being rewritten: their texts are wrapped next. TRAIN_SETTINGS' labels
+ * (src/protocol/runConfig.ts), which configForm.ts and runsDiff.ts show, are English too.
+ */
+const WEBVIEW_SKIPPED = new Set(['runsView.ts', 'configForm.ts']);
+/** Where the panel puts text on screen or in the accessibility tree: the expression after each is shown. */
+const WEBVIEW_SINKS = /(?:\.textContent\s*=|\.title\s*=|\bsetText\([^,()]+,|\.setAttribute\(\s*'(?:aria-label|aria-roledescription|title|label|placeholder)'\s*,|\b(?:announce|fillText|keyHint|showTooltip|placeTooltip|showTip|attentionTip|axis|series|lossSeries)\(|\boption\([^,]+,|\bnew DataTableToggle\([^,]+,|\b(?:caption|head|note|hint|empty|roleDescription|label)\s*:)/g;
+const WEBVIEW_DISPLAY_KEYS = new Set(['caption', 'head', 'note', 'hint', 'empty', 'roleDescription', 'label', 'title']);
+/** Names that read the same in every language. */
+const NAMES = new Set(["'LSTM Lab'", "'CSV'", "'JSON'", "'PNG'"]);
+
+/** `source` with its comments blanked (literals kept), so that prose in comments is not text. */
+function withoutComments(source: string): string {
+  let out = '';
+  for (let i = 0; i < source.length; i++) {
+    const ch = source[i];
+    if (ch === "'" || ch === '"' || ch === '`') {
+      const end = literalEnd(source, i);
+      out += source.slice(i, end);
+      i = end - 1;
+    } else if (ch === '/' && source[i + 1] === '/') {
+      while (i < source.length && source[i] !== '\n') i++;
+      out += '\n';
+    } else if (ch === '/' && source[i + 1] === '*') {
+      const end = source.indexOf('*/', i + 2);
+      i = end < 0 ? source.length : end + 1;
+    } else out += ch;
+  }
+  return out;
+}
+
+/** The expression that starts at `from`: up to a `,` or `;` at its own depth, or the bracket that closes around it. */
+function expressionAt(code: string, from: number): string {
+  let depth = 0;
+  let i = from;
+  for (; i < code.length; i++) {
+    const ch = code[i];
+    if (ch === "'" || ch === '"' || ch === '`') i = literalEnd(code, i) - 1;
+    else if ('([{'.includes(ch)) depth++;
+    else if (')]}'.includes(ch) && --depth < 0) break;
+    else if ((ch === ',' || ch === ';') && depth === 0) break;
+  }
+  return code.slice(from, i);
+}
+
+/**
+ * The panel's unwrapped texts in `source`: a literal holding a word in what a sink shows, and
+ * anywhere a literal of two words or more (prose), except l10n.t's messages, import paths,
+ * errors for developers and class lists; and `l10n.t` called at module load, before main.ts has
+ * configured the bundle.
+ */
+function unlocalizedInPanel(source: string): string[] {
+  const code = withoutComments(source);
+  const found = new Set<string>();
+  for (const sink of code.matchAll(WEBVIEW_SINKS)) {
+    for (const l of literalsIn(expressionAt(code, sink.index + sink[0].length), WEBVIEW_DISPLAY_KEYS)) if (!NAMES.has(l)) found.add(l);
+  }
+  for (let i = 0; i < code.length; i++) {
+    if (code[i] !== "'" && code[i] !== '"' && code[i] !== '`') continue;
+    const end = literalEnd(code, i);
+    const literal = code.slice(i, end);
+    const before = code.slice(Math.max(0, i - 40), i).trimEnd();
+    const text = literal.startsWith('`') ? staticText(literal) : literal.slice(1, -1);
+    const isCode = /(?:\bl10n\.t\(|\bfrom|\bimport|new Error\(|className\s*=|class:|classList\.\w+\(|\.(?:includes|startsWith|endsWith|indexOf|split|join|replace|querySelector|querySelectorAll|closest|matches)\()$/.test(before)
+      || /^[a-z][\w-]*-[\w-]*( [a-z][\w-]*-[\w-]*)+$/.test(text);
+    if (!isCode && !NAMES.has(literal) && /[A-Za-z]{2,}[\w'’-]*[,.;:!?()…“”"'\s-]*\s[,.;:!?()…“”"'\s-]*[A-Za-z]{2,}/.test(text)) found.add(literal);
+    i = end - 1;
+  }
+  for (const m of code.matchAll(/^(?:export )?(?:const|let) [^=]+=(?!\s*(?:\(|async\b|function\b|\w+\s*=>))[^;]*\bl10n\.t\(/gm)) found.add(`at load: ${m[0].slice(0, 60)}`);
+  return [...found];
+}
+
+test('the check finds texts the panel shows without l10n.t', () => {
+  assert.deepEqual(unlocalizedInPanel("el.textContent = ready ? 'Done' : l10n.t('Waiting');"), ["'Done'"]);
+  assert.deepEqual(unlocalizedInPanel("button.setAttribute('aria-label', `Show ${name} on the text`);"), ['`Show ${name} on the text`']);
+  assert.deepEqual(unlocalizedInPanel("return `unit ${u}: shut ${a}`;"), ['`unit ${u}: shut ${a}`']);
+  assert.deepEqual(unlocalizedInPanel("  return { caption: 'Loss', head: ['step', l10n.t('train')] };"), ["'Loss'", "'step'"]);
+  assert.deepEqual(unlocalizedInPanel("const HINT = l10n.t('Keys: ← →');"), ["at load: const HINT = l10n.t("]);
+  assert.deepEqual(unlocalizedInPanel([
+    "import * as l10n from '@vscode/l10n';",
+    '// A comment in prose is not shown.',
+    "box.className = 'cell-cursor point-cursor';",
+    "el.textContent = x.summary.includes('attention none') ? l10n.t('No attention.') : l10n.t('{0} s', n.toLocaleString('en'));",
+    "setText(this.step, l10n.t('step {0}', formatInteger(step)));",
+    "const hint = () => l10n.t('Keys: ← →');",
+    'throw new Error(`panel HTML has no #${id}`);',
+  ].join('\n')), []);
+});
+
+test('the panel (webview/) shows no text that does not go through l10n.t, and every module that calls it imports @vscode/l10n', () => {
+  const found: string[] = [];
+  let calls = 0;
+  for (const f of fs.readdirSync(path.join(repo, 'webview')).filter((n) => n.endsWith('.ts') && !WEBVIEW_SKIPPED.has(n))) {
+    const source = fs.readFileSync(path.join(repo, 'webview', f), 'utf8');
+    const n = [...source.matchAll(/\bl10n\.t\(/g)].length;
+    calls += n;
+    // npm run l10n reads a call only where l10n is @vscode/l10n's namespace.
+    if (n > 0 && !source.includes("import * as l10n from '@vscode/l10n';")) found.push(`webview/${f}: l10n.t without import * as l10n from '@vscode/l10n'`);
+    found.push(...unlocalizedInPanel(source).map((u) => `webview/${f}: ${u}`));
+  }
+  assert.ok(calls > 150, `${calls} calls`);
   assert.deepEqual(found, []);
 });

@@ -208,7 +208,7 @@ test('the VSIX holds what the extension loads at run time', () => {
     shipped.icon,
     'samples/shakespeare.txt', // LSTM Lab: Open Sample Text
     'package.nls.json', 'package.nls.zh-cn.json', // package.json's texts, English and Chinese
-    'l10n/bundle.l10n.json', 'l10n/bundle.l10n.zh-cn.json', // the host's texts (the English ones are also in the code)
+    'l10n/bundle.l10n.json', 'l10n/bundle.l10n.zh-cn.json', // the host's and the panel's texts (the English ones are also in the code)
     ...walkthroughMedia,
     ...readmeImages,
   ].filter((f): f is string => !!f);

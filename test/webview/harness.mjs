@@ -39,6 +39,8 @@ export async function importTs(files) {
     await esbuild.build({
       stdin: { contents: files.map((f) => `export * from ${JSON.stringify(`./${f}`)};`).join('\n'), resolveDir: REPO, loader: 'ts' },
       bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile, logLevel: 'silent',
+      // The panel's build of @vscode/l10n (its Node build requires fs, which an ES module bundle cannot).
+      alias: { '@vscode/l10n': '@vscode/l10n/dist/browser.js' },
     });
     return await import(pathToFileURL(outfile).href);
   } finally {
@@ -48,8 +50,11 @@ export async function importTs(files) {
 
 const TYPES = { '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json', '.html': 'text/html' };
 
-/** An HTTP server for the panel page; only dist/ and media/ are served besides the page. */
-export async function startPanelServer() {
+/**
+ * An HTTP server for the panel page; only dist/ and media/ are served besides the page.
+ * `htmlOptions` go to renderPanelHtml as the host would pass them (`l10n`, `bundle`, `language`).
+ */
+export async function startPanelServer(htmlOptions = {}) {
   requireBuild();
   const { renderPanelHtml, makeNonce } = await importTs(['src/panel/html.ts']);
   const server = createServer((req, res) => {
@@ -62,6 +67,7 @@ export async function startPanelServer() {
         scriptUri: `${origin}/dist/webview.js`,
         styleUris: [`${origin}/dist/uPlot.min.css`, `${origin}/media/panel.css`],
         title: 'LSTM Lab',
+        ...htmlOptions,
       });
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
       res.end(html);
