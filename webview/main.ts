@@ -59,7 +59,8 @@ const runsView = new RunsView(document.getElementById('runs-body')!, document.ge
 const form = new ConfigForm(document.getElementById('config-form')!,
   (config) => vscode.postMessage({ type: 'train', config }),
   () => vscode.postMessage({ type: 'saveCheckpoint' }),
-  () => vscode.postMessage({ type: 'loadCheckpoint' }));
+  () => vscode.postMessage({ type: 'loadCheckpoint' }),
+  (config) => vscode.postMessage({ type: 'saveSettings', config }));
 const gates = new GateHeatmap(view.gatesHeatmap, view.gatesTooltip, view.gatesLegend, (offset) => vscode.postMessage({ type: 'reveal', offset }));
 let gateChoice: HeatmapChoice = { layer: 0, name: 'forget' };
 const unitsView = new UnitsView(
