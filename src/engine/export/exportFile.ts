@@ -2,22 +2,14 @@
  * Writes a language-model checkpoint as safetensors in PyTorch's layout (docs/export.md): used by
  * `lstm-lab export` and by the engine worker for the editor's Export Model for PyTorch command.
  */
+import type { ExportTorchResult } from '../../protocol/workerProtocol';
 import { loadCheckpoint } from '../checkpoint';
 import { AtomicWriteError, writeFileAtomic } from '../../shared/atomicFile';
 import { encodeSafetensors } from './safetensors';
 import { ExportError, torchExport } from './torchLayout';
 
 /** What an export wrote: its size, tensors and the metadata a reader needs first. */
-export interface ExportSummary {
-  bytes: number;
-  tensors: number;
-  cell: string;
-  layers: number;
-  hiddenSize: number;
-  vocabSize: number;
-  /** `torch.nn` module that loads it, or 'none' for cells PyTorch lacks. */
-  torchModule: string;
-}
+export type ExportSummary = ExportTorchResult;
 
 /** Reads `checkpointPath`, writes `outPath`; errors say which file and why. */
 export async function exportCheckpointFile(checkpointPath: string, outPath: string): Promise<ExportSummary> {
