@@ -2,29 +2,24 @@
  * The run configuration form: one field per setting of a run, checked as the user types against
  * the same bounds the host applies to settings; the Train button sends only a valid form.
  */
+import * as l10n from '@vscode/l10n';
 import { FORM_FIELDS, type FormConfig, type FormField } from '../src/protocol/webviewProtocol';
-import { isChoice, TRAIN_FIELDS, TRAIN_SETTINGS, type TrainSetting } from '../src/protocol/runConfig';
-
-/** Display label of each choice of every choice field, from the configuration table. */
-const CHOICE_LABELS: Record<string, string> = Object.fromEntries(
-  TRAIN_FIELDS.flatMap((f) => {
-    const s: TrainSetting = TRAIN_SETTINGS[f];
-    return isChoice(s) ? s.choices.map((c, k) => [c, s.choiceLabels[k]]) : [];
-  }),
-);
+import { TRAIN_SETTINGS, type TrainSetting } from '../src/protocol/runConfig';
+import { choiceLabel, settingText } from './settingText';
 
 /** Why `raw` is not a valid value of `field`, or null; `value` is the parsed value when valid. */
 export function checkField(field: FormField, raw: string): { value: string | number; error: null } | { value: null; error: string } {
   const bound: TrainSetting = TRAIN_SETTINGS[field];
   if ('choices' in bound) {
-    return bound.choices.includes(raw) ? { value: raw, error: null } : { value: null, error: `choose one of ${bound.choices.join(', ')}` };
+    return bound.choices.includes(raw) ? { value: raw, error: null } : { value: null, error: l10n.t('choose one of {0}', bound.choices.map(choiceLabel).join(', ')) };
   }
   const text = raw.trim();
-  const range = `${bound.min.toLocaleString('en')} to ${bound.max.toLocaleString('en')}`;
-  if (text === '' || !/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text)) return { value: null, error: bound.integer ? `a whole number from ${range}` : `a number from ${range}` };
+  const [min, max] = [bound.min.toLocaleString('en'), bound.max.toLocaleString('en')];
+  const whole = () => l10n.t('a whole number from {0} to {1}', min, max);
+  if (text === '' || !/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text)) return { value: null, error: bound.integer ? whole() : l10n.t('a number from {0} to {1}', min, max) };
   const n = Number(text);
-  if (bound.integer && !Number.isInteger(n)) return { value: null, error: `a whole number from ${range}` };
-  if (n < bound.min || n > bound.max) return { value: null, error: `must be from ${range}` };
+  if (bound.integer && !Number.isInteger(n)) return { value: null, error: whole() };
+  if (n < bound.min || n > bound.max) return { value: null, error: l10n.t('must be from {0} to {1}', min, max) };
   return { value: n, error: null };
 }
 
@@ -54,16 +49,17 @@ export class ConfigForm {
     for (const field of FORM_FIELDS) {
       const bound: TrainSetting = TRAIN_SETTINGS[field];
       const id = `form-${field}`;
+      const shown = settingText(field);
       const label = document.createElement('label');
       label.htmlFor = id;
-      label.textContent = TRAIN_SETTINGS[field].label;
-      label.title = TRAIN_SETTINGS[field].hint;
+      label.textContent = shown.label;
+      label.title = shown.hint;
       const choices = 'choices' in bound ? bound.choices : null;
       const input = document.createElement(choices ? 'vscode-single-select' : 'vscode-textfield') as unknown as FieldView['input'];
       if (!('choices' in bound)) input.setAttribute('inputmode', bound.integer ? 'numeric' : 'decimal');
       input.id = id;
       input.dataset.field = field;
-      input.title = TRAIN_SETTINGS[field].hint;
+      input.title = shown.hint;
       // The <label> cannot reach the component's inner input or list: the component names them from `label`.
       (input as { label?: string }).label = label.textContent;
       const error = document.createElement('span');
@@ -82,10 +78,10 @@ export class ConfigForm {
     }
     const actions = document.createElement('div');
     actions.className = 'form-actions';
-    this.trainButton = button('form-train', 'Train with these settings', false, 'Train on the file in the editor with the settings above');
-    const keep = button('save-settings', 'Save as Workspace Settings', true, 'Write these values to this workspace\'s lstmLab.train.* settings, which the palette\'s Train uses');
-    const save = button('save-checkpoint', 'Save Checkpoint…', true, 'Save the current model, optimizer state and metrics to a file');
-    const load = button('load-checkpoint', 'Load Checkpoint…', true, 'Load a saved model; it answers hovers on the active file');
+    this.trainButton = button('form-train', l10n.t('Train with these settings'), false, l10n.t('Train on the file in the editor with the settings above'));
+    const keep = button('save-settings', l10n.t('Save as Workspace Settings'), true, l10n.t('Write these values to this workspace\'s lstmLab.train.* settings, which the palette\'s Train uses'));
+    const save = button('save-checkpoint', l10n.t('Save Checkpoint…'), true, l10n.t('Save the current model, optimizer state and metrics to a file'));
+    const load = button('load-checkpoint', l10n.t('Load Checkpoint…'), true, l10n.t('Load a saved model; it answers hovers on the active file'));
     this.summary = document.createElement('span');
     this.summary.className = 'muted form-summary';
     this.summary.setAttribute('role', 'status');
@@ -140,7 +136,7 @@ export class ConfigForm {
       }
     }
     this.root.dataset.invalid = String(errors);
-    this.summary.textContent = errors === 0 ? '' : `${errors} setting${errors === 1 ? ' is' : 's are'} not valid`;
+    this.summary.textContent = errors === 0 ? '' : errors === 1 ? l10n.t('1 setting is not valid') : l10n.t('{0} settings are not valid', errors);
     if (errors > 0 || this.training) this.trainButton.setAttribute('disabled', '');
     else this.trainButton.removeAttribute('disabled');
     return errors === 0 ? (config as FormConfig) : null;
@@ -159,7 +155,7 @@ function fillChoices(select: HTMLElement, choices: readonly string[], selected?:
     const o = document.createElement('vscode-option');
     o.setAttribute('value', c);
     o.toggleAttribute('selected', c === selected);
-    o.textContent = CHOICE_LABELS[c] ?? c;
+    o.textContent = choiceLabel(c);
     return o;
   }));
 }

@@ -3,8 +3,9 @@
  * shown run and one ticked run, or two ticked runs.
  */
 import * as l10n from '@vscode/l10n';
-import { TRAIN_FIELDS, TRAIN_SETTINGS, type TrainConfig } from '../src/protocol/runConfig';
+import { TRAIN_FIELDS, type TrainConfig } from '../src/protocol/runConfig';
 import type { RunSummary } from '../src/protocol/webviewProtocol';
+import { settingText } from './settingText';
 
 /** The runs to compare: two ticked ones, or the shown one and the only ticked one; else none. */
 export function runsToCompare(runs: readonly RunSummary[], selected: readonly string[], shownId: string | null): [RunSummary, RunSummary] | null {
@@ -20,7 +21,7 @@ export function runsToCompare(runs: readonly RunSummary[], selected: readonly st
 export function settingsDiff(a: Partial<TrainConfig>, b: Partial<TrainConfig>): { field: keyof TrainConfig; label: string; a: string; b: string; differs: boolean }[] {
   return TRAIN_FIELDS.filter((f) => a[f] !== undefined || b[f] !== undefined).map((f) => {
     const show = (v: unknown) => (v === undefined ? '–' : String(v));
-    return { field: f, label: TRAIN_SETTINGS[f].label, a: show(a[f]), b: show(b[f]), differs: a[f] !== b[f] };
+    return { field: f, label: settingText(f).label, a: show(a[f]), b: show(b[f]), differs: a[f] !== b[f] };
   });
 }
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { gradFlowFixture, snapshot } from './fixtures.mjs';
+import { gradFlowFixture, runInfo, snapshot } from './fixtures.mjs';
 import { assertClean, importTs, launchBrowser, nextFrames, openPanel, REPO, send, startPanelServer, waitForPoints } from './harness.mjs';
 
 const ZH = JSON.parse(readFileSync(join(REPO, 'l10n/bundle.l10n.zh-cn.json'), 'utf8'));
@@ -103,6 +103,49 @@ test('without a bundle the panel is English', async () => {
   assert.equal(await page.evaluate(() => document.documentElement.dataset.l10n), undefined);
   assert.equal(texts.emptyState.replace(/\s+/g, ' ').trim(), emptyState);
   for (const [key, value] of Object.entries(rest)) assert.deepEqual(texts[key], value, key);
+  await assertClean(page, problems);
+});
+
+test('with the zh-cn bundle the run list, the settings comparison and the run configuration form are the bundle\'s Chinese', async () => {
+  const { page, problems } = await openPanel(env.browser.context, env.zh);
+  const t = say(ZH);
+  const config = { cell: 'lstm', layers: 1, hiddenSize: 128, clipNorm: 1 };
+  const summary = (runId, cell, status) => ({
+    run: runInfo({ runId, cell, fileName: 'prose.txt' }), status, message: null, trainLoss: 1.91, bestValLoss: 2.05, steps: 420, hasCheckpoint: true, config: { ...config, cell },
+  });
+  const runs = [summary('run-b', 'gru', 'stopped'), summary('run-a', 'lstm', 'completed')];
+  const snap = snapshot({ run: runInfo({ runId: 'run-b', cell: 'gru' }), status: 'stopped' });
+  snap.state.form = { cell: 'gru', hiddenSize: 96 };
+  await send(page, snap, { type: 'runs', runs, selected: ['run-a'] });
+  await nextFrames(page);
+  const rows = page.locator('#runs-body tr');
+  assert.match(await page.locator('#runs-note').innerText(), new RegExp(`^${escape(t('Tick up to {0} runs to draw them over the current run\'s charts; tick one (or two) to compare settings side by side.', '§')).replace('§', '\\d+')}$`));
+  assert.match(await rows.nth(0).innerText(), new RegExp(escape(` · ${t('shown')}`)));
+  assert.deepEqual(await page.locator('#runs-body .run-status').allInnerTexts(), [t('stopped'), t('completed')]);
+  const resume = rows.nth(1).locator('.run-resume');
+  assert.equal(await resume.innerText(), t('Resume'));
+  assert.equal(await resume.getAttribute('title'), t('Continue training this run from its checkpoint'));
+  assert.match(await resume.getAttribute('aria-label'), new RegExp(`^${escape(t('Resume run {0}', '§')).replace('§', '.+')}$`));
+  assert.equal(await rows.nth(1).locator('.run-delete').innerText(), t('Delete'));
+  assert.equal(await rows.nth(1).locator('.run-edit').innerText(), t('Rename…'));
+  const diff = page.locator('#runs-diff');
+  assert.equal(await diff.locator('p').innerText(), t('One setting differs (marked ≠).'));
+  assert.deepEqual(await diff.locator('tbody th').allInnerTexts(), [`≠ ${t('Cell')}`, t('Layers'), t('Hidden units'), t('Clip norm')]);
+
+  await page.locator('#config-card summary').click();
+  assert.equal(await page.locator('label[for="form-hiddenSize"]').innerText(), t('Hidden units'));
+  assert.equal(await page.locator('label[for="form-hiddenSize"]').getAttribute('title'), t('Units per layer'));
+  assert.equal(await page.locator('#form-cell vscode-option[value="gru"]').textContent(), t('GRU'));
+  assert.equal(await page.locator('#form-tokens vscode-option[value="word"]').textContent(), t('words'));
+  assert.equal(await page.locator('#form-train').innerText(), t('Train with these settings'));
+  assert.equal(await page.locator('#save-settings').getAttribute('title'), t('Write these values to this workspace\'s lstmLab.train.* settings, which the palette\'s Train uses'));
+  const hidden = page.locator('#form-hiddenSize');
+  await hidden.evaluate((e) => { e.value = ''; });
+  await hidden.click();
+  await page.keyboard.type('5000');
+  await nextFrames(page);
+  assert.equal(await page.locator('#form-hiddenSize-error').innerText(), t('must be from {0} to {1}', '4', '1,024'));
+  assert.equal(await page.locator('.form-summary').innerText(), t('1 setting is not valid'));
   await assertClean(page, problems);
 });
 
