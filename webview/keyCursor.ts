@@ -111,7 +111,8 @@ export class KeyCursor {
   constructor(readonly target: HTMLElement | SVGElement, private readonly source: CursorSource, private readonly options: KeyCursorOptions) {
     this.hint = typeof options.hint === 'string' ? keyHint(options.hint) : options.hint;
     target.tabIndex = 0;
-    // An application role makes screen readers pass the arrow keys through to the chart.
+    // An application role makes screen readers pass the arrow keys through to the chart. The
+    // panel's skeleton (src/panel/html.ts) already says so; a target made here (a canvas) learns it now.
     target.setAttribute('role', 'application');
     target.setAttribute('aria-roledescription', options.roleDescription);
     target.setAttribute('aria-describedby', this.hint.id);

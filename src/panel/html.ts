@@ -103,7 +103,7 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
             </div>
           </div>
           <div class="chart-frame">
-            <div id="loss-chart" class="loss-chart" data-train-points="0" data-val-points="0" role="img" aria-label="${attr(l10n.t('Training and validation loss in {0} by step', l10n.t('nats')))}"></div>
+            <div id="loss-chart" class="loss-chart" data-train-points="0" data-val-points="0" role="application" tabindex="0" aria-roledescription="${attr(l10n.t('chart'))}" aria-label="${attr(l10n.t('Training and validation loss in {0} by step', l10n.t('nats')))}"></div>
             <p id="chart-placeholder" class="chart-placeholder">${text(l10n.t('Waiting for the first loss values…'))}</p>
           </div>
         </section>
@@ -121,13 +121,13 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
           </div>
           <p class="chart-note">${markup(l10n.t('How much of the last step\'s loss reaches the state {0} steps back (log scale), relative to {0} = 0 or as the norm itself. A steep fall is a vanishing gradient; a rise, an exploding one.', '{0}'), '<em>k</em>')}</p>
           <div class="chart-frame chart-frame-small">
-            <div id="grad-chart" class="loss-chart grad-chart" data-lags="0" role="img" aria-label="${attr(l10n.t('Gradient norm by lag, relative to the last time step'))}"></div>
+            <div id="grad-chart" class="loss-chart grad-chart" data-lags="0" role="application" tabindex="0" aria-roledescription="${attr(l10n.t('chart'))}" aria-label="${attr(l10n.t('Gradient norm by lag, relative to the last time step'))}"></div>
             <p id="grad-placeholder" class="chart-placeholder">${text(l10n.t('Waiting for the first gradient measurement…'))}</p>
           </div>
           <h3 class="subhead">${text(l10n.t('Over training'))}</h3>
           <div class="heatmap-row">
             <span class="heatmap-axis">${text(l10n.t('lag {0}', 0))}<br>↓<br>${text(l10n.t('lag {0}', 'T−1'))}</span>
-            <div id="grad-heatmap" class="heatmap" data-columns="0" data-lags="0" role="img" aria-label="${attr(l10n.t('Gradient norm by lag over training steps, relative to lag 0'))}"></div>
+            <div id="grad-heatmap" class="heatmap" data-columns="0" data-lags="0" role="application" tabindex="0" aria-roledescription="${attr(l10n.t('heatmap'))}" aria-label="${attr(l10n.t('Gradient norm by lag over training steps, relative to lag 0'))}"></div>
             <span class="heatmap-scale"><span class="scale-bar"></span><span>1</span><span>10⁻⁸</span></span>
           </div>
           <p id="grad-heatmap-caption" class="muted heatmap-caption"></p>
@@ -148,7 +148,7 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
             </div>
           </div>
           <p class="chart-note">${text(l10n.t('Each unit (row) over the text around the cursor in the trained file (columns); select text to inspect it instead, click a column to go to that token. Click left of a row (or shift-click it) to pin its unit to the top; click again to unpin.'))}</p>
-          <div id="gates-heatmap" class="gates-heatmap" data-tokens="0" data-units="0" role="img" aria-label="${attr(l10n.t('Activations of the chosen gate or state, units by tokens'))}">
+          <div id="gates-heatmap" class="gates-heatmap" data-tokens="0" data-units="0" role="application" tabindex="0" aria-roledescription="${attr(l10n.t('heatmap'))}" aria-label="${attr(l10n.t('Activations of the chosen gate or state, units by tokens'))}">
             <p id="gates-placeholder" class="chart-placeholder">${text(l10n.t('Move the cursor in the trained file to see its gates.'))}</p>
             <div id="gates-tooltip" class="heatmap-tooltip" hidden></div>
           </div>
@@ -190,20 +190,20 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
           <li class="legend-val">${text(l10n.t('token accuracy'))}</li>
         </ul>
         <ul id="s2s-compare" class="legend overlay-legend s2s-compare" data-runs="0" aria-label="${attr(l10n.t('Earlier runs on this file (exact match, dashed)'))}"></ul>
-        <svg id="s2s-accuracy" class="s2s-accuracy" data-points="0" role="img" aria-label="${attr(l10n.t('Exact match and token accuracy on the held-out pairs over seconds of training'))}"></svg>
+        <svg id="s2s-accuracy" class="s2s-accuracy" data-points="0" role="application" tabindex="0" aria-roledescription="${attr(l10n.t('chart'))}" aria-label="${attr(l10n.t('Exact match and token accuracy on the held-out pairs over seconds of training'))}"></svg>
         <p id="s2s-accuracy-caption" class="muted heatmap-caption"></p>
         <h3 class="subhead">${text(l10n.t('Training loss'))}</h3>
-        <svg id="s2s-loss" class="s2s-loss" data-points="0" role="img" aria-label="${attr(l10n.t('Mean training loss over seconds of training, in nats per target token'))}"></svg>
+        <svg id="s2s-loss" class="s2s-loss" data-points="0" role="application" tabindex="0" aria-roledescription="${attr(l10n.t('chart'))}" aria-label="${attr(l10n.t('Mean training loss over seconds of training, in nats per target token'))}"></svg>
         <h3 class="subhead">${text(l10n.t('Where the decoder looks'))}</h3>
         <p id="s2s-attention-title" class="muted"></p>
         <p class="chart-note">${text(l10n.t('One row per token the model wrote, one column per source token; brighter is more attention. Without attention there is nothing to show: everything the decoder knows of the source passed through the encoder\'s final state.'))}</p>
-        <div id="s2s-attention" class="s2s-attention" data-rows="0" data-columns="0" role="img" aria-label="${attr(l10n.t('Attention weights, written tokens by source tokens'))}">
+        <div id="s2s-attention" class="s2s-attention" data-rows="0" data-columns="0" role="application" tabindex="0" aria-roledescription="${attr(l10n.t('heatmap'))}" aria-label="${attr(l10n.t('Attention weights, written tokens by source tokens'))}">
           <div id="s2s-attention-tooltip" class="heatmap-tooltip" hidden></div>
         </div>
         <p id="s2s-attention-caption" class="muted heatmap-caption"></p>
         <h3 class="subhead">${text(l10n.t('Gradient by source position'))}</h3>
         <p class="chart-note">${text(l10n.t('How much of the loss reaches the encoder\'s state at each source position (last step, ‖∂L/∂hᵢ‖). Without attention it reaches the early positions only through the final state.'))}</p>
-        <svg id="s2s-grad" class="s2s-grad" data-positions="0" role="img" aria-label="${attr(l10n.t('Gradient norm reaching each source position'))}"></svg>
+        <svg id="s2s-grad" class="s2s-grad" data-positions="0" role="application" tabindex="0" aria-roledescription="${attr(l10n.t('chart'))}" aria-label="${attr(l10n.t('Gradient norm reaching each source position'))}"></svg>
         <h3 class="subhead">${text(l10n.t('Held-out examples'))}</h3>
         <table class="s2s-examples">
           <thead><tr><th scope="col"><span class="visually-hidden">${text(l10n.t('Right or wrong'))}</span></th><th scope="col">${text(l10n.t('Source'))}</th><th scope="col">${text(l10n.t('Model'))}</th><th scope="col">${text(l10n.t('Target'))}</th></tr></thead>

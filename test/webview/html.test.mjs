@@ -63,6 +63,20 @@ test('the skeleton has the elements the webview script and the end-to-end tests 
   assert.match(html, /<vscode-button id="train-button"[^>]*>Train<\/vscode-button>/);
 });
 
+test('the charts and heatmaps the keys reach are applications from the start, not images the script turns into one', () => {
+  const html = renderPanelHtml(options());
+  const kinds = { 'loss-chart': 'chart', 'grad-chart': 'chart', 'grad-heatmap': 'heatmap', 'gates-heatmap': 'heatmap', 's2s-accuracy': 'chart', 's2s-loss': 'chart', 's2s-attention': 'heatmap', 's2s-grad': 'chart' };
+  for (const [id, kind] of Object.entries(kinds)) {
+    const tag = new RegExp(`<(?:div|svg) id="${id}"[^>]*>`).exec(html)?.[0];
+    assert.ok(tag, id);
+    assert.match(tag, /\srole="application"\s/, id);
+    assert.match(tag, /\stabindex="0"\s/, id);
+    assert.match(tag, new RegExp(`\\saria-roledescription="${kind}"\\s`), id);
+    assert.match(tag, /\saria-label="[^"]+"/, id);
+  }
+  assert.doesNotMatch(html, /role="img"/);
+});
+
 test('values are escaped, and a nonce or cspSource that could break out is refused', () => {
   const html = renderPanelHtml(options({ title: '</title><script>alert(1)</script>', scriptUri: 'https://x/a.js?"><script>' }));
   assert.match(html, /<title>&lt;\/title&gt;&lt;script&gt;alert\(1\)&lt;\/script&gt;<\/title>/);
