@@ -17,6 +17,8 @@ export enum CommandId {
   TrainSeq2Seq = 'lstmLab.trainSeq2Seq',
   StopSeq2Seq = 'lstmLab.stopSeq2Seq',
   NewSeq2SeqSample = 'lstmLab.newSeq2SeqSample',
+  ContinueSeq2Seq = 'lstmLab.continueSeq2Seq',
+  CompareSeq2SeqAttention = 'lstmLab.compareSeq2SeqAttention',
   ExportForPyTorch = 'lstmLab.exportForPyTorch',
 }
 

@@ -26,6 +26,7 @@ import { EngineWorker } from './worker/engineWorker';
 import { SAMPLE_TASKS, type SampleTask } from './shared/seq2seqSamples';
 import { Seq2SeqController } from './seq2seq/seq2seqController';
 import { Seq2SeqHoverProvider } from './seq2seq/seq2seqHover';
+import { newSeq2SeqSample } from './seq2seq/seq2seqSample';
 
 /** What the extension exports, for tests and other extensions. */
 export interface LabApi {
@@ -88,9 +89,17 @@ export function activate(context: vscode.ExtensionContext): LabApi {
       case 'deleteRun': void confirmDelete(library, message.runId); break;
       case 'editRun': void editRun(library, message.runId); break;
       case 'saveCheckpoint': void controller.saveCheckpoint(); break;
-      case 'loadCheckpoint': void controller.loadCheckpoint(); break;
+      case 'loadCheckpoint': void controller.loadCheckpoint((source, doc) => seq2seq.loadFrom(source, doc)); break;
       case 'showUnit': overlays.showUnit({ layer: message.layer, name: message.name, unit: message.unit }); break;
-      case 'ready': if (seq2seq.view) panel.post({ type: 'seq2seq', view: seq2seq.view }); break;
+      case 'ready':
+        panel.post({ type: 'seq2seqForm', form: seq2seq.form });
+        if (seq2seq.view) panel.post({ type: 'seq2seq', view: seq2seq.view });
+        break;
+      case 's2sTrain': void seq2seq.train(undefined, message.form); break;
+      case 's2sDecode': void seq2seq.decodeTyped(message.source); break;
+      case 's2sContinue': void seq2seq.continueTraining(); break;
+      case 's2sCompare': void seq2seq.compareAttention(); break;
+      case 's2sSave': void seq2seq.saveCheckpointAs(); break;
       case 'export': break;
     }
   };
@@ -105,6 +114,7 @@ export function activate(context: vscode.ExtensionContext): LabApi {
   context.subscriptions.push(config.onDidChange(() => {
     lastChoice.set(undefined);
     state.setForm(formOf(config.value.train));
+    panel.post({ type: 'seq2seqForm', form: seq2seq.form });
   }));
   const mirror = new DocumentMirror(worker, { trainedUri: () => controller.trainedUri, isTraining: () => controller.isTraining, ready: () => controller.ready() }, log);
   controller.onDidStartRun((uri) => {
@@ -132,7 +142,7 @@ export function activate(context: vscode.ExtensionContext): LabApi {
     show: (view) => { panel.show(true); panel.post(state.setUnits(view)); },
     showUnit: (unit) => overlays.showUnit(unit),
   });
-  const seq2seq = new Seq2SeqController(vscode.Uri.joinPath(dist, 'seq2seqWorker.js').fsPath, vscode.Uri.joinPath(dist, 'wasm').fsPath, config, {
+  const seq2seq = new Seq2SeqController(vscode.Uri.joinPath(dist, 'seq2seqWorker.js').fsPath, vscode.Uri.joinPath(dist, 'wasm').fsPath, vscode.Uri.joinPath(storage, 'seq2seq').fsPath, config, {
     post: (m) => panel.post(m),
     showPanel: () => panel.show(true),
   }, log, context.workspaceState);
@@ -171,7 +181,9 @@ export function activate(context: vscode.ExtensionContext): LabApi {
       [CommandId.OpenSample]: (arg?: unknown) => openSample(context.extensionUri, context.globalStorageUri, openSampleOptions(arg)),
       [CommandId.TrainSeq2Seq]: () => seq2seq.train(),
       [CommandId.StopSeq2Seq]: () => seq2seq.stop(),
-      [CommandId.NewSeq2SeqSample]: (arg?: unknown) => seq2seq.newSample(typeof arg === 'string' && arg in SAMPLE_TASKS ? (arg as SampleTask) : undefined),
+      [CommandId.ContinueSeq2Seq]: () => seq2seq.continueTraining(),
+      [CommandId.CompareSeq2SeqAttention]: () => seq2seq.compareAttention(),
+      [CommandId.NewSeq2SeqSample]: (arg?: unknown) => newSeq2SeqSample(typeof arg === 'string' && arg in SAMPLE_TASKS ? (arg as SampleTask) : undefined),
       [CommandId.ExportForPyTorch]: () => exportModelForPyTorch(worker, library.store, log),
       [CommandId.ResumeRun]: async (arg?: unknown) => {
         const runId = typeof arg === 'string' ? arg : await pickRunToResume(library);

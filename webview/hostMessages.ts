@@ -6,6 +6,7 @@ import { isObject } from '../src/protocol/messages';
 import { DEFAULT_TRAIN_CONFIG, TRAIN_FIELDS, type TrainConfig } from '../src/protocol/runConfig';
 import { FORM_FIELDS, formOf, MAX_SELECTED_RUNS } from '../src/protocol/webviewProtocol';
 import type { AttentionMap } from '../src/protocol/seq2seqMessages';
+import { parseSeq2SeqForm } from '../src/protocol/seq2seqPanel';
 import type { FormConfig, GradFlow, HostToWebview, LossPoint, PanelSnapshot, RunInfo, RunOverlay, RunStatus, RunSummary, Seq2SeqView, TraceView, UnitSearchView } from '../src/protocol/webviewProtocol';
 
 const STATUSES: ReadonlySet<string> = new Set<RunStatus>(['running', 'completed', 'stopped', 'diverged', 'failed']);
@@ -51,6 +52,10 @@ export function parseHostMessage(data: unknown): HostToWebview | null {
       return { type: 'units', search: parseUnitSearch(data.search) };
     case 'seq2seq':
       return { type: 'seq2seq', view: parseSeq2Seq(data.view) };
+    case 'seq2seqForm': {
+      const f = parseSeq2SeqForm(data.form);
+      return f.ok ? { type: 'seq2seqForm', form: f.form } : null;
+    }
     default:
       return null;
   }
@@ -81,12 +86,13 @@ export function parseSeq2Seq(value: unknown): Seq2SeqView | null {
     sourceGradNorms: Array.isArray(value.sourceGradNorms) ? value.sourceGradNorms.slice(0, MAX_ATTENTION_TOKENS).map(num) : [],
     compare,
     focus: parseFocus(value.focus),
+    hasModel: value.hasModel === true,
   };
 }
 
 function parseFocus(value: unknown): Seq2SeqView['focus'] {
-  if (!isObject(value) || !isFiniteNumber(value.line) || typeof value.source !== 'string' || typeof value.output !== 'string') return null;
-  return { line: value.line, source: value.source, target: typeof value.target === 'string' ? value.target : null, output: value.output, attention: parseAttention(value.attention) };
+  if (!isObject(value) || !(value.line === null || isFiniteNumber(value.line)) || typeof value.source !== 'string' || typeof value.output !== 'string') return null;
+  return { line: value.line as number | null, source: value.source, target: typeof value.target === 'string' ? value.target : null, output: value.output, attention: parseAttention(value.attention) };
 }
 
 function parseAttention(value: unknown): AttentionMap | null {

@@ -24,6 +24,7 @@ import type { LossViewOptions } from './lossTransform';
 import { PanelModel } from './panelModel';
 import { SaturationPlot } from './saturationPlot';
 import { RunsView } from './runsView';
+import { Seq2SeqFormView } from './seq2seqForm';
 import { Seq2SeqCard } from './seq2seqView';
 import { UnitsView } from './unitsView';
 import { PanelView } from './view';
@@ -69,8 +70,16 @@ const unitsView = new UnitsView(
 );
 let drawnUnits = -1;
 const saturation = new SaturationPlot(view.gatesSaturation);
-const seq2seq = new Seq2SeqCard(document.getElementById('s2s-card')!);
+const seq2seq = new Seq2SeqCard(document.getElementById('s2s-card')!, {
+  decode: (source) => vscode.postMessage({ type: 's2sDecode', source }),
+  continueTraining: () => vscode.postMessage({ type: 's2sContinue' }),
+  save: () => vscode.postMessage({ type: 's2sSave' }),
+  load: () => vscode.postMessage({ type: 'loadCheckpoint' }),
+});
+const seq2seqForm = new Seq2SeqFormView(document.getElementById('s2s-form')!,
+  (form) => vscode.postMessage({ type: 's2sTrain', form }), () => vscode.postMessage({ type: 's2sCompare' }));
 let drawnSeq2Seq = -1;
+let drawnSeq2SeqForm = -1;
 
 /** Keeps the user's choice where the new trace has it; otherwise the first gate, or h. */
 function fitChoice(layers: number, names: readonly string[], c: HeatmapChoice): HeatmapChoice {
@@ -109,6 +118,11 @@ const render = frameTask(() => {
   if (drawnSeq2Seq !== model.seq2seqVersion) {
     drawnSeq2Seq = model.seq2seqVersion;
     seq2seq.set(model.seq2seq);
+    seq2seqForm.setTraining(model.seq2seq?.status === 'running' || model.seq2seq?.status === 'starting');
+  }
+  if (drawnSeq2SeqForm !== model.seq2seqFormVersion && model.seq2seqForm) {
+    drawnSeq2SeqForm = model.seq2seqFormVersion;
+    seq2seqForm.set(model.seq2seqForm);
   }
   if (drawnForm !== model.formVersion) {
     drawnForm = model.formVersion;

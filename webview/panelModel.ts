@@ -4,6 +4,7 @@
  */
 import { DEFAULT_TRAIN_CONFIG } from '../src/protocol/runConfig';
 import { emptySnapshot, formOf, MAX_GRAD_HISTORY, thinned } from '../src/protocol/webviewProtocol';
+import type { Seq2SeqForm } from '../src/protocol/seq2seqPanel';
 import type { HostToWebview, LossPoint, PanelSnapshot, UnitSearchView, Seq2SeqView } from '../src/protocol/webviewProtocol';
 import { isObject } from '../src/protocol/messages';
 import { parseSnapshot } from './hostMessages';
@@ -33,6 +34,9 @@ export class PanelModel {
   /** The sequence-to-sequence run shown (not persisted: the host sends it again on `ready`). */
   seq2seq: Seq2SeqView | null = null;
   seq2seqVersion = 0;
+  /** The sequence-to-sequence form's starting values (the settings). */
+  seq2seqForm: Seq2SeqForm | null = null;
+  seq2seqFormVersion = 0;
 
   /** Applies one host message; returns false when it changed nothing (e.g. it was for another run). */
   apply(message: HostToWebview): boolean {
@@ -49,6 +53,11 @@ export class PanelModel {
     if (message.type === 'seq2seq') {
       this.seq2seq = message.view;
       this.seq2seqVersion++;
+      return true;
+    }
+    if (message.type === 'seq2seqForm') {
+      this.seq2seqForm = message.form;
+      this.seq2seqFormVersion++;
       return true;
     }
     if (message.type === 'units') {

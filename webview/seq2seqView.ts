@@ -12,11 +12,20 @@ import { tokenLabel as visibleToken } from './gateHeatmap';
 import { frameTask } from './frame';
 import { paintCells } from './pixels';
 import { attentionText, END, lossPoints, Seq2SeqAccess } from './seq2seqAccess';
+import { MAX_TYPED_SOURCE } from '../src/protocol/seq2seqPanel';
 
 const SVG = 'http://www.w3.org/2000/svg';
 /** Pixels per attention cell, at most; the labels' band around the cells. */
 const CELL = 22;
 const LABEL = 28;
+
+/** What the card's buttons and decode box ask of the host. */
+export interface Seq2SeqCardActions {
+  decode(source: string): void;
+  continueTraining(): void;
+  save(): void;
+  load(): void;
+}
 
 export class Seq2SeqCard {
   private view: Seq2SeqView | null = null;
@@ -26,7 +35,17 @@ export class Seq2SeqCard {
   private cell = CELL;
   private readonly access: Seq2SeqAccess;
 
-  constructor(private readonly root: HTMLElement) {
+  constructor(private readonly root: HTMLElement, actions: Seq2SeqCardActions) {
+    const source = this.el<HTMLElement & { value: string }>('s2s-source');
+    const decode = () => {
+      const text = (source.value ?? '').replace(/[\t\r\n]+/g, ' ');
+      if (text.trim() !== '' && !this.el('s2s-decode').hasAttribute('disabled')) actions.decode(text.slice(0, MAX_TYPED_SOURCE));
+    };
+    source.addEventListener('keydown', (e) => { if (e.key === 'Enter') decode(); });
+    this.el('s2s-decode').addEventListener('click', decode);
+    this.el('s2s-continue').addEventListener('click', () => { if (this.view?.hasModel) actions.continueTraining(); });
+    this.el('s2s-save').addEventListener('click', () => { if (this.view?.hasModel) actions.save(); });
+    this.el('s2s-load').addEventListener('click', () => actions.load());
     this.canvas = document.createElement('canvas');
     this.el('s2s-attention').prepend(this.canvas);
     this.canvas.addEventListener('mousemove', (e) => this.tooltip(e));
@@ -62,11 +81,18 @@ export class Seq2SeqCard {
     ];
     this.el('s2s-status').textContent = `${view.fileName}: ${parts.join(' · ')}${view.message ? ` — ${view.message}` : ''}`;
     this.el('s2s-config').textContent = view.summary;
+    const idle = view.status !== 'running' && view.status !== 'starting';
+    this.el('s2s-continue').toggleAttribute('disabled', !view.hasModel);
+    this.el('s2s-save').toggleAttribute('disabled', !view.hasModel);
+    this.el('s2s-load').toggleAttribute('disabled', !idle);
+    // While a run trains its model decodes (between steps); afterwards, the kept one.
+    this.el('s2s-decode').toggleAttribute('disabled', !(view.hasModel || view.status === 'running'));
     this.accuracy(view);
     this.loss(view);
     this.attention(view.focus ? view.focus.attention : view.attention);
     const f = view.focus;
     this.el('s2s-attention-title').textContent = !f ? l10n.t('The first held-out pair (put the cursor on a line of the trained file to see its own)')
+      : f.line === null ? l10n.t('Your source “{0}”: the model writes “{1}”', f.source, f.output)
       : f.target === null ? l10n.t('Line {0} of the file (the cursor\'s): the model writes “{1}”', f.line + 1, f.output)
         : f.output === f.target ? l10n.t('Line {0} of the file (the cursor\'s): the model writes “{1}”, right', f.line + 1, f.output)
           : l10n.t('Line {0} of the file (the cursor\'s): the model writes “{1}”, the target is “{2}”', f.line + 1, f.output, f.target);

@@ -184,6 +184,11 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
           <span id="s2s-status" class="muted" role="status"></span>
         </div>
         <p id="s2s-config" class="chart-note"></p>
+        <div class="form-actions s2s-actions">
+          <vscode-button id="s2s-continue" secondary title="${attr(l10n.t('Train this run\'s model on its file for another while, from where it stopped'))}">${text(l10n.t('Continue Training'))}</vscode-button>
+          <vscode-button id="s2s-save" secondary title="${attr(l10n.t('Save this run\'s model, optimizer state and vocabulary to a file'))}">${text(l10n.t('Save Model…'))}</vscode-button>
+          <vscode-button id="s2s-load" secondary title="${attr(l10n.t('Load a saved sequence-to-sequence model; it decodes the lines of the active file'))}">${text(l10n.t('Load Checkpoint…'))}</vscode-button>
+        </div>
         <h3 class="subhead">${text(l10n.t('Held-out accuracy (greedy decoding)'))}</h3>
         <ul class="legend">
           <li class="legend-train">${text(l10n.t('exact match'))}</li>
@@ -196,6 +201,11 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
         <svg id="s2s-loss" class="s2s-loss" data-points="0" role="application" tabindex="0" aria-roledescription="${attr(l10n.t('chart'))}" aria-label="${attr(l10n.t('Mean training loss over seconds of training, in nats per target token'))}"></svg>
         <h3 class="subhead">${text(l10n.t('Where the decoder looks'))}</h3>
         <p id="s2s-attention-title" class="muted"></p>
+        <div class="s2s-decode">
+          <label for="s2s-source">${text(l10n.t('Decode a source of your own'))}</label>
+          <vscode-textfield id="s2s-source" placeholder="${attr(l10n.t('Type a source, then Enter'))}"></vscode-textfield>
+          <vscode-button id="s2s-decode" secondary>${text(l10n.t('Decode'))}</vscode-button>
+        </div>
         <p class="chart-note">${text(l10n.t('One row per token the model wrote, one column per source token; brighter is more attention. Without attention there is nothing to show: everything the decoder knows of the source passed through the encoder\'s final state.'))}</p>
         <div id="s2s-attention" class="s2s-attention" data-rows="0" data-columns="0" role="application" tabindex="0" aria-roledescription="${attr(l10n.t('heatmap'))}" aria-label="${attr(l10n.t('Attention weights, written tokens by source tokens'))}">
           <div id="s2s-attention-tooltip" class="heatmap-tooltip" hidden></div>
@@ -210,6 +220,10 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
           <tbody id="s2s-examples" data-examples="0"></tbody>
         </table>
       </section>
+      <details id="s2s-form-card" class="card config-card">
+        <summary><h2>${text(l10n.t('Sequence to sequence'))}</h2> <span class="muted">${text(l10n.t('train on a file of pairs: cell, attention, beam… then Train'))}</span></summary>
+        <div id="s2s-form" class="config-form" data-invalid="0"></div>
+      </details>
       <section class="card runs-card" aria-labelledby="runs-title">
         <div class="card-head">
           <h2 id="runs-title">${text(l10n.t('Runs'))}</h2>

@@ -22,10 +22,18 @@ export interface Seq2SeqRunOptions {
   maxSeconds: number;
 }
 
+/** Where a run keeps its model: the checkpoint written when it ends, and the one it continues (null: a new model). */
+export interface Seq2SeqFiles {
+  save: string | null;
+  resume: string | null;
+}
+
 export type ToSeq2Seq =
-  | { type: 'start'; runId: string; text: string; options: Seq2SeqRunOptions }
+  | { type: 'start'; runId: string; text: string; options: Seq2SeqRunOptions; files: Seq2SeqFiles }
   | { type: 'stop' }
-  | { type: 'translate'; id: number; source: string };
+  | { type: 'translate'; id: number; source: string }
+  /** Makes a checkpoint's model the one that decodes (refused while a run trains). */
+  | { type: 'load'; id: number; path: string };
 
 /** Where the decoder looked: for each written token, weights over the source tokens. */
 export interface AttentionMap {
@@ -55,7 +63,13 @@ export interface Seq2SeqEval {
 }
 
 export type FromSeq2Seq =
-  | { type: 'started'; runId: string; trainPairs: number; heldOutPairs: number; vocabSize: number; note: string | null; batch: number }
+  | {
+    type: 'started'; runId: string; trainPairs: number; heldOutPairs: number; vocabSize: number; note: string | null; batch: number;
+    /** The model's options: a continued run's come from its checkpoint. */
+    options: Seq2SeqRunOptions;
+    /** The step a continued run starts from (0 for a new model). */
+    fromStep: number;
+  }
   | { type: 'refused'; runId: string; error: string }
   | { type: 'progress'; runId: string; step: number; loss: number; tokensPerSec: number }
   | {
@@ -65,6 +79,12 @@ export type FromSeq2Seq =
     /** ‖∂L/∂h_i‖ by source position, from the last step. */
     sourceGradNorms: number[];
   }
-  | { type: 'done'; runId: string; reason: 'completed' | 'stopped' | 'failed'; message: string | null; steps: number }
+  | {
+    type: 'done'; runId: string; reason: 'completed' | 'stopped' | 'failed'; message: string | null; steps: number;
+    /** The checkpoint written at the end (null: none asked for, or it could not be written; then `message` says why). */
+    checkpoint: string | null;
+  }
+  | { type: 'loaded'; id: number; ok: true; options: Seq2SeqRunOptions; step: number }
+  | { type: 'loaded'; id: number; ok: false; error: string }
   | { type: 'translated'; id: number; ok: true; output: string; tokens: string[]; probs: number[]; attention: AttentionMap | null; step: number }
   | { type: 'translated'; id: number; ok: false; error: string };

@@ -42,6 +42,7 @@ export interface GradFlow {
 
 /** Gate and state activations over a span of the trained text, for the heatmaps. */
 import type { AttentionMap, Seq2SeqEval, Seq2SeqExample } from './seq2seqMessages';
+import { parseSeq2SeqPanelMessage, SEQ2SEQ_PANEL_TYPES, type Seq2SeqForm, type Seq2SeqPanelMessage } from './seq2seqPanel';
 
 export interface TraceView {
   /** Training step of the model that produced it. */
@@ -134,7 +135,9 @@ export type HostToWebview =
   | { type: 'runs'; runs: RunSummary[]; selected: string[] }
   | { type: 'overlays'; overlays: RunOverlay[] }
   | { type: 'units'; search: UnitSearchView | null }
-  | { type: 'seq2seq'; view: Seq2SeqView | null };
+  | { type: 'seq2seq'; view: Seq2SeqView | null }
+  /** The sequence-to-sequence form's starting values (the settings). */
+  | { type: 'seq2seqForm'; form: Seq2SeqForm };
 
 /** A sequence-to-sequence run as the panel's card shows it. */
 export interface Seq2SeqView {
@@ -150,8 +153,10 @@ export interface Seq2SeqView {
   examples: Seq2SeqExample[];
   attention: AttentionMap | null;
   sourceGradNorms: number[];
-  /** The pair on the cursor's line in the trained file, decoded by the current model (null: none yet). */
-  focus: { line: number; source: string; target: string | null; output: string; attention: AttentionMap | null } | null;
+  /** The pair on the cursor's line in the trained file (line null: a source typed into the card), decoded by the current model (null: none yet). */
+  focus: { line: number | null; source: string; target: string | null; output: string; attention: AttentionMap | null } | null;
+  /** The run's model is kept (it can decode, continue and be saved). */
+  hasModel: boolean;
   /** Earlier runs on the same file, drawn beside this one's accuracy (say, without attention). */
   compare: { runId: string; label: string; evals: Seq2SeqEval[] }[];
 }
@@ -185,7 +190,8 @@ export type WebviewToHost =
   | { type: 'editRun'; runId: string }
   | { type: 'saveCheckpoint' }
   | { type: 'loadCheckpoint' }
-  | { type: 'showUnit'; layer: number; name: string; unit: number };
+  | { type: 'showUnit'; layer: number; name: string; unit: number }
+  | Seq2SeqPanelMessage;
 
 /** Names a unit can be traced by: the cells' gates, c and h. */
 const UNIT_NAME = /^[a-z]{1,12}$/;
@@ -249,6 +255,7 @@ function parseMessage(value: unknown): { ok: true; message: WebviewToHost } | { 
   if (!isObject(value)) return { ok: false, reason: 'not an object' };
   const type = value.type;
   if (typeof type !== 'string') return { ok: false, reason: 'missing type' };
+  if (SEQ2SEQ_PANEL_TYPES.includes(type)) return parseSeq2SeqPanelMessage(value);
   if (type === 'sample') {
     const extra = Object.keys(value).filter((k) => k !== 'type' && k !== 'temperature');
     if (extra.length > 0) return { ok: false, reason: `unexpected fields: ${someNames(extra)}` };

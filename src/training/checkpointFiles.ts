@@ -8,6 +8,7 @@ import type { Log } from '../log';
 import type { LabPanel } from '../panel/labPanel';
 import type { PanelState } from '../panel/panelState';
 import { errorMessage } from '../protocol/messages';
+import { checkpointKind } from '../shared/checkpointKind';
 import type { RunLibrary } from '../runs/runLibrary';
 import type { EngineWorker } from '../worker/engineWorker';
 import type { CurrentModel } from './currentModel';
@@ -21,6 +22,8 @@ export interface CheckpointFilesContext {
   panel: LabPanel;
   log: Log;
   isTraining(): boolean;
+  /** Loads a sequence-to-sequence checkpoint (as a kept run of that card) for `document`'s lines. */
+  loadSeq2Seq?(source: vscode.Uri, document: vscode.TextDocument | undefined): Promise<void>;
 }
 
 /** Saves the current model where the user says (between two steps when training). */
@@ -79,6 +82,12 @@ export async function loadCheckpointFrom(ctx: CheckpointFilesContext): Promise<v
   const source = picked?.[0];
   if (!source) return;
   const doc = vscode.window.activeTextEditor?.document ?? vscode.window.visibleTextEditors[0]?.document;
+  if (ctx.loadSeq2Seq && source.scheme === 'file' && (await checkpointKind(source.fsPath)) === 'seq2seq') {
+    await ctx.loadSeq2Seq(source, doc).catch((e) => {
+      void vscode.window.showErrorMessage(vscode.l10n.t('LSTM Lab could not load {0}: {1}', path.basename(source.path), errorMessage(e)));
+    });
+    return;
+  }
   const runId = newRunId();
   const stored = library.store.checkpointPath(runId);
   try {

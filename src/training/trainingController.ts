@@ -118,9 +118,12 @@ export class TrainingController implements vscode.Disposable {
     return saveCheckpointAs(this.checkpointContext());
   }
 
-  /** Loads a checkpoint the user picks as a new run whose model answers hovers on the active document. */
-  loadCheckpoint(): Promise<void> {
-    return loadCheckpointFrom(this.checkpointContext());
+  /**
+   * Loads a checkpoint the user picks as a new run whose model answers hovers on the active
+   * document; a sequence-to-sequence one goes to `loadSeq2Seq`.
+   */
+  loadCheckpoint(loadSeq2Seq?: CheckpointFilesContext['loadSeq2Seq']): Promise<void> {
+    return loadCheckpointFrom({ ...this.checkpointContext(), loadSeq2Seq });
   }
 
   private checkpointContext(): CheckpointFilesContext {

@@ -5,9 +5,10 @@
  * drive it; seq2seqMain.ts connects it to the thread's port.
  */
 import { errorMessage } from '../protocol/messages';
-import type { AttentionMap, FromSeq2Seq, Seq2SeqRunOptions, ToSeq2Seq } from '../protocol/seq2seqMessages';
+import type { AttentionMap, FromSeq2Seq, Seq2SeqFiles, Seq2SeqRunOptions, ToSeq2Seq } from '../protocol/seq2seqMessages';
+import { loadCheckpoint, saveCheckpoint } from '../engine/checkpoint';
 import { tokenizeText } from '../engine/codec';
-import { prepareSeq2Seq, SEQ2SEQ_DEFAULTS, Seq2SeqTrainer } from '../engine/seq2seq/trainer';
+import { prepareSeq2Seq, SEQ2SEQ_DEFAULTS, seq2seqCheckpoint, seq2seqCodecOf, seq2seqFromCheckpoint, Seq2SeqTrainer } from '../engine/seq2seq/trainer';
 import type { Decoded } from '../engine/seq2seq/decode';
 
 /** Progress messages at most this often. */
@@ -30,7 +31,10 @@ export class Seq2SeqRunner {
   async handle(m: ToSeq2Seq): Promise<void> {
     switch (m.type) {
       case 'start':
-        await this.start(m.runId, m.text, m.options);
+        await this.start(m.runId, m.text, m.options, m.files);
+        break;
+      case 'load':
+        await this.load(m.id, m.path);
         break;
       case 'stop':
         if (this.running) this.running.stop = true;
@@ -55,7 +59,24 @@ export class Seq2SeqRunner {
     }
   }
 
-  private async start(runId: string, text: string, options: Seq2SeqRunOptions): Promise<void> {
+  /** A checkpoint's model becomes the one that decodes; never while a run trains. */
+  private async load(id: number, path: string): Promise<void> {
+    if (this.running) {
+      this.post({ type: 'loaded', id, ok: false, error: 'a sequence-to-sequence run is training; its model decodes' });
+      return;
+    }
+    try {
+      await this.ready();
+      const trainer = await seq2seqFromCheckpoint(await loadCheckpoint(path), this.wasmDir);
+      if (this.running) throw new Error('a sequence-to-sequence run started meanwhile');
+      this.trainer = trainer;
+      this.post({ type: 'loaded', id, ok: true, options: runOptions(trainer, 0), step: trainer.step });
+    } catch (e) {
+      this.post({ type: 'loaded', id, ok: false, error: errorMessage(e) });
+    }
+  }
+
+  private async start(runId: string, text: string, options: Seq2SeqRunOptions, files: Seq2SeqFiles): Promise<void> {
     if (this.running) {
       this.post({ type: 'refused', runId, error: 'a sequence-to-sequence run is already training' });
       return;
@@ -65,8 +86,10 @@ export class Seq2SeqRunner {
     try {
       await this.ready();
       const o = { ...SEQ2SEQ_DEFAULTS, ...options };
-      const data = prepareSeq2Seq(text, o);
-      trainer = await Seq2SeqTrainer.create(data, o, this.wasmDir);
+      // A continued run is its checkpoint's model (cell, sizes, attention, vocabulary), Adam state and step.
+      const resume = files.resume ? await loadCheckpoint(files.resume) : undefined;
+      const data = prepareSeq2Seq(text, o, resume ? seq2seqCodecOf(resume) : undefined);
+      trainer = resume ? await seq2seqFromCheckpoint(resume, this.wasmDir, data) : await Seq2SeqTrainer.create(data, o, this.wasmDir);
     } catch (e) {
       this.running = undefined;
       this.post({ type: 'refused', runId, error: errorMessage(e) });
@@ -74,7 +97,12 @@ export class Seq2SeqRunner {
     }
     this.trainer = trainer;
     const { data } = trainer;
-    this.post({ type: 'started', runId, trainPairs: data.train.length, heldOutPairs: data.heldOut.length, vocabSize: data.codec.vocab.size, note: data.note, batch: trainer.model.batch });
+    const fromStep = trainer.step;
+    const losses: { step: number; loss: number }[] = [];
+    this.post({
+      type: 'started', runId, trainPairs: data.train.length, heldOutPairs: data.heldOut.length, vocabSize: data.codec.vocab.size, note: data.note,
+      batch: trainer.model.batch, options: runOptions(trainer, options.maxSeconds), fromStep,
+    });
     let trainMs = 0;
     let tokens = 0;
     let lossSum = 0;
@@ -93,6 +121,7 @@ export class Seq2SeqRunner {
         eval: { step: trainer.step, seconds: trainMs / 1000, loss: lossCount ? lossSum / lossCount : NaN, tokenAccuracy: ev.tokenAccuracy, exactMatch: ev.exactMatch },
         examples: ev.examples, attention: attentionMap(trainer, first.source, d), sourceGradNorms: Array.from(lastNorms),
       });
+      if (lossCount) losses.push({ step: trainer.step, loss: lossSum / lossCount });
       lossSum = 0;
       lossCount = 0;
     };
@@ -129,9 +158,28 @@ export class Seq2SeqRunner {
       reason = 'failed';
       message = errorMessage(e);
     }
+    // The model is kept when it trained (a failed run's last weights may not be finite).
+    let checkpoint: string | null = null;
+    if (files.save && reason !== 'failed' && trainer.step > fromStep) {
+      try {
+        await saveCheckpoint(files.save, seq2seqCheckpoint(trainer, { train: losses, val: [] }));
+        checkpoint = files.save;
+      } catch (e) {
+        message = `the model could not be saved: ${errorMessage(e)}`;
+      }
+    }
     this.running = undefined;
-    this.post({ type: 'done', runId, reason, message, steps: trainer.step });
+    this.post({ type: 'done', runId, reason, message, steps: trainer.step, checkpoint });
   }
+}
+
+/** A trainer's options as the host knows them. */
+function runOptions(t: Seq2SeqTrainer, maxSeconds: number): Seq2SeqRunOptions {
+  const o = t.options;
+  return {
+    cell: o.cell, layers: o.layers, hidden: o.hidden, attention: o.attention, bidirectional: o.bidirectional, tokens: o.tokens,
+    batchSize: o.batchSize, learningRate: o.learningRate, beam: o.beam, seed: o.seed, maxSeconds,
+  };
 }
 
 /** The decoding of `source` as tokens with where each output token looked (null without attention). */

@@ -145,7 +145,7 @@ test('with the zh-cn bundle the run list, the settings comparison and the run co
   await page.keyboard.type('5000');
   await nextFrames(page);
   assert.equal(await page.locator('#form-hiddenSize-error').innerText(), t('must be from {0} to {1}', '4', '1,024'));
-  assert.equal(await page.locator('.form-summary').innerText(), t('1 setting is not valid'));
+  assert.equal(await page.locator('#config-form .form-summary').innerText(), t('1 setting is not valid'));
   await assertClean(page, problems);
 });
 
