@@ -4,6 +4,8 @@
  * two steps) or after it ends (with the model it left). Free of worker_threads so that tests can
  * drive it; seq2seqMain.ts connects it to the thread's port.
  */
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { errorMessage } from '../protocol/messages';
 import type { AttentionMap, FromSeq2Seq, Seq2SeqFiles, Seq2SeqRunOptions, ToSeq2Seq } from '../protocol/seq2seqMessages';
 import { loadCheckpoint, saveCheckpoint } from '../engine/checkpoint';
@@ -162,6 +164,7 @@ export class Seq2SeqRunner {
     let checkpoint: string | null = null;
     if (files.save && reason !== 'failed' && trainer.step > fromStep) {
       try {
+        await mkdir(dirname(files.save), { recursive: true });
         await saveCheckpoint(files.save, seq2seqCheckpoint(trainer, { train: losses, val: [] }));
         checkpoint = files.save;
       } catch (e) {

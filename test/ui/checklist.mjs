@@ -101,6 +101,18 @@ export async function runCommand(page, title, { keepOpen = false, timeoutMs = 60
 }
 
 /** Polls `read` every `pollMs` until `ok(value)`, or fails after `ms` with the last value. */
+/** Opens a workspace file through Quick Open (ctrl+P) and waits for its editor tab. */
+export async function quickOpen(page, fileName) {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: 15_000 });
+  await input.fill(fileName);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: fileName }).first().waitFor({ timeout: 15_000 });
+  await page.keyboard.press('Enter');
+  await page.locator(`.tabs-container .tab[aria-label^="${fileName}"]`).waitFor({ timeout: 15_000 });
+  await page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor({ timeout: 15_000 });
+}
+
 export async function until(what, read, ok, ms, pollMs = 500) {
   const end = Date.now() + ms;
   let value;

@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import {
   REPO, deadline, launchBrowser, makeScratch, printExtensionHostErrors, requireBuilt, startCodeServer, withTimeout, workbenchUrl,
 } from '../vscode/codeServer.mjs';
-import { Checklist, finish, panelFrame, reportCrash, runCommand, until, waitForWorkbench } from './checklist.mjs';
+import { Checklist, finish, panelFrame, quickOpen, reportCrash, runCommand, until, waitForWorkbench } from './checklist.mjs';
 
 const TIME_LIMIT_MS = 4 * 60_000;
 const FILE = 'prose.txt';
@@ -82,11 +82,7 @@ async function scenario(page) {
   let stepMs = 0;
   const training = await check('a slow run trains in the panel', async () => {
     await waitForWorkbench(page);
-    await page.keyboard.press('Control+P');
-    await page.locator('.quick-input-widget input').fill(FILE);
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: FILE }).first().waitFor({ timeout: 15_000 });
-    await page.keyboard.press('Enter');
-    await page.locator(`.tabs-container .tab[aria-label^="${FILE}"]`).waitFor({ timeout: 15_000 });
+    await quickOpen(page, FILE);
     await runCommand(page, 'LSTM Lab: Train LSTM on File');
     // Two steps, timed: how long one takes here.
     const first = await until('a first step', points, (n) => n >= 1, 150_000, 100);

@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import {
   REPO, deadline, launchBrowser, makeScratch, printExtensionHostErrors, requireBuilt, startCodeServer, withTimeout, workbenchUrl,
 } from '../vscode/codeServer.mjs';
-import { Checklist, finish, panelFrame, reportCrash, runCommand, until, waitForWorkbench } from './checklist.mjs';
+import { Checklist, finish, panelFrame, quickOpen, reportCrash, runCommand, until, waitForWorkbench } from './checklist.mjs';
 
 const TIME_LIMIT_MS = 4 * 60_000;
 const FILE = 'prose.txt';
@@ -75,11 +75,7 @@ async function scenario(page) {
   let before = 0;
   const training = await check('training runs in the panel', async () => {
     await waitForWorkbench(page);
-    await page.keyboard.press('Control+P');
-    await page.locator('.quick-input-widget input').fill(FILE);
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: FILE }).first().waitFor({ timeout: 15_000 });
-    await page.keyboard.press('Enter');
-    await page.locator(`.tabs-container .tab[aria-label^="${FILE}"]`).waitFor({ timeout: 15_000 });
+    await quickOpen(page, FILE);
     await runCommand(page, 'LSTM Lab: Train LSTM on File');
     await until('training points', points, (n) => n > 0, 120_000);
     // Past the first checkpoint, and the run's record written after it.

@@ -15,7 +15,7 @@ import {
   REPO, deadline, launchBrowser, makeScratch, printExtensionHostErrors, requireBuilt, seconds, startCodeServer,
   withTimeout, workbenchUrl,
 } from '../vscode/codeServer.mjs';
-import { Checklist, finish, panelFrame, reportCrash, runCommand, waitForWorkbench } from './checklist.mjs';
+import { Checklist, finish, panelFrame, quickOpen, reportCrash, runCommand, waitForWorkbench } from './checklist.mjs';
 
 const TIME_LIMIT_MS = 6 * 60_000;
 const FIRST_POINTS_TIMEOUT_MS = 180_000; // cold start: worker spawn, wasm compile, first batches
@@ -63,18 +63,6 @@ const record = (name, ok, detail) => list.record(name, ok, detail);
 const check = (name, fn) => list.check(name, fn);
 
 // --- workbench driving ---------------------------------------------------------------------
-
-/** Opens a workspace file through Quick Open (ctrl+P) and waits for its editor tab. */
-async function quickOpen(page, fileName) {
-  await page.keyboard.press('Control+P');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ timeout: 15_000 });
-  await input.fill(fileName);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: fileName }).first().waitFor({ timeout: 15_000 });
-  await page.keyboard.press('Enter');
-  await page.locator(`.tabs-container .tab[aria-label^="${fileName}"]`).waitFor({ timeout: 15_000 });
-  await page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor({ timeout: 15_000 });
-}
 
 /** Text of error dialogs and error notifications currently on screen (e.g. a failed command). */
 async function visibleErrors(page) {

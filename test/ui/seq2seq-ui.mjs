@@ -3,14 +3,18 @@
 // generated sample from the palette, Train Seq2Seq on File, the panel's card with accuracy
 // climbing and the attention map drawn, and a hover on a source line that shows its decoding.
 //
+// Then a source typed into the card, and after a window reload the kept model's hover and
+// Continue Training.
+//
 //   node test/ui/seq2seq-ui.mjs [--verbose]
-import { copyFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   deadline, launchBrowser, makeScratch, printExtensionHostErrors, requireBuilt, startCodeServer, withTimeout, workbenchUrl, REPO,
 } from '../vscode/codeServer.mjs';
-import { Checklist, finish, panelFrame, reportCrash, runCommand, until, waitForWorkbench } from './checklist.mjs';
+import { Checklist, finish, panelFrame, quickOpen, reportCrash, runCommand, until, waitForWorkbench } from './checklist.mjs';
 
 const TIME_LIMIT_MS = 6 * 60_000;
 const SETTINGS = {
@@ -18,12 +22,13 @@ const SETTINGS = {
   'lstmLab.seq2seq.attention': 'dot',
 };
 const RESULTS = join(REPO, 'test-results');
+const PAIRS_FILE = 'reverse.txt';
 
 const { values: opts } = parseArgs({ options: { verbose: { type: 'boolean', default: false } } });
 
 const PLANNED = [
   'New Sequence-to-Sequence Sample… writes the reversal task into an editor',
-  'Train Seq2Seq on File trains it: the panel shows accuracy climbing and the attention map',
+  'Train Seq2Seq on File trains the task saved as a file: the panel shows accuracy climbing and the attention map',
   'a hover on a source line shows the model\'s decoding',
   'the attention map follows the cursor to its line',
   'the run ends with its held-out accuracy',
@@ -46,6 +51,8 @@ async function main() {
     requireBuilt('dist/extension.js', 'dist/seq2seqWorker.js');
     // A file in the workspace, so that the explorer shows the folder is connected.
     copyFileSync(join(REPO, 'test/fixtures/abc.txt'), join(scratch.workspace, 'abc.txt'));
+    // The same task saved in the workspace: a saved file comes back after a reload, an untitled one need not.
+    writeFileSync(join(scratch.workspace, PAIRS_FILE), execFileSync(process.execPath, [join(REPO, 'dist/cli.js'), 'seq2seq-sample', 'reverse'], { encoding: 'utf8' }));
     server = await startCodeServer(scratch, { settings: SETTINGS });
     browser = await launchBrowser(scratch);
     const page = await browser.context.newPage();
@@ -90,7 +97,8 @@ async function scenario(page) {
   });
   if (!sample) return;
 
-  const trained = await check('Train Seq2Seq on File trains it: the panel shows accuracy climbing and the attention map', async () => {
+  const trained = await check('Train Seq2Seq on File trains the task saved as a file: the panel shows accuracy climbing and the attention map', async () => {
+    await quickOpen(page, PAIRS_FILE);
     await runCommand(page, 'LSTM Lab: Train Seq2Seq on File');
     await until('the card', () => card().isVisible(), (v) => v, 60_000);
     const points = () => card().locator('#s2s-accuracy').getAttribute('data-points', { timeout: 2_000 }).then(Number);
@@ -166,8 +174,7 @@ async function scenario(page) {
   });
 
   await check('after the reload a hover on a source line decodes with the kept model', async () => {
-    // The sample was an untitled editor: the window brings it back after the reload.
-    await until('the sample back in its editor', async () => (await lines.allInnerTexts()).filter((t) => /^[a-z]{5,10}\s[a-z]{5,10}$/.test(t.replace(/\u00a0/g, ' '))).length, (n) => n >= 5, 60_000);
+    await until('the file of pairs back in its editor', async () => (await lines.allInnerTexts()).filter((t) => /^[a-z]{5,10}\s[a-z]{5,10}$/.test(t.replace(/\u00a0/g, ' '))).length, (n) => n >= 5, 60_000);
     const box = await lines.nth(2).boundingBox();
     await page.mouse.move(box.x + 5, box.y - 40);
     await page.mouse.move(box.x + 12, box.y + box.height / 2, { steps: 3 });

@@ -64,7 +64,8 @@ const decode = async (h: ReturnType<typeof harness>, id: number, source: string)
 
 test('a run keeps its model when it ends; another thread loads it and decodes exactly as the run did; a continued run starts from its step', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lstm-s2s-runner-'));
-  const kept = path.join(dir, 'a.ckpt');
+  // The run's folder need not exist yet (a workspace's first run).
+  const kept = path.join(dir, 'seq2seq', 'a.ckpt');
   const a = harness();
   const { done } = await trainFor(a, 's2s-a', 20, { save: kept, resume: null });
   assert.equal(done.reason, 'stopped');
