@@ -37,6 +37,8 @@ interface LiveRun {
   view: Seq2SeqView;
   label: string;
   options: Seq2SeqRunOptions;
+  /** A continued run's curves go on from its parent's: seconds of training before it. */
+  before: number;
   ended: Promise<Reason>;
   end: (r: Reason) => void;
 }
@@ -76,13 +78,8 @@ export class Seq2SeqController implements vscode.Disposable {
     }));
   }
 
-  get isTraining(): boolean {
-    return this.training;
-  }
-
-  get trainedUri(): vscode.Uri | undefined {
-    return this.trained;
-  }
+  get isTraining(): boolean { return this.training; }
+  get trainedUri(): vscode.Uri | undefined { return this.trained; }
 
   /** The run the card shows: the one training or last trained, else the last kept. */
   private get shown(): (Seq2SeqView & { checkpoint: string | null }) | undefined {
@@ -139,11 +136,11 @@ export class Seq2SeqController implements vscode.Disposable {
     const ended = new Promise<Reason>((resolve) => { end = resolve; });
     const label = resume ? vscode.l10n.t('{0}, continued', resume.label) : labelOf(options);
     const view: Seq2SeqView = {
-      runId, fileName, status: 'starting', message: null, summary: summaryOf(options), step: resume?.step ?? 0, tokensPerSec: 0, evals: [], examples: [],
+      runId, fileName, status: 'starting', message: null, summary: summaryOf(options), step: resume?.step ?? 0, tokensPerSec: 0, evals: resume?.evals.slice() ?? [], examples: [],
       attention: null, sourceGradNorms: [], compare: [], focus: null, hasModel: false,
     };
     const started = new Promise<string | undefined>((resolve) => {
-      this.run = { runId, uri: document.uri, view, label, options, ended, end };
+      this.run = { runId, uri: document.uri, view, label, options, before: resume?.evals.at(-1)?.seconds ?? 0, ended, end };
       this.focus = null;
       this.setTraining(true);
       this.onStart = (ok) => resolve(ok ? runId : undefined);
@@ -297,7 +294,8 @@ export class Seq2SeqController implements vscode.Disposable {
         this.status.progress(v);
         break;
       case 'eval':
-        v.evals.push(m.eval);
+        // A continued run's first evaluation is its parent's last, already drawn.
+        if (m.eval.step > (v.evals.at(-1)?.step ?? -1)) v.evals.push({ ...m.eval, seconds: m.eval.seconds + run.before });
         v.examples = m.examples;
         v.attention = m.attention;
         v.sourceGradNorms = m.sourceGradNorms;

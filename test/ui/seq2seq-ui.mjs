@@ -189,6 +189,7 @@ async function scenario(page) {
 
   await check('Continue Training trains the kept model on from its step, and Stop ends it', async () => {
     const stepBefore = Number(/step (\d+)/.exec(await card().locator('#s2s-accuracy-caption').innerText())?.[1]);
+    const pointsBefore = Number(await card().locator('#s2s-accuracy').getAttribute('data-points'));
     await card().locator('#s2s-continue').scrollIntoViewIfNeeded();
     await card().locator('#s2s-continue').click();
     const summary = await until('the continued run', () => card().locator('#s2s-config').innerText({ timeout: 2_000 }), (t) => /continued from step \d+/.test(t), 60_000, 200);
@@ -198,6 +199,9 @@ async function scenario(page) {
     await until('a step past the kept one', status, (s) => Number(/step (\d+)/.exec(s)?.[1]) > from, 60_000, 200);
     await runCommand(page, 'LSTM Lab: Stop Seq2Seq Training');
     const done = await until('the continued run to stop', status, (s) => /: stopped/.test(s), 60_000);
+    // Its accuracy curve goes on from the kept run's.
+    const points = Number(await card().locator('#s2s-accuracy').getAttribute('data-points'));
+    if (!(points > pointsBefore)) throw new Error(`${points} evaluations drawn after continuing, ${pointsBefore} before`);
     await card().screenshot({ path: join(RESULTS, 'ui-seq2seq-continued.png') });
     return `${summary.split(' · ').slice(0, 2).join(' · ')}; ${done}`;
   });
