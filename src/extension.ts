@@ -100,6 +100,9 @@ export function activate(context: vscode.ExtensionContext): LabApi {
       case 's2sContinue': void seq2seq.continueTraining(); break;
       case 's2sCompare': void seq2seq.compareAttention(); break;
       case 's2sSave': void seq2seq.saveCheckpointAs(); break;
+      case 's2sShow': seq2seq.show(message.runId); break;
+      case 's2sDelete': void seq2seq.deleteRun(message.runId); break;
+      case 's2sSelect': void seq2seq.compareRuns(message.runIds); break;
       case 'export': break;
     }
   };

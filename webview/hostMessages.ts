@@ -87,6 +87,13 @@ export function parseSeq2Seq(value: unknown): Seq2SeqView | null {
     compare,
     focus: parseFocus(value.focus),
     hasModel: value.hasModel === true,
+    runs: (Array.isArray(value.runs) ? value.runs : []).filter(isObject).filter((r) => typeof r.runId === 'string' && typeof r.label === 'string'
+      && typeof r.fileName === 'string' && typeof r.status === 'string' && isFiniteNumber(r.step)).slice(0, 20)
+      .map((r) => ({
+        runId: r.runId as string, label: r.label as string, fileName: r.fileName as string, status: r.status as string, step: r.step as number,
+        exactMatch: isFiniteNumber(r.exactMatch) ? r.exactMatch : null, seconds: isFiniteNumber(r.seconds) ? r.seconds : null,
+        hasModel: r.hasModel === true, shown: r.shown === true, compared: r.compared === true,
+      })),
   };
 }
 

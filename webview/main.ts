@@ -75,6 +75,9 @@ const seq2seq = new Seq2SeqCard(document.getElementById('s2s-card')!, {
   continueTraining: () => vscode.postMessage({ type: 's2sContinue' }),
   save: () => vscode.postMessage({ type: 's2sSave' }),
   load: () => vscode.postMessage({ type: 'loadCheckpoint' }),
+  compare: (runIds) => vscode.postMessage({ type: 's2sSelect', runIds }),
+  show: (runId) => vscode.postMessage({ type: 's2sShow', runId }),
+  remove: (runId) => vscode.postMessage({ type: 's2sDelete', runId }),
 });
 const seq2seqForm = new Seq2SeqFormView(document.getElementById('s2s-form')!,
   (form) => vscode.postMessage({ type: 's2sTrain', form }), () => vscode.postMessage({ type: 's2sCompare' }));

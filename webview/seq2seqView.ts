@@ -13,6 +13,7 @@ import { frameTask } from './frame';
 import { paintCells } from './pixels';
 import { attentionText, END, lossPoints, Seq2SeqAccess } from './seq2seqAccess';
 import { MAX_TYPED_SOURCE } from '../src/protocol/seq2seqPanel';
+import { Seq2SeqRunList, statusText, type Seq2SeqRunListActions } from './seq2seqRunList';
 
 const SVG = 'http://www.w3.org/2000/svg';
 /** Pixels per attention cell, at most; the labels' band around the cells. */
@@ -20,7 +21,7 @@ const CELL = 22;
 const LABEL = 28;
 
 /** What the card's buttons and decode box ask of the host. */
-export interface Seq2SeqCardActions {
+export interface Seq2SeqCardActions extends Seq2SeqRunListActions {
   decode(source: string): void;
   continueTraining(): void;
   save(): void;
@@ -35,7 +36,10 @@ export class Seq2SeqCard {
   private cell = CELL;
   private readonly access: Seq2SeqAccess;
 
+  private readonly runList: Seq2SeqRunList;
+
   constructor(private readonly root: HTMLElement, actions: Seq2SeqCardActions) {
+    this.runList = new Seq2SeqRunList(this.el('s2s-runs'), actions);
     const source = this.el<HTMLElement & { value: string }>('s2s-source');
     const decode = () => {
       const text = (source.value ?? '').replace(/[\t\r\n]+/g, ' ');
@@ -98,6 +102,7 @@ export class Seq2SeqCard {
           : l10n.t('Line {0} of the file (the cursor\'s): the model writes “{1}”, the target is “{2}”', f.line + 1, f.output, f.target);
     this.gradient(view.sourceGradNorms);
     this.examples(view);
+    this.runList.set(view.runs, !idle);
     this.access.refresh();
   }
 
@@ -255,17 +260,6 @@ export class Seq2SeqCard {
       }));
       return tr;
     }));
-  }
-}
-
-/** A status other than running, as the card says it. */
-function statusText(status: Seq2SeqView['status']): string {
-  switch (status) {
-    case 'starting': return l10n.t('starting');
-    case 'completed': return l10n.t('completed');
-    case 'stopped': return l10n.t('stopped');
-    case 'failed': return l10n.t('failed');
-    default: return l10n.t('running');
   }
 }
 

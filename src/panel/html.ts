@@ -197,6 +197,11 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
         <ul id="s2s-compare" class="legend overlay-legend s2s-compare" data-runs="0" aria-label="${attr(l10n.t('Earlier runs on this file (exact match, dashed)'))}"></ul>
         <svg id="s2s-accuracy" class="s2s-accuracy" data-points="0" role="application" tabindex="0" aria-roledescription="${attr(l10n.t('chart'))}" aria-label="${attr(l10n.t('Exact match and token accuracy on the held-out pairs over seconds of training'))}"></svg>
         <p id="s2s-accuracy-caption" class="muted heatmap-caption"></p>
+        <h3 class="subhead">${text(l10n.t('Sequence-to-sequence runs'))}</h3>
+        <table class="runs-table s2s-runs">
+          <thead><tr><th scope="col"><span class="visually-hidden">${text(l10n.t('Draw beside the shown run'))}</span></th><th scope="col">${text(l10n.t('Run'))}</th><th scope="col">${text(l10n.t('Status'))}</th><th scope="col">${text(l10n.t('Steps'))}</th><th scope="col">${text(l10n.t('Exact match'))}</th><th scope="col"><span class="visually-hidden">${text(l10n.t('Actions'))}</span></th></tr></thead>
+          <tbody id="s2s-runs" data-runs="0"></tbody>
+        </table>
         <h3 class="subhead">${text(l10n.t('Training loss'))}</h3>
         <svg id="s2s-loss" class="s2s-loss" data-points="0" role="application" tabindex="0" aria-roledescription="${attr(l10n.t('chart'))}" aria-label="${attr(l10n.t('Mean training loss over seconds of training, in nats per target token'))}"></svg>
         <h3 class="subhead">${text(l10n.t('Where the decoder looks'))}</h3>

@@ -21,6 +21,26 @@ export interface Seq2SeqForm {
 }
 
 export const SEQ2SEQ_LAYERS = [1, 2] as const;
+
+/** A kept run as the card's run list shows it. */
+export interface Seq2SeqRunRow {
+  runId: string;
+  label: string;
+  fileName: string;
+  status: string;
+  step: number;
+  /** The last held-out exact match and when (seconds of training); null before any evaluation. */
+  exactMatch: number | null;
+  seconds: number | null;
+  hasModel: boolean;
+  /** The run the card shows; drawn beside it. */
+  shown: boolean;
+  compared: boolean;
+}
+
+/** Run ids as the host makes them; most runs the card draws beside the shown one. */
+export const SEQ2SEQ_RUN_ID = /^s2s-[a-z0-9]{1,16}$/;
+export const MAX_SEQ2SEQ_COMPARED = 3;
 /** Longest source the card decodes (a line of the file may be longer; the hover reads those). */
 export const MAX_TYPED_SOURCE = 500;
 
@@ -32,9 +52,13 @@ export type Seq2SeqPanelMessage =
   /** Continue the shown run's model; train without and then with attention; save the kept model. */
   | { type: 's2sContinue' }
   | { type: 's2sCompare' }
-  | { type: 's2sSave' };
+  | { type: 's2sSave' }
+  /** The run list: the runs to draw beside the shown one; show a kept run; delete one (the host asks first). */
+  | { type: 's2sSelect'; runIds: string[] }
+  | { type: 's2sShow'; runId: string }
+  | { type: 's2sDelete'; runId: string };
 
-export const SEQ2SEQ_PANEL_TYPES: readonly string[] = ['s2sTrain', 's2sDecode', 's2sContinue', 's2sCompare', 's2sSave'];
+export const SEQ2SEQ_PANEL_TYPES: readonly string[] = ['s2sTrain', 's2sDecode', 's2sContinue', 's2sCompare', 's2sSave', 's2sSelect', 's2sShow', 's2sDelete'];
 
 type Parsed = { ok: true; message: Seq2SeqPanelMessage } | { ok: false; reason: string };
 
@@ -86,6 +110,22 @@ export function parseSeq2SeqPanelMessage(value: Record<string, unknown>): Parsed
         return { ok: false, reason: `source must be one line of 1 to ${MAX_TYPED_SOURCE} characters without tabs` };
       }
       return { ok: true, message: { type: 's2sDecode', source: s } };
+    }
+    case 's2sSelect': {
+      const bad = extraFields(value, ['runIds']);
+      if (bad) return { ok: false, reason: bad };
+      const ids = value.runIds;
+      if (!Array.isArray(ids) || ids.length > MAX_SEQ2SEQ_COMPARED || !ids.every((id) => typeof id === 'string' && SEQ2SEQ_RUN_ID.test(id))) {
+        return { ok: false, reason: `runIds must be at most ${MAX_SEQ2SEQ_COMPARED} run ids` };
+      }
+      return { ok: true, message: { type: 's2sSelect', runIds: [...new Set(ids as string[])] } };
+    }
+    case 's2sShow':
+    case 's2sDelete': {
+      const bad = extraFields(value, ['runId']);
+      if (bad) return { ok: false, reason: bad };
+      if (typeof value.runId !== 'string' || !SEQ2SEQ_RUN_ID.test(value.runId)) return { ok: false, reason: 'runId is not a run id' };
+      return { ok: true, message: { type: value.type, runId: value.runId } };
     }
     case 's2sContinue':
     case 's2sCompare':

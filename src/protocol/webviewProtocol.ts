@@ -42,7 +42,7 @@ export interface GradFlow {
 
 /** Gate and state activations over a span of the trained text, for the heatmaps. */
 import type { AttentionMap, Seq2SeqEval, Seq2SeqExample } from './seq2seqMessages';
-import { parseSeq2SeqPanelMessage, SEQ2SEQ_PANEL_TYPES, type Seq2SeqForm, type Seq2SeqPanelMessage } from './seq2seqPanel';
+import { parseSeq2SeqPanelMessage, SEQ2SEQ_PANEL_TYPES, type Seq2SeqForm, type Seq2SeqPanelMessage, type Seq2SeqRunRow } from './seq2seqPanel';
 
 export interface TraceView {
   /** Training step of the model that produced it. */
@@ -157,6 +157,8 @@ export interface Seq2SeqView {
   focus: { line: number | null; source: string; target: string | null; output: string; attention: AttentionMap | null } | null;
   /** The run's model is kept (it can decode, continue and be saved). */
   hasModel: boolean;
+  /** Every kept run, newest first, for the card's run list. */
+  runs: Seq2SeqRunRow[];
   /** Earlier runs on the same file, drawn beside this one's accuracy (say, without attention). */
   compare: { runId: string; label: string; evals: Seq2SeqEval[] }[];
 }

@@ -11,37 +11,18 @@ import type { Log } from '../log';
 import { errorMessage } from '../protocol/messages';
 import type { Seq2SeqRunOptions } from '../protocol/seq2seqMessages';
 import type { Seq2SeqForm } from '../protocol/seq2seqPanel';
-import type { HostToWebview, Seq2SeqView } from '../protocol/webviewProtocol';
+import type { Seq2SeqView } from '../protocol/webviewProtocol';
 import { sourceOfLine } from './seq2seqHover';
 import { labelOf, saveModelAs, Seq2SeqRuns, summaryOf, type StoredSeq2Seq } from './seq2seqRuns';
+import { documentOf, formFromSettings, startable, targetDocument, type LiveRun, type Reason, type Seq2SeqHost } from './seq2seqStart';
 import { announceEnd, Seq2SeqStatus } from './seq2seqStatus';
 import { Seq2SeqThread, type RunEvent, type Translation } from './seq2seqThread';
 
 export type { Translation } from './seq2seqThread';
 
 export { SEQ2SEQ_MODEL_KEY, SEQ2SEQ_TRAINING_KEY } from './seq2seqStatus';
-/** Longest file of pairs trained on (UTF-16 characters). */
-const MAX_CHARS = 20_000_000;
+export type { Seq2SeqHost } from './seq2seqStart';
 const FOCUS_DEBOUNCE_MS = 250;
-
-type Reason = 'completed' | 'stopped' | 'failed';
-
-export interface Seq2SeqHost {
-  post(m: HostToWebview): void;
-  showPanel(): void;
-}
-
-interface LiveRun {
-  runId: string;
-  uri: vscode.Uri;
-  view: Seq2SeqView;
-  label: string;
-  options: Seq2SeqRunOptions;
-  /** A continued run's curves go on from its parent's: seconds of training before it. */
-  before: number;
-  ended: Promise<Reason>;
-  end: (r: Reason) => void;
-}
 
 export class Seq2SeqController implements vscode.Disposable {
   private readonly thread: Seq2SeqThread;
@@ -84,21 +65,28 @@ export class Seq2SeqController implements vscode.Disposable {
   /** The run the card shows: the one training or last trained, else the last kept. */
   private get shown(): (Seq2SeqView & { checkpoint: string | null }) | undefined {
     if (this.run) return { ...this.run.view, checkpoint: this.runs.get(this.run.runId)?.checkpoint ?? null };
-    return this.runs.last;
+    return this.kept;
   }
+
+  /** The kept run the card shows (the one picked in its run list, else the last trained or kept). */
+  private get kept(): StoredSeq2Seq | undefined {
+    if (this.run) return this.runs.get(this.run.runId);
+    return (this.shownId ? this.runs.get(this.shownId) : undefined) ?? this.runs.last;
+  }
+
+  private shownId: string | undefined;
 
   /** What the panel's card shows, with the accuracy of earlier runs on the same file to compare. */
   get view(): Seq2SeqView | null {
     const shown = this.shown;
     if (!shown) return null;
     const { checkpoint, ...view } = shown;
-    return { ...view, compare: this.runs.compareWith(shown), focus: this.focus, hasModel: checkpoint !== null && !this.training };
+    return { ...view, compare: this.runs.compareWith(shown), focus: this.focus, hasModel: checkpoint !== null && !this.training, runs: this.runs.list(shown) };
   }
 
   /** The form's starting values: the settings. */
   get form(): Seq2SeqForm {
-    const { train: t, seq2seq: s } = this.config.value;
-    return { cell: t.cell, layers: Math.min(2, t.layers), hidden: s.hiddenSize, attention: s.attention, bidirectional: s.bidirectional, tokens: t.tokens, beam: s.beam, maxSeconds: s.maxSeconds };
+    return formFromSettings(this.config);
   }
 
   private post(): void {
@@ -109,27 +97,10 @@ export class Seq2SeqController implements vscode.Disposable {
    * LSTM Lab: Train Seq2Seq on File (the settings, then `overrides`: the panel's form). With
    * `resume`, the run continues that kept run's model. Resolves with the run's id once it trains.
    */
-  async train(document = this.document(), overrides: Partial<Seq2SeqRunOptions> = {}, resume?: StoredSeq2Seq): Promise<string | undefined> {
-    if (!document) {
-      void vscode.window.showInformationMessage(vscode.l10n.t('LSTM Lab: open a file of pairs (source, a tab, target on each line) to train a sequence-to-sequence model. LSTM Lab: New Sequence-to-Sequence Sample… writes one.'));
-      return undefined;
-    }
-    if (this.training) {
-      void vscode.window.showInformationMessage(vscode.l10n.t('LSTM Lab: a sequence-to-sequence run is already training. Stop it first.'));
-      return undefined;
-    }
-    const text = document.getText();
-    if (text.length > MAX_CHARS) {
-      void vscode.window.showErrorMessage(vscode.l10n.t('LSTM Lab: the file has {0} characters; sequence-to-sequence training takes at most {1}.', text.length.toLocaleString('en'), MAX_CHARS.toLocaleString('en')));
-      return undefined;
-    }
-    const c = this.config.value;
-    if (overrides.layers === undefined && c.train.layers > 2) void vscode.window.showInformationMessage(vscode.l10n.t('LSTM Lab: sequence-to-sequence models have 1–2 layers; training with 2 (the Train setting says {0}).', c.train.layers));
-    const options: Seq2SeqRunOptions = { ...this.form, batchSize: 64, learningRate: 0.005, seed: c.train.seed, ...overrides };
-    if (options.hidden % 8 !== 0) {
-      void vscode.window.showErrorMessage(vscode.l10n.t('LSTM Lab: lstmLab.seq2seq.hiddenSize must be a multiple of 8 (it is {0}).', options.hidden));
-      return undefined;
-    }
+  async train(document = targetDocument(this.trained), overrides: Partial<Seq2SeqRunOptions> = {}, resume?: StoredSeq2Seq): Promise<string | undefined> {
+    const ready = startable(document, this.training, this.config, overrides);
+    if (!document || !ready) return undefined;
+    const { text, options } = ready;
     const runId = `s2s-${Date.now().toString(36)}`;
     const fileName = path.basename(document.uri.path) || document.uri.toString();
     let end: (r: Reason) => void = () => undefined;
@@ -137,7 +108,7 @@ export class Seq2SeqController implements vscode.Disposable {
     const label = resume ? vscode.l10n.t('{0}, continued', resume.label) : labelOf(options);
     const view: Seq2SeqView = {
       runId, fileName, status: 'starting', message: null, summary: summaryOf(options), step: resume?.step ?? 0, tokensPerSec: 0, evals: resume?.evals.slice() ?? [], examples: [],
-      attention: null, sourceGradNorms: [], compare: [], focus: null, hasModel: false,
+      attention: null, sourceGradNorms: [], compare: [], focus: null, hasModel: false, runs: [],
     };
     const started = new Promise<string | undefined>((resolve) => {
       this.run = { runId, uri: document.uri, view, label, options, before: resume?.evals.at(-1)?.seconds ?? 0, ended, end };
@@ -152,22 +123,14 @@ export class Seq2SeqController implements vscode.Disposable {
     return started;
   }
 
-  /** The document a command or the panel's Train means: the active editor's, else a visible one. */
-  private document(): vscode.TextDocument | undefined {
-    return vscode.window.activeTextEditor?.document
-      ?? vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === this.trained?.toString())?.document
-      ?? vscode.window.visibleTextEditors[0]?.document;
-  }
-
   /** LSTM Lab: Continue Seq2Seq Training: the shown run's model trains on its file for another while. */
   async continueTraining(): Promise<string | undefined> {
-    const shown = this.run ? this.runs.get(this.run.runId) : this.runs.last;
+    const shown = this.kept;
     if (!shown?.checkpoint) {
       void vscode.window.showInformationMessage(vscode.l10n.t('LSTM Lab: there is no kept sequence-to-sequence model to continue. Train one with LSTM Lab: Train Seq2Seq on File.'));
       return undefined;
     }
-    const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === shown.uri)
-      ?? (shown.uri.startsWith('file:') ? await vscode.workspace.openTextDocument(vscode.Uri.parse(shown.uri)).then((d) => d, () => undefined) : undefined);
+    const document = await documentOf(shown);
     if (!document) {
       void vscode.window.showWarningMessage(vscode.l10n.t('LSTM Lab: {0} is no longer open; open the file of pairs the run trained on to continue it.', shown.fileName));
       return undefined;
@@ -179,7 +142,7 @@ export class Seq2SeqController implements vscode.Disposable {
    * LSTM Lab: Compare Seq2Seq Attention: the same file trained without attention, then with it
    * (the settings' kind, or dot when they say none); the card draws the two side by side.
    */
-  async compareAttention(document = this.document()): Promise<void> {
+  async compareAttention(document = targetDocument(this.trained)): Promise<void> {
     const withIt = this.config.value.seq2seq.attention === 'none' ? 'dot' : this.config.value.seq2seq.attention;
     for (const attention of ['none', withIt] as const) {
       if (!(await this.train(document, { attention })) || !this.run) return;
@@ -232,7 +195,7 @@ export class Seq2SeqController implements vscode.Disposable {
   /** Makes the shown run's kept model the thread's, unless it holds it; the reason it cannot, or null. */
   private ensureModel(): Promise<string | null> {
     if (this.training) return Promise.resolve(null);
-    const want = this.run ? this.runs.get(this.run.runId) : this.runs.last;
+    const want = this.kept;
     if (!want || this.thread.holds === want.runId) return Promise.resolve(null);
     if (!want.checkpoint) return Promise.resolve(this.thread.holds ? null : 'no sequence-to-sequence model yet: train one on a file of pairs');
     return this.thread.hold(want.runId, want.checkpoint);
@@ -240,7 +203,38 @@ export class Seq2SeqController implements vscode.Disposable {
 
   /** Save Model… on the card: a copy of the shown run's kept model where the user says. */
   saveCheckpointAs(): Promise<void> {
-    return saveModelAs(this.training ? undefined : this.run ? this.runs.get(this.run.runId) : this.runs.last);
+    return saveModelAs(this.training ? undefined : this.kept);
+  }
+
+  /** The run list's Show: a kept run becomes the card's, and its model decodes hovers on its file. */
+  show(runId: string): void {
+    const r = this.runs.get(runId);
+    if (!r || this.training) return;
+    this.run = undefined;
+    this.shownId = runId;
+    this.focus = null;
+    this.trained = r.checkpoint && r.uri ? vscode.Uri.parse(r.uri) : undefined;
+    this.post();
+  }
+
+  /** The run list's Delete, once the user confirms: the run and its model go. */
+  async deleteRun(runId: string): Promise<void> {
+    const r = this.runs.get(runId);
+    if (!r || this.run?.runId === runId && this.training) return;
+    const yes = vscode.l10n.t('Delete');
+    if (await vscode.window.showWarningMessage(vscode.l10n.t('Delete the sequence-to-sequence run {0} on {1} and its model?', r.label, r.fileName), { modal: true }, yes) !== yes) return;
+    await this.runs.remove(runId);
+    if (this.run?.runId === runId) this.run = undefined;
+    if (this.shownId === runId) this.shownId = undefined;
+    if (!this.kept?.checkpoint) this.trained = undefined;
+    this.setModelKey();
+    this.post();
+  }
+
+  /** The run list's ticks: the runs drawn beside the shown one. */
+  async compareRuns(runIds: readonly string[]): Promise<void> {
+    await this.runs.select(runIds);
+    this.post();
   }
 
   /**
@@ -251,6 +245,7 @@ export class Seq2SeqController implements vscode.Disposable {
     if (this.training) throw new Error(vscode.l10n.t('stop the sequence-to-sequence run first'));
     const run = await this.runs.load(source, document, (runId, file) => this.thread.load(runId, file));
     this.run = undefined;
+    this.shownId = run.runId;
     this.focus = null;
     this.trained = document?.uri;
     this.setModelKey();

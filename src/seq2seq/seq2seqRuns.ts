@@ -8,12 +8,15 @@ import * as vscode from 'vscode';
 import { errorMessage } from '../protocol/messages';
 import type { Seq2SeqRunOptions } from '../protocol/seq2seqMessages';
 import type { Loaded } from './seq2seqThread';
+import { MAX_SEQ2SEQ_COMPARED, type Seq2SeqRunRow } from '../protocol/seq2seqPanel';
 import type { Seq2SeqView } from '../protocol/webviewProtocol';
 
 const HISTORY_KEY = 'lstmLab.seq2seqRuns';
+/** The runs the user ticked to draw beside the shown one (absent: the latest on its file). */
+const SELECTED_KEY = 'lstmLab.seq2seqCompared';
 const MAX_STORED = 8;
-/** How many earlier runs on the same file the card draws beside the shown one. */
-const MAX_COMPARED = 3;
+/** How many other runs the card draws beside the shown one. */
+const MAX_COMPARED = MAX_SEQ2SEQ_COMPARED;
 
 export interface StoredSeq2Seq extends Seq2SeqView {
   /** How the run list and the card's legend name it. */
@@ -28,9 +31,12 @@ export interface StoredSeq2Seq extends Seq2SeqView {
 
 export class Seq2SeqRuns {
   private runs: StoredSeq2Seq[];
+  private selected: string[] | null;
 
   constructor(private readonly memory: vscode.Memento, readonly dir: string) {
     this.runs = storedRuns(memory.get<unknown>(HISTORY_KEY));
+    const selected = memory.get<unknown>(SELECTED_KEY);
+    this.selected = Array.isArray(selected) ? selected.filter((id): id is string => typeof id === 'string' && this.get(id) !== undefined) : null;
   }
 
   /** Oldest first. */
@@ -53,7 +59,7 @@ export class Seq2SeqRuns {
 
   /** Keeps (or replaces) a run; the oldest beyond the limit go, with their checkpoints. */
   async keep(run: StoredSeq2Seq): Promise<void> {
-    const runs = [...this.runs.filter((r) => r.runId !== run.runId), { ...run, compare: [], focus: null }];
+    const runs = [...this.runs.filter((r) => r.runId !== run.runId), { ...run, compare: [], focus: null, runs: [] }];
     const dropped = runs.slice(0, Math.max(0, runs.length - MAX_STORED));
     this.runs = runs.slice(-MAX_STORED);
     await this.memory.update(HISTORY_KEY, this.runs);
@@ -76,17 +82,51 @@ export class Seq2SeqRuns {
     }
     const run: StoredSeq2Seq = {
       runId, fileName: path.basename((document?.uri ?? source).path), status: 'completed', message: vscode.l10n.t('Loaded from {0} (step {1}).', path.basename(source.path), r.step),
-      summary: summaryOf(r.options), step: r.step, tokensPerSec: 0, evals: [], examples: [], attention: null, sourceGradNorms: [], compare: [], focus: null, hasModel: true,
+      summary: summaryOf(r.options), step: r.step, tokensPerSec: 0, evals: [], examples: [], attention: null, sourceGradNorms: [], compare: [], focus: null, hasModel: true, runs: [],
       label: vscode.l10n.t('{0} (loaded)', labelOf(r.options)), uri: document?.uri.toString() ?? '', checkpoint: stored, options: r.options,
     };
     await this.keep(run);
     return run;
   }
 
-  /** Earlier runs on the same file as `shown`, newest first, to draw beside it. */
+  /** Drawn beside the shown run: the ticked runs, or else the latest earlier runs on its file; newest first. */
+  private compared(shown: Seq2SeqView | undefined): StoredSeq2Seq[] {
+    const others = this.runs.filter((h) => h.runId !== shown?.runId && h.evals.length > 0);
+    const picked = this.selected ? others.filter((h) => this.selected!.includes(h.runId)) : others.filter((h) => h.fileName === shown?.fileName);
+    return picked.slice(-MAX_COMPARED).reverse();
+  }
+
   compareWith(shown: Seq2SeqView): Seq2SeqView['compare'] {
-    return this.runs.filter((h) => h.runId !== shown.runId && h.fileName === shown.fileName && h.evals.length > 0).slice(-MAX_COMPARED).reverse()
-      .map((h) => ({ runId: h.runId, label: h.label, evals: h.evals }));
+    return this.compared(shown).map((h) => ({ runId: h.runId, label: h.label, evals: h.evals }));
+  }
+
+  /** The run list, newest first. */
+  list(shown: Seq2SeqView | undefined): Seq2SeqRunRow[] {
+    const compared = new Set(this.compared(shown).map((h) => h.runId));
+    return this.runs.slice().reverse().map((r) => {
+      const last = r.evals.at(-1);
+      return {
+        runId: r.runId, label: r.label, fileName: r.fileName, status: r.status, step: r.step, exactMatch: last?.exactMatch ?? null, seconds: last?.seconds ?? null,
+        hasModel: r.checkpoint !== null, shown: r.runId === shown?.runId, compared: compared.has(r.runId),
+      };
+    });
+  }
+
+  /** The runs to draw beside the shown one, from now on (the user's ticks). */
+  async select(runIds: readonly string[]): Promise<void> {
+    this.selected = runIds.filter((id) => this.get(id) !== undefined).slice(0, MAX_COMPARED);
+    await this.memory.update(SELECTED_KEY, this.selected);
+  }
+
+  /** Forgets a run and deletes its model. */
+  async remove(runId: string): Promise<void> {
+    const run = this.get(runId);
+    if (!run) return;
+    this.runs = this.runs.filter((r) => r.runId !== runId);
+    if (this.selected) this.selected = this.selected.filter((id) => id !== runId);
+    await this.memory.update(HISTORY_KEY, this.runs);
+    await this.memory.update(SELECTED_KEY, this.selected);
+    await removeFile(run.checkpoint);
   }
 }
 
@@ -131,7 +171,7 @@ function storedRuns(value: unknown): StoredSeq2Seq[] {
     && typeof v.runId === 'string' && typeof v.fileName === 'string' && typeof v.label === 'string' && typeof v.summary === 'string'
     && Array.isArray(v.evals) && Array.isArray(v.examples) && Array.isArray(v.sourceGradNorms) && typeof v.status === 'string')
     .map((v) => ({
-      ...v, compare: [], focus: null,
+      ...v, compare: [], focus: null, runs: [],
       uri: typeof v.uri === 'string' ? v.uri : '',
       checkpoint: typeof v.checkpoint === 'string' ? v.checkpoint : null,
       options: typeof v.options === 'object' && v.options !== null ? v.options : null,

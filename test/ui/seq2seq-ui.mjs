@@ -36,6 +36,7 @@ const PLANNED = [
   'after a window reload the panel shows the finished run again',
   'after the reload a hover on a source line decodes with the kept model',
   'Continue Training trains the kept model on from its step, and Stop ends it',
+  'the card\'s run list has both runs, and Show brings back the first',
 ];
 const list = new Checklist(PLANNED);
 const check = (name, fn) => list.check(name, fn);
@@ -204,6 +205,17 @@ async function scenario(page) {
     if (!(points > pointsBefore)) throw new Error(`${points} evaluations drawn after continuing, ${pointsBefore} before`);
     await card().screenshot({ path: join(RESULTS, 'ui-seq2seq-continued.png') });
     return `${summary.split(' · ').slice(0, 2).join(' · ')}; ${done}`;
+  });
+
+  await check('the card\'s run list has both runs, and Show brings back the first', async () => {
+    const rows = card().locator('#s2s-runs tr');
+    await until('two runs in the list', () => rows.count(), (n) => n === 2, 30_000);
+    const [newest, first] = await rows.allInnerTexts();
+    if (!/continued[\s\S]*shown/.test(newest) || !/stopped/.test(newest)) throw new Error(`the newest row reads ${JSON.stringify(newest)}`);
+    await rows.nth(1).locator('.s2s-run-show').click();
+    const summary = await until('the first run in the card', () => card().locator('#s2s-config').innerText({ timeout: 2_000 }), (t) => !/continued/.test(t), 30_000, 200);
+    await until('the first run marked shown', () => rows.nth(1).innerText(), (t) => /shown/.test(t), 10_000, 200);
+    return `${first.replace(/\s+/g, ' ').trim()} → ${summary.split(' · ')[0]}`;
   });
 }
 

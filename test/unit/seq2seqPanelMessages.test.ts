@@ -47,3 +47,16 @@ test('a typed source is one line of bounded length; the buttons carry nothing', 
   assert.match(reason({ type: 's2sDecode', source: 'ab', id: 1 }), /unexpected fields: id/);
   assert.match(reason({ type: 's2sContinue', runId: 's2s-1' }), /unexpected fields: runId/);
 });
+
+test('the run list posts run ids as the host makes them: at most three ticked, one to show or delete', () => {
+  assert.deepEqual(parseWebviewMessage({ type: 's2sSelect', runIds: ['s2s-a1', 's2s-b2', 's2s-a1'] }), { ok: true, message: { type: 's2sSelect', runIds: ['s2s-a1', 's2s-b2'] } });
+  assert.deepEqual(parseWebviewMessage({ type: 's2sSelect', runIds: [] }), { ok: true, message: { type: 's2sSelect', runIds: [] } });
+  assert.match(reason({ type: 's2sSelect', runIds: ['s2s-a', 's2s-b', 's2s-c', 's2s-d'] }), /at most 3/);
+  assert.match(reason({ type: 's2sSelect', runIds: ['run-abc'] }), /run ids/);
+  assert.match(reason({ type: 's2sSelect', runIds: 's2s-a' }), /run ids/);
+  for (const type of ['s2sShow', 's2sDelete']) {
+    assert.deepEqual(parseWebviewMessage({ type, runId: 's2s-mx3wpvf8' }), { ok: true, message: { type, runId: 's2s-mx3wpvf8' } });
+    for (const runId of ['s2s-', 's2s-../../etc', 'S2S-ABC', 42]) assert.match(reason({ type, runId }), /run id/);
+    assert.match(reason({ type, runId: 's2s-a', extra: true }), /unexpected fields: extra/);
+  }
+});

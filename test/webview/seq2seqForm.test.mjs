@@ -1,6 +1,7 @@
 // The sequence-to-sequence form and the card's controls in a real browser: the form starts from the
 // host's values, checks them as the host does and posts only valid ones; a typed source, Continue,
-// Save and Load post what the host acts on, and only when the shown run has a kept model.
+// Save and Load post what the host acts on, and only when the shown run has a kept model; the
+// card's run list ticks runs to draw beside the shown one, shows and deletes them.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -16,7 +17,7 @@ function view(over = {}) {
   return {
     runId: 's2s-1', fileName: 'reverse.txt', status: 'completed', message: null, summary: 'lstm 1×128, attention dot, char tokens, 60 s',
     step: 900, tokensPerSec: 0, evals: [{ step: 900, seconds: 60, loss: 0.1, tokenAccuracy: 0.99, exactMatch: 0.97 }], examples: [],
-    attention: null, sourceGradNorms: [], compare: [], focus: null, hasModel: true, ...over,
+    attention: null, sourceGradNorms: [], compare: [], focus: null, hasModel: true, runs: [], ...over,
   };
 }
 
@@ -102,5 +103,48 @@ test('seq2seq card: a typed source is posted on Enter and its decoding shown; Co
   await nextFrames(page);
   assert.equal(await page.locator('#s2s-decode').getAttribute('disabled'), null);
   assert.equal(await page.locator('#s2s-load').getAttribute('disabled'), '');
+  await assertClean(page, problems);
+});
+
+const row = (runId, over = {}) => ({
+  runId, label: `lstm 1×128, attention ${runId.endsWith('n') ? 'none' : 'dot'}`, fileName: 'reverse.txt', status: 'completed', step: 900,
+  exactMatch: 0.9, seconds: 60, hasModel: true, shown: false, compared: false, ...over,
+});
+
+test('seq2seq run list: each kept run with its result; ticks, Show and Delete post run ids; the shown and the training run are protected', async () => {
+  const { page, problems } = await lab.open({ theme: 'light' });
+  const runs = [row('s2s-d', { shown: true, exactMatch: 0.99 }), row('s2s-cn', { compared: true }), row('s2s-b', { exactMatch: null, seconds: null, hasModel: false, status: 'failed' }), row('s2s-a')];
+  await send(page, snapshot(), { type: 'seq2seq', view: view({ runId: 's2s-d', runs }) });
+  await page.locator('#s2s-runs[data-runs="4"]').waitFor({ timeout: 5_000 });
+  const rows = page.locator('#s2s-runs tr');
+  assert.match(await rows.nth(0).innerText(), /attention dot · reverse\.txt · shown[\s\S]*completed[\s\S]*900[\s\S]*99\.0% after 60 s/);
+  assert.match(await rows.nth(2).innerText(), /failed[\s\S]*–/);
+  const ticks = page.locator('#s2s-runs input[type=checkbox]');
+  assert.deepEqual(await ticks.evaluateAll((cs) => cs.map((c) => [c.checked, c.disabled])), [[false, true], [true, false], [false, true], [false, false]],
+    'the shown run and a run without an evaluation cannot be drawn beside it');
+  assert.equal(await ticks.nth(3).getAttribute('aria-label'), 'Draw lstm 1×128, attention dot beside the shown run');
+  await ticks.nth(3).check();
+  await ticks.nth(1).uncheck();
+  assert.deepEqual(await postedOf(page, 's2sSelect'), [{ type: 's2sSelect', runIds: ['s2s-cn', 's2s-a'] }, { type: 's2sSelect', runIds: ['s2s-a'] }]);
+
+  // Show is off for the shown run and for a run with neither model nor curve.
+  const show = page.locator('#s2s-runs .s2s-run-show');
+  assert.deepEqual(await show.evaluateAll((bs) => bs.map((b) => b.hasAttribute('disabled'))), [true, false, true, false]);
+  await show.nth(3).click();
+  await page.locator('#s2s-runs .s2s-run-delete').nth(1).click();
+  assert.deepEqual(await postedOf(page, 's2sShow'), [{ type: 's2sShow', runId: 's2s-a' }]);
+  assert.deepEqual(await postedOf(page, 's2sDelete'), [{ type: 's2sDelete', runId: 's2s-cn' }]);
+
+  // While the shown run trains: no Show anywhere, and it cannot be deleted.
+  await send(page, { type: 'seq2seq', view: view({ runId: 's2s-d', status: 'running', hasModel: false, runs }) });
+  await nextFrames(page);
+  assert.deepEqual(await show.evaluateAll((bs) => bs.map((b) => b.hasAttribute('disabled'))), [true, true, true, true]);
+  assert.equal(await page.locator('#s2s-runs .s2s-run-delete').first().getAttribute('disabled'), '');
+  // Three ticked: the others cannot be ticked until one is unticked.
+  const full = [row('s2s-e', { shown: true }), row('s2s-d', { compared: true }), row('s2s-cn', { compared: true }), row('s2s-b', { compared: true }), row('s2s-a')];
+  await send(page, { type: 'seq2seq', view: view({ runId: 's2s-e', runs: full }) });
+  await page.locator('#s2s-runs[data-runs="5"]').waitFor({ timeout: 5_000 });
+  assert.equal(await ticks.nth(4).isDisabled(), true);
+  await page.locator('#s2s-card').screenshot({ path: join(RESULTS, 'seq2seq-runs-light.png') });
   await assertClean(page, problems);
 });
