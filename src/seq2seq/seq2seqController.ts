@@ -144,9 +144,14 @@ export class Seq2SeqController implements vscode.Disposable {
    */
   async compareAttention(document = targetDocument(this.trained)): Promise<void> {
     const withIt = this.config.value.seq2seq.attention === 'none' ? 'dot' : this.config.value.seq2seq.attention;
+    let first: string | undefined;
     for (const attention of ['none', withIt] as const) {
-      if (!(await this.train(document, { attention })) || !this.run) return;
+      const runId = await this.train(document, { attention });
+      if (!runId || !this.run) return;
+      // The second run is drawn with the first beside it, whatever was ticked before.
+      if (first) await this.compareRuns([first]);
       if ((await this.run.ended) !== 'completed') return;
+      first = runId;
     }
   }
 

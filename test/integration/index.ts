@@ -23,6 +23,7 @@ function loadSuites(): void {
   require('./editor.test');
   require('./badInputBattery.test');
   require('./faults.test');
+  require('./seq2seq.test');
 }
 
 export function run(): Promise<void> {
