@@ -16,8 +16,12 @@ import type { StepPoint, TrainRequest } from '../protocol/workerProtocol';
 import { bestCheckpointPath } from '../shared/checkpointPaths';
 import { WEIGHTS_EVERY_MS, type FromTrainer, type ToTrainer, type WeightsMessage } from './trainingMessages';
 
-/** How often step points are flushed to the host. */
-const FLUSH_MS = 150;
+/**
+ * How often step points are flushed to the host: twice a second keeps the charts and the status
+ * bar live while waking the extension host's thread less often (its event-loop delay while
+ * training is measured by bench/soak.mjs).
+ */
+const FLUSH_MS = 500;
 
 /** A save asked for while training: done between two steps, when the weights are still. */
 interface PendingSave {

@@ -241,7 +241,7 @@ test('a periodic checkpoint is announced after every step it holds: the host nev
   const h = harness();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'order-'));
   try {
-    // A checkpoint after nearly every step (the pause between steps writes it), with steps far more frequent than the 150 ms flush.
+    // A checkpoint after nearly every step (the pause between steps writes it), with steps far more frequent than the 500 ms flush.
     await h.service.handle({ type: 'train', id: 1, runId: 'r1', text, config: { ...config, maxSteps: 40, valEvery: 1000, sampleEvery: 0 }, checkpointPath: path.join(dir, 'r1.ckpt'), checkpointEveryMs: 1 });
     await h.done();
     let seen = 0;
