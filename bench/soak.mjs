@@ -6,9 +6,10 @@
 // and the extension host's event-loop delay. Flat series mean nothing leaks. A script, not a test:
 // it prints the series as a table and writes them as JSON to bench/results/.
 //
-//   node bench/soak.mjs [--minutes 30] [--interval 60] [--out FILE] [--profile FILE.cpuprofile] [--verbose]
+//   node bench/soak.mjs [--minutes 30] [--interval 60] [--out FILE] [--profile FILE.cpuprofile] [--panel open|closed] [--verbose]
 //
 // --profile writes a CPU profile of the extension host's thread, 20 s from 10 s into training.
+// --panel closed closes the panel once training starts: what the panel's updates cost the host.
 //
 // Needs a build (node esbuild.mjs), code-server and Chromium as for test/vscode/run-code-server.mjs.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -25,13 +26,14 @@ const { values: opts } = parseArgs({
     interval: { type: 'string', default: '60' },
     out: { type: 'string' },
     profile: { type: 'string' },
+    panel: { type: 'string', default: 'open' },
     verbose: { type: 'boolean', default: false },
   },
 });
 const minutes = Number(opts.minutes);
 const interval = Number(opts.interval);
-if (!(minutes > 0) || !(interval >= 5)) {
-  console.error('usage: node bench/soak.mjs [--minutes N > 0] [--interval SECONDS ≥ 5] [--out FILE]');
+if (!(minutes > 0) || !(interval >= 5) || !['open', 'closed'].includes(opts.panel)) {
+  console.error('usage: node bench/soak.mjs [--minutes N > 0] [--interval SECONDS ≥ 5] [--panel open|closed] [--out FILE]');
   process.exit(2);
 }
 const out = opts.out ?? join(REPO, 'bench/results', `soak-${minutes}min-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
@@ -51,6 +53,7 @@ async function main() {
     process.env.SOAK_MINUTES = String(minutes);
     process.env.SOAK_INTERVAL_SECONDS = String(interval);
     if (opts.profile) process.env.SOAK_PROFILE = opts.profile;
+    process.env.SOAK_PANEL = opts.panel;
     server = await startCodeServer(scratch); // inherits SOAK_* through its environment
     console.log(`code-server up at ${server.url} in ${seconds(server.startupMs)}; soaking for ${minutes} min, a sample every ${interval} s`);
     browser = await launchBrowser(scratch);

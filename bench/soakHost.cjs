@@ -1,7 +1,8 @@
 // Runs inside VS Code's extension host for bench/soak.mjs (it is passed as the
 // extensionTestsPath, so the workbench calls run() and reports when it settles). Trains on the
 // bundled sample with the panel open and prints one `soak-sample {json}` line per interval.
-// Settings come from the environment: SOAK_MINUTES, SOAK_INTERVAL_SECONDS.
+// Settings come from the environment: SOAK_MINUTES, SOAK_INTERVAL_SECONDS, SOAK_PANEL (open or
+// closed: closed closes the panel once training has started).
 'use strict';
 const vscode = require('vscode');
 const { monitorEventLoopDelay } = require('node:perf_hooks');
@@ -97,6 +98,11 @@ async function run() {
   const opened = await vscode.commands.executeCommand('lstmLab.openSample', { train: true });
   if (!opened || !opened.runId) throw new Error('training did not start on the sample');
   print('soak-start', { runId: opened.runId, uri: opened.uri, pid: process.pid });
+  if (process.env.SOAK_PANEL === 'closed') {
+    const panels = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview);
+    await vscode.window.tabGroups.close(panels);
+    if (api.panelOpen()) throw new Error('the panel did not close');
+  }
   if (process.env.SOAK_PROFILE) void profileHost(process.env.SOAK_PROFILE, 20_000);
   for (let k = 1; Date.now() - startedAt < minutes * 60_000; k++) {
     const due = startedAt + k * intervalMs;
