@@ -91,7 +91,7 @@ async function main() {
     cancelDeadline();
   }
 
-  const result = { minutes, intervalSeconds: interval, startedAt, run: start, done, failure, samples, summary: summarise(samples) };
+  const result = { minutes, intervalSeconds: interval, startedAt, run: start, done, failure, samples, summary: summarise(samples, done) };
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify(result, null, 2));
   console.log('');
@@ -124,7 +124,7 @@ function printRow(s, header) {
 }
 
 /** Growth per quantity between the first and the last sample taken while training. */
-function summarise(samples) {
+function summarise(samples, done) {
   const training = samples.filter((s) => s.step > 0 && s.status === 'running');
   if (training.length < 2) return { note: 'fewer than two samples while training' };
   const [a, b] = [training[0], training.at(-1)];
@@ -137,6 +137,9 @@ function summarise(samples) {
   };
   if (a.worker?.numTensors !== undefined && b.worker?.numTensors !== undefined) summary['worker tensors'] = `${a.worker.numTensors} → ${b.worker.numTensors}`;
   else summary['worker tensors'] = 'not reported (the extension API has no workerStats())';
+  const loop = (h) => `p50 ${h.p50} ms, p99 ${h.p99} ms, max ${h.max} ms`;
+  if (done?.loopWhileTrainingMs) summary['event-loop delay, whole run'] = loop(done.loopWhileTrainingMs);
+  if (done?.loopIdleMs) summary['event-loop delay, idle after it'] = loop(done.loopIdleMs);
   return summary;
 }
 

@@ -32,6 +32,12 @@ async function hoverMs(uri, k) {
   return hovers && hovers.length > 0 ? ms : null;
 }
 
+/** p50, p99 and max of an event-loop delay histogram, in ms. */
+function percentiles(h) {
+  const ms = (ns) => Math.round(ns / 1e4) / 100;
+  return { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), samples: h.count };
+}
+
 async function sample(api, k, startedAt, loop, uri) {
   const mem = process.memoryUsage();
   const snap = api.snapshot();
@@ -104,12 +110,16 @@ async function run() {
     if (api.panelOpen()) throw new Error('the panel did not close');
   }
   if (process.env.SOAK_PROFILE) void profileHost(process.env.SOAK_PROFILE, 20_000);
+  // The whole run in one histogram as well: its p99 is the run's, not the worst of the samples'.
+  const whole = monitorEventLoopDelay({ resolution: 1 });
+  whole.enable();
   for (let k = 1; Date.now() - startedAt < minutes * 60_000; k++) {
     const due = startedAt + k * intervalMs;
     await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now())));
     await sample(api, k, startedAt, loop, opened.uri);
     if (!api.isTraining()) throw new Error(`training ended early: ${api.snapshot().status}`);
   }
+  whole.disable();
   await vscode.commands.executeCommand('lstmLab.stop');
   const stopped = Date.now();
   while (api.isTraining() && Date.now() - stopped < 30_000) await new Promise((r) => setTimeout(r, 200));
@@ -117,9 +127,10 @@ async function run() {
   // One interval with nothing training: the event-loop delay to compare the training ones with.
   loop.reset();
   await new Promise((r) => setTimeout(r, intervalMs));
+  const idle = percentiles(loop);
   await sample(api, -1, startedAt, loop, opened.uri);
   loop.disable();
-  print('soak-done', { status: api.snapshot().status });
+  print('soak-done', { status: api.snapshot().status, loopWhileTrainingMs: percentiles(whole), loopIdleMs: idle });
 }
 
 module.exports = { run };
