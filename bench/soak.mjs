@@ -9,7 +9,7 @@
 //   node bench/soak.mjs [--minutes 30] [--interval 60] [--out FILE] [--profile FILE.cpuprofile] [--panel open|closed] [--verbose]
 //
 // --profile writes a CPU profile of the extension host's thread, 20 s from 10 s into training.
-// --panel closed closes the panel once training starts: what the panel's updates cost the host.
+// --panel closed closes the panel once training starts: what the open panel costs the host.
 //
 // Needs a build (node esbuild.mjs), code-server and Chromium as for test/vscode/run-code-server.mjs.
 import { mkdirSync, writeFileSync } from 'node:fs';

@@ -1,6 +1,6 @@
 // Runs inside VS Code's extension host for bench/soak.mjs (it is passed as the
 // extensionTestsPath, so the workbench calls run() and reports when it settles). Trains on the
-// bundled sample with the panel open and prints one `soak-sample {json}` line per interval.
+// bundled sample with the panel open (or closed) and prints one `soak-sample {json}` line per interval.
 // Settings come from the environment: SOAK_MINUTES, SOAK_INTERVAL_SECONDS, SOAK_PANEL (open or
 // closed: closed closes the panel once training has started).
 'use strict';
