@@ -9,7 +9,8 @@ suite('LSTM Lab: train on a file', () => {
     const editor = await openFixture('prose.txt');
     // Measure the extension host's event loop while training runs.
     const lags: number[] = [];
-    let last = performance.now();
+    const started = performance.now();
+    let last = started;
     const probe = setInterval(() => { const now = performance.now(); lags.push(now - last - 20); last = now; }, 20);
     try {
       const runId = await vscode.commands.executeCommand<string | undefined>('lstmLab.train');
@@ -64,9 +65,11 @@ suite('LSTM Lab: train on a file', () => {
     } finally {
       clearInterval(probe);
     }
+    // A 20 ms timer on a free event loop fires once per 20 ms: at least half of those ticks came.
+    const expected = (performance.now() - started) / 20;
+    assert.ok(lags.length >= expected / 2, `the event loop kept ticking: ${lags.length} ticks of ${expected.toFixed(0)} expected`);
     lags.sort((a, b) => a - b);
     const p99 = lags[Math.floor(lags.length * 0.99)];
-    assert.ok(lags.length > 50, 'the event loop kept ticking');
     assert.ok(p99 < 250, `extension host event loop p99 lag ${p99.toFixed(1)} ms`);
   });
 

@@ -86,7 +86,13 @@ export async function runCommand(page, title, { keepOpen = false, timeoutMs = 60
   let retried = false;
   for (;;) {
     await page.keyboard.press('F1');
-    await input.waitFor({ timeout: 15_000 });
+    // A key pressed while the focus is still moving (into a webview, or out of a closing one) can
+    // be lost: press F1 again until the palette opens.
+    if (!(await input.waitFor({ timeout: 5_000 }).then(() => true, () => false))) {
+      if (Date.now() > end) throw new Error(`F1 opened no command palette in ${timeoutMs / 1000} s (to run "${title}")`);
+      console.log(`  (F1 opened no palette for "${title}"; pressing it again)`);
+      continue;
+    }
     await input.fill(`>${title}`);
     if (await row.waitFor({ timeout: 5_000 }).then(() => true, () => false)) break;
     const listed = await page.locator('.quick-input-list .monaco-list-row').allInnerTexts().catch(() => []);
@@ -100,7 +106,6 @@ export async function runCommand(page, title, { keepOpen = false, timeoutMs = 60
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
 }
 
-/** Polls `read` every `pollMs` until `ok(value)`, or fails after `ms` with the last value. */
 /** Opens a workspace file through Quick Open (ctrl+P) and waits for its editor tab. */
 export async function quickOpen(page, fileName) {
   await page.keyboard.press('Control+P');
@@ -113,6 +118,7 @@ export async function quickOpen(page, fileName) {
   await page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor({ timeout: 15_000 });
 }
 
+/** Polls `read` every `pollMs` until `ok(value)`, or fails after `ms` with the last value. */
 export async function until(what, read, ok, ms, pollMs = 500) {
   const end = Date.now() + ms;
   let value;

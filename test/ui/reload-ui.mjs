@@ -121,8 +121,10 @@ async function scenario(page) {
   });
   const panelTabs = () => page.locator('.tabs-container .tab', { hasText: 'LSTM Lab' }).count();
   await check('after a reload with the panel closed, a hover answers without any command', async () => {
-    await page.locator('.tabs-container .tab', { hasText: 'LSTM Lab' }).first().click({ timeout: 10_000 });
-    await runCommand(page, 'View: Close Editor');
+    // Closed as a user would: the close button on the panel's tab.
+    const tab = page.locator('.tabs-container .tab', { hasText: 'LSTM Lab' }).first();
+    await tab.hover({ timeout: 10_000 });
+    await tab.locator('.tab-actions .action-label').first().click({ timeout: 10_000 });
     await until('the panel closed', panelTabs, (n) => n === 0, 10_000);
     // The workbench's own reload writes its state first (a page reload may not keep the closing).
     await runCommand(page, 'Developer: Reload Window');

@@ -45,8 +45,9 @@ const text = 'the quick brown fox jumps over the lazy dog, and the dog sleeps on
 test('a hover asked while a long training step is in flight is answered before the step ends', async () => {
   const h = harness();
   await h.ask({ type: 'docOpen', key: 'doc', text });
-  // A deliberately slow step: TensorFlow.js kernels, 384 units, 32 streams × 96 steps (seconds each).
-  const config: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, kernels: 'tfjs', hiddenSize: 384, batchSize: 32, seqLength: 96, maxSteps: 2, maxSeconds: 0, valEvery: 0, sampleEvery: 0, gradEvery: 0 };
+  // A deliberately slow step: TensorFlow.js kernels, 512 units, 64 streams × 128 steps (seconds
+  // each, on a fast machine too).
+  const config: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, kernels: 'tfjs', hiddenSize: 512, batchSize: 64, seqLength: 128, maxSteps: 1, maxSeconds: 0, valEvery: 0, sampleEvery: 0, gradEvery: 0 };
   const accepted = await h.ask<TrainAccepted>({ type: 'train', runId: 'slow', text, config });
   assert.equal(accepted.runId, 'slow');
   // The first step starts right after the run is accepted. A timer of 300 ms, then hovers: were the
