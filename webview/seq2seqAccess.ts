@@ -98,7 +98,7 @@ export class Seq2SeqAccess {
         } : null;
       }, attention.hint),
       new DataTableToggle(el('s2s-grad'), l10n.t('gradient by source position'), () => ({
-        caption: l10n.t('Gradient norm reaching each source position (last step)'),
+        caption: l10n.t('Gradient norm reaching each source position (mean over recent steps)'),
         head: [l10n.t('position'), l10n.t('norm')],
         rows: norms().map((n, i) => [String(i + 1), n.toPrecision(3)]),
       }), grad.hint),

@@ -217,7 +217,7 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
         </div>
         <p id="s2s-attention-caption" class="muted heatmap-caption"></p>
         <h3 class="subhead">${text(l10n.t('Gradient by source position'))}</h3>
-        <p class="chart-note">${text(l10n.t('How much of the loss reaches the encoder\'s state at each source position (last step, ‖∂L/∂hᵢ‖). Without attention it reaches the early positions only through the final state.'))}</p>
+        <p class="chart-note">${text(l10n.t('How much of the loss reaches the encoder\'s state at each source position (‖∂L/∂hᵢ‖, the mean over the training steps since the last evaluation). Without attention it reaches the early positions only through the final state.'))}</p>
         <svg id="s2s-grad" class="s2s-grad" data-positions="0" role="application" tabindex="0" aria-roledescription="${attr(l10n.t('chart'))}" aria-label="${attr(l10n.t('Gradient norm reaching each source position'))}"></svg>
         <h3 class="subhead">${text(l10n.t('Held-out examples'))}</h3>
         <table class="s2s-examples">

@@ -111,7 +111,9 @@ export class Seq2SeqRunner {
     let lossCount = 0;
     let lastProgress = 0;
     let nextEval = EVAL_MS;
-    let lastNorms: Float32Array = new Float32Array(0);
+    // ‖∂L/∂h_enc_i‖ summed by source position over the steps since the last evaluation. A batch
+    // holds sources of one length, so each position's mean is over the steps that reached it.
+    const norms = new PositionMeans();
     let reason: 'completed' | 'stopped' | 'failed' = 'completed';
     let message: string | null = null;
     const evaluate = () => {
@@ -121,7 +123,7 @@ export class Seq2SeqRunner {
       this.post({
         type: 'eval', runId,
         eval: { step: trainer.step, seconds: trainMs / 1000, loss: lossCount ? lossSum / lossCount : NaN, tokenAccuracy: ev.tokenAccuracy, exactMatch: ev.exactMatch },
-        examples: ev.examples, attention: attentionMap(trainer, first.source, d), sourceGradNorms: Array.from(lastNorms),
+        examples: ev.examples, attention: attentionMap(trainer, first.source, d), sourceGradNorms: norms.take(),
       });
       if (lossCount) losses.push({ step: trainer.step, loss: lossSum / lossCount });
       lossSum = 0;
@@ -141,7 +143,7 @@ export class Seq2SeqRunner {
         tokens += r.chars;
         lossSum += r.loss;
         lossCount++;
-        lastNorms = r.sourceGradNorms;
+        norms.add(r.sourceGradNorms);
         const now = performance.now();
         if (now - lastProgress >= PROGRESS_MS) {
           lastProgress = now;
@@ -195,4 +197,26 @@ function attentionMap(t: Seq2SeqTrainer, source: string, d: Decoded): AttentionM
     weights: d.attention.map((row) => Array.from(row, (x) => +x.toFixed(4))),
     probs: d.probs.map((p) => +p.toFixed(4)),
   };
+}
+
+/** Means by position of vectors of different lengths: position i over the vectors that reach it. */
+export class PositionMeans {
+  private sums: number[] = [];
+  private counts: number[] = [];
+  private last: number[] = [];
+
+  add(values: ArrayLike<number>): void {
+    for (let i = 0; i < values.length; i++) {
+      this.sums[i] = (this.sums[i] ?? 0) + values[i];
+      this.counts[i] = (this.counts[i] ?? 0) + 1;
+    }
+  }
+
+  /** The means since the last take, and a fresh start; the last means again when nothing came. */
+  take(): number[] {
+    if (this.sums.length > 0) this.last = this.sums.map((s, i) => s / this.counts[i]);
+    this.sums = [];
+    this.counts = [];
+    return this.last;
+  }
 }

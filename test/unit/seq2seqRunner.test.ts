@@ -15,7 +15,7 @@ import { UNKNOWN_TOKEN } from '../../src/engine/tokens';
 import type { FromSeq2Seq, Seq2SeqRunOptions, ToSeq2Seq } from '../../src/protocol/seq2seqMessages';
 import { checkpointKind } from '../../src/shared/checkpointKind';
 import { sampleText } from '../../src/shared/seq2seqSamples';
-import { Seq2SeqRunner } from '../../src/worker/seq2seqRunner';
+import { PositionMeans, Seq2SeqRunner } from '../../src/worker/seq2seqRunner';
 import { useWasm } from './helpers/backend';
 
 before(useWasm);
@@ -94,6 +94,11 @@ test('a run keeps its model when it ends; another thread loads it and decodes ex
   // The first evaluation comes before any new step: it is the kept model's accuracy, not a fresh one's.
   const first = await b.next('eval', (m) => m.runId === 's2s-b');
   assert.equal(first.eval.step, done.steps);
+  // The last one has the gradient by source position, over the sources the steps had (5–10 letters).
+  const last = b.got.filter((m): m is Extract<FromSeq2Seq, { type: 'eval' }> => m.type === 'eval' && m.runId === 's2s-b').at(-1)!;
+  const norms = last.sourceGradNorms;
+  assert.ok(norms.length >= 5 && norms.length <= 10, `${norms.length} source positions`);
+  assert.ok(norms.every((x) => Number.isFinite(x) && x > 0), `norms ${norms.join(', ')}`);
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -137,4 +142,17 @@ test('loads that cannot be done say why, and leave the model that decodes as it 
   const refused = await h.next('refused', (m) => m.runId === 's2s-d');
   assert.match(refused.error, /missing\.ckpt/);
   fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('gradient by source position: each position is the mean over the steps whose sources reach it', () => {
+  const m = new PositionMeans();
+  assert.deepEqual(m.take(), [], 'nothing measured yet');
+  m.add([1, 2, 3]);
+  m.add(Float32Array.from([3, 4, 5, 6, 7]));
+  m.add([2]);
+  assert.deepEqual(m.take(), [2, 3, 4, 6, 7]);
+  // A take with no step since the last keeps the last means (a run that ends right after an evaluation).
+  assert.deepEqual(m.take(), [2, 3, 4, 6, 7]);
+  m.add([10, 20]);
+  assert.deepEqual(m.take(), [10, 20], 'a fresh start after each take');
 });
