@@ -40,7 +40,7 @@ export class Seq2SeqRunList {
       file.textContent = ` · ${r.fileName}${r.shown ? ` · ${l10n.t('shown')}` : ''}`;
       name.append(file);
       const result = r.exactMatch === null ? '–' : l10n.t('{0}% after {1} s', (100 * r.exactMatch).toFixed(1), (r.seconds ?? 0).toFixed(0));
-      const actions = document.createElement('td');
+      const actions = document.createElement('div');
       actions.className = 'run-actions';
       const show = button(l10n.t('Show'), l10n.t('Show {0} in the card; its model decodes hovers on its file', r.label), r.shown || training || !r.hasModel && r.exactMatch === null);
       show.classList.add('s2s-run-show');
@@ -49,15 +49,18 @@ export class Seq2SeqRunList {
       remove.classList.add('s2s-run-delete');
       remove.addEventListener('click', () => { if (!remove.hasAttribute('disabled')) this.actions.remove(r.runId); });
       actions.append(show, remove);
-      tr.append(cell(tick), name, cell(statusText(r.status)), cell(r.step.toLocaleString('en')), cell(result), actions);
+      // The labels head the numbers when the panel is too narrow for the table's header row.
+      tr.append(cell(tick), name, cell(statusText(r.status)), cell(r.step.toLocaleString('en'), l10n.t('Steps')), cell(result, l10n.t('Exact match')), cell(actions));
+      tr.lastElementChild!.classList.add('run-actions-cell');
       return tr;
     }));
   }
 }
 
-function cell(content: string | HTMLElement): HTMLTableCellElement {
+function cell(content: string | HTMLElement, label?: string): HTMLTableCellElement {
   const td = document.createElement('td');
   td.append(content);
+  if (label) td.dataset.label = label;
   return td;
 }
 

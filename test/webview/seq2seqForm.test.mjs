@@ -146,5 +146,28 @@ test('seq2seq run list: each kept run with its result; ticks, Show and Delete po
   await page.locator('#s2s-runs[data-runs="5"]').waitFor({ timeout: 5_000 });
   assert.equal(await ticks.nth(4).isDisabled(), true);
   await page.locator('#s2s-card').screenshot({ path: join(RESULTS, 'seq2seq-runs-light.png') });
+  // The buttons sit in the middle of their row, as the other cells do.
+  const middle = (box) => box.y + box.height / 2;
+  const first = rows.first();
+  assert.ok(Math.abs(middle(await first.locator('.run-actions').boundingBox()) - middle(await first.boundingBox())) <= 2, `Show and Delete are centred in the row (${JSON.stringify(await first.locator('.run-actions').boundingBox())} in ${JSON.stringify(await first.boundingBox())})`);
+
+  // In a narrow panel the header row goes: a run's name takes the row's width, and below it come its
+  // status, its numbers (each with its label) and its buttons.
+  await page.setViewportSize({ width: 400, height: 760 });
+  await nextFrames(page);
+  const cells = first.locator('td');
+  const [tick, name, status, steps, exact, actions] = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => cells.nth(i).boundingBox()));
+  assert.ok(status.y >= name.y + name.height - 1, `status (y ${status.y}) below the name (y ${name.y}, height ${name.height})`);
+  assert.ok(name.width > 0.7 * (await first.boundingBox()).width, `the name takes the row's width (${name.width.toFixed(0)} px)`);
+  assert.ok(name.height < 3 * 22, `the name wraps over at most two lines (${name.height.toFixed(0)} px)`);
+  assert.ok(Math.abs(middle(steps) - middle(status)) <= 3, 'status and steps share the line below the name');
+  assert.ok(exact.y >= status.y && actions.y >= exact.y - 3, 'then the exact match and the buttons');
+  const table = await page.locator('.s2s-runs').boundingBox();
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 400), 'the panel does not scroll sideways');
+  for (const box of [tick, name, status, steps, exact, actions]) assert.ok(box.x >= table.x && box.x + box.width <= table.x + table.width + 0.5, `a cell leaves the table (${JSON.stringify(box)} in ${JSON.stringify(table)})`);
+  assert.ok(table.x + table.width - (actions.x + actions.width) <= 8, 'the buttons keep to the right edge');
+  const label = (i) => cells.nth(i).evaluate((td) => getComputedStyle(td, '::before').content);
+  assert.deepEqual([await label(3), await label(4)], ['"Steps "', '"Exact match "']);
+  await page.locator('#s2s-card').screenshot({ path: join(RESULTS, 'seq2seq-runs-narrow-light.png') });
   await assertClean(page, problems);
 });
