@@ -115,7 +115,7 @@ async function scenario(page) {
     });
     if (colours < 3) throw new Error(`the attention canvas has ${colours} colours`);
     const status = await card().locator('#s2s-status').innerText();
-    await card().screenshot({ path: join(RESULTS, 'ui-seq2seq-card.png') });
+    await panelShot(page, 'ui-seq2seq-card.png');
     return `${rows} written tokens mapped; ${status}`;
   });
   if (!trained) return;
@@ -160,7 +160,7 @@ async function scenario(page) {
     const text = await until('the typed source\'s map', title, (t) => /^Your source “qwertyu”: the model writes “[^”]+”/.test(t), 30_000, 200);
     const columns = Number(await card().locator('#s2s-attention').getAttribute('data-columns'));
     if (columns !== 7) throw new Error(`the map has ${columns} source columns for 7 letters`);
-    await card().screenshot({ path: join(RESULTS, 'ui-seq2seq-typed.png') });
+    await panelShot(page, 'ui-seq2seq-typed.png');
     return text;
   });
 
@@ -203,7 +203,8 @@ async function scenario(page) {
     // Its accuracy curve goes on from the kept run's.
     const points = Number(await card().locator('#s2s-accuracy').getAttribute('data-points'));
     if (!(points > pointsBefore)) throw new Error(`${points} evaluations drawn after continuing, ${pointsBefore} before`);
-    await card().screenshot({ path: join(RESULTS, 'ui-seq2seq-continued.png') });
+    await card().locator('#s2s-accuracy').scrollIntoViewIfNeeded();
+    await panelShot(page, 'ui-seq2seq-continued.png');
     return `${summary.split(' · ').slice(0, 2).join(' · ')}; ${done}`;
   });
 
@@ -220,3 +221,12 @@ async function scenario(page) {
 }
 
 await withTimeout(main(), TIME_LIMIT_MS, 'ui-seq2seq');
+
+/**
+ * The panel as it shows on the screen: the page clipped to the webview's frame (an element
+ * screenshot of the card, taller than the frame, would take in what lies around the frame).
+ */
+async function panelShot(page, name) {
+  const box = await page.locator('iframe.webview.ready').last().boundingBox();
+  await page.screenshot({ path: join(RESULTS, name), clip: box });
+}
