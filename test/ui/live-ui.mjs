@@ -19,7 +19,7 @@ const SETTINGS = {
   'lstmLab.train.kernels': 'tfjs',
   'lstmLab.train.hiddenSize': 320,
   'lstmLab.train.batchSize': 64,
-  'lstmLab.train.sequenceLength': 384,
+  'lstmLab.train.sequenceLength': 512,
   'lstmLab.train.maxSeconds': 300,
 };
 /** What an answer may take while a step runs; the step itself must take at least twice as long. */
