@@ -187,7 +187,7 @@ export function activate(context: vscode.ExtensionContext): LabApi {
       [CommandId.ContinueSeq2Seq]: () => seq2seq.continueTraining(),
       [CommandId.CompareSeq2SeqAttention]: () => seq2seq.compareAttention(),
       [CommandId.NewSeq2SeqSample]: (arg?: unknown) => newSeq2SeqSample(typeof arg === 'string' && arg in SAMPLE_TASKS ? (arg as SampleTask) : undefined),
-      [CommandId.ExportForPyTorch]: () => exportModelForPyTorch(worker, library.store, log),
+      [CommandId.ExportForPyTorch]: () => exportModelForPyTorch(worker, library.store, log, seq2seq.runs),
       [CommandId.ResumeRun]: async (arg?: unknown) => {
         const runId = typeof arg === 'string' ? arg : await pickRunToResume(library);
         return runId ? controller.resume(runId) : undefined;

@@ -1,4 +1,4 @@
-/** `lstm-lab export CHECKPOINT --format safetensors [--out PATH]`: a language model for PyTorch. */
+/** `lstm-lab export CHECKPOINT --format safetensors [--out PATH]`: a model (language or sequence to sequence) for PyTorch. */
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { exportCheckpointFile } from '../engine/export/exportFile';
@@ -29,6 +29,7 @@ export async function exportModel(argv: string[]): Promise<void> {
 
   const done = await exportCheckpointFile(checkpoint, out);
   const module = done.torchModule === 'none' ? `no torch module computes a ${done.cell} cell: see "equations" in the metadata` : `torch.nn.${done.torchModule}`;
-  console.log(`exported ${checkpoint} to ${out} (${done.bytes.toLocaleString('en')} bytes): ${done.cell} ${done.layers}×${done.hiddenSize}, ` +
-    `vocabulary ${done.vocabSize}, ${done.tensors} tensors; ${module}`);
+  const model = done.attention === null ? `${done.cell} ${done.layers}×${done.hiddenSize}` : `${done.cell} ${done.layers}×${done.hiddenSize} encoder–decoder, attention ${done.attention}`;
+  const run = done.attention === null ? '' : ' for each recurrent stack; scripts/lstm_lab_seq2seq_numpy.py decodes with it';
+  console.log(`exported ${checkpoint} to ${out} (${done.bytes.toLocaleString('en')} bytes): ${model}, vocabulary ${done.vocabSize}, ${done.tensors} tensors; ${module}${run}`);
 }

@@ -75,6 +75,8 @@ export interface ExportTorchResult {
   vocabSize: number;
   /** The `torch.nn` module that loads it, or 'none' for cells PyTorch lacks. */
   torchModule: string;
+  /** A sequence-to-sequence model's attention (none, dot, additive); null for a language model. */
+  attention: string | null;
 }
 
 export interface SaveResult {

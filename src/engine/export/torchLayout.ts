@@ -1,5 +1,6 @@
 /**
- * A language-model checkpoint laid out for PyTorch (docs/export.md has the whole mapping).
+ * A language-model checkpoint laid out for PyTorch (docs/export.md has the whole mapping); a
+ * sequence-to-sequence checkpoint goes to seq2seqLayout.ts, which lays its stacks out the same way.
  *
  * Our layers compute z = x W_x + h W_h + b with W_x [D, G·H] and blocks in the cell's own order;
  * PyTorch computes W_ih x + b_ih + W_hh h + b_hh with W_ih [G·H, D] and its own gate order. So each
@@ -71,12 +72,12 @@ export class ExportError extends Error {
 }
 
 /** Exported block k is our block perm[k]. */
-function permutation(layout: CellLayout): number[] {
+export function permutation(layout: CellLayout): number[] {
   return layout.exported.map((gate) => layout.ours.indexOf(gate));
 }
 
 /** W [D, G·H] (our order) → [G·H, D] in the exported order: row k·H + u is our column perm[k]·H + u. */
-function toRows(W: TensorRecord, H: number, perm: readonly number[]): TensorRecord {
+export function toRows(W: TensorRecord, H: number, perm: readonly number[]): TensorRecord {
   const [D, GH] = W.shape;
   const out = new Float32Array(GH * D);
   perm.forEach((from, k) => {
@@ -90,13 +91,13 @@ function toRows(W: TensorRecord, H: number, perm: readonly number[]): TensorReco
 }
 
 /** b [G·H] (our order) → the exported order. */
-function reorder(b: Float32Array, H: number, perm: readonly number[]): Float32Array {
+export function reorder(b: Float32Array, H: number, perm: readonly number[]): Float32Array {
   const out = new Float32Array(b.length);
   perm.forEach((from, k) => out.set(b.subarray(from * H, (from + 1) * H), k * H));
   return out;
 }
 
-function transpose(W: TensorRecord): Float32Array {
+export function transpose(W: TensorRecord): Float32Array {
   const [R, C] = W.shape;
   const out = new Float32Array(R * C);
   for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) out[c * R + r] = W.data[r * C + c];
@@ -105,9 +106,7 @@ function transpose(W: TensorRecord): Float32Array {
 
 /** The checkpoint's config and weights, checked to be exactly those of a language model. */
 function readModel(c: Checkpoint) {
-  if (c.config.kind === 'seq2seq') {
-    throw new ExportError('this checkpoint holds a sequence-to-sequence model (an encoder and a decoder); export for PyTorch supports language models only');
-  }
+  if (c.config.kind === 'seq2seq') throw new ExportError('this checkpoint holds a sequence-to-sequence model, which seq2seqTorchExport lays out');
   let config;
   try {
     config = configOf(c);
