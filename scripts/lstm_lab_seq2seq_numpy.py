@@ -45,6 +45,7 @@ class Seq2SeqExport:
         self.bidirectional = m["bidirectional"] == "true"
         self.bos, self.eos = int(m["bos_token_id"]), int(m["eos_token_id"])
         self.max_steps = int(m["max_decode_steps"])
+        self.config = json.loads(m["config"])
         vocab = json.loads(m["vocab"])
         self.mode, self.tokens = vocab["mode"], vocab["tokens"]
         self.index = {tok: i for i, tok in enumerate(self.tokens)}

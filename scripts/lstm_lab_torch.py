@@ -25,7 +25,7 @@ from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.dont_write_bytecode = True  # no __pycache__ left beside the scripts
-from lstm_lab_numpy import UNKNOWN_ID, Export, forward, gru_as_nn_gru, write_safetensors  # noqa: E402
+from lstm_lab_numpy import UNKNOWN_ID, Export, forward, gru_as_nn_gru, read_safetensors, write_safetensors  # noqa: E402
 
 
 class LabCells(nn.Module):
@@ -121,6 +121,11 @@ def load(path, device="cpu"):
     model = LanguageModel(ex)
     model.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in ex.tensors.items()}, strict=True)
     return ex, model.to(device)
+
+
+def is_seq2seq(path):
+    """Whether the export holds an encoder-decoder (metadata model=seq2seq)."""
+    return read_safetensors(path)[1].get("model") == "seq2seq"
 
 
 @torch.no_grad()
@@ -219,8 +224,13 @@ def main(argv=None):
     ap.add_argument("--save", metavar="PATH", help="write the trained model here, in the same layout")
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--check", action="store_true", help="compare torch with the numpy forward and exit")
+    ap.add_argument("--translate", metavar="SOURCE", help="sequence-to-sequence exports: decode this source (they run in lstm_lab_seq2seq_torch.py)")
     a = ap.parse_args(argv)
     torch.manual_seed(a.seed)
+    if is_seq2seq(a.export):
+        import lstm_lab_seq2seq_torch
+        lstm_lab_seq2seq_torch.main(argv if argv is not None else sys.argv[1:])
+        return
     ex, model = load(a.export, a.device)
     print(f"{a.export}: {ex.cell} {ex.layers}x{ex.hidden}, vocabulary {ex.vocab_size} ({ex.mode}), "
           f"{type(model.recurrent()).__name__} on {a.device}", file=sys.stderr)

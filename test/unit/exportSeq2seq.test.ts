@@ -26,11 +26,28 @@ const script = path.join(dist, '..', 'scripts', 'lstm_lab_seq2seq_numpy.py');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lstm-lab-export-s2s-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function python(): string {
+/** The first of python3, /usr/bin/python3 that can import every module named. */
+function findPython(...modules: string[]): string | null {
   for (const exe of ['python3', '/usr/bin/python3']) {
-    if (spawnSync(exe, ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0) return exe;
+    if (spawnSync(exe, ['-c', modules.map((m) => `import ${m}`).join('; ')], { encoding: 'utf8' }).status === 0) return exe;
   }
-  assert.fail('no python3 with numpy found (tried python3, /usr/bin/python3): install python3-numpy (scripts/setup.sh does)');
+  return null;
+}
+
+function python(): string {
+  const exe = findPython('numpy');
+  assert.ok(exe, 'no python3 with numpy found (tried python3, /usr/bin/python3): install python3-numpy (scripts/setup.sh does)');
+  return exe;
+}
+
+/** Exports a checkpoint of `t` with the CLI; returns the export's path. */
+async function exportWithCli(t: Seq2SeqTrainer, name: string): Promise<string> {
+  const file = path.join(tmp, `${name}.ckpt`);
+  await saveCheckpoint(file, seq2seqCheckpoint(t, { train: [], val: [] }));
+  const r = spawnSync(process.execPath, [cli, 'export', file, '--format', 'safetensors'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /encoder–decoder, attention/);
+  return path.join(tmp, `${name}.safetensors`);
 }
 
 const TEXT = sampleText('reverse', 60, 4);
@@ -60,13 +77,9 @@ for (const [n, c] of CASES.entries()) {
   test(`${name}: numpy on the export alone decodes a source as the engine does`, async () => {
     const exe = python();
     const t = await randomModel(c, 7 + n);
-    const ckpt = seq2seqCheckpoint(t, { train: [], val: [] });
-    const file = path.join(tmp, `s2s-${n}.ckpt`);
-    await saveCheckpoint(file, ckpt);
-    const exported = spawnSync(process.execPath, [cli, 'export', file, '--format', 'safetensors'], { encoding: 'utf8' });
-    assert.equal(exported.status, 0, exported.stderr);
+    const file = await exportWithCli(t, `s2s-${n}`);
     const mine = t.translate(SOURCE, 1);
-    const r = spawnSync(exe, [script, path.join(tmp, `s2s-${n}.safetensors`), '--translate', SOURCE, '--json'], { encoding: 'utf8' });
+    const r = spawnSync(exe, [script, file, '--translate', SOURCE, '--json'], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     const theirs = JSON.parse(r.stdout) as { source_ids: number[]; ids: number[]; text: string; probs: number[]; attention: number[][] };
     assert.deepEqual(theirs.source_ids, [...t.data.codec.source(SOURCE)], 'python reads the source with the exported vocabulary');
@@ -103,4 +116,28 @@ test('a seq2seq export has torch.nn names and shapes, and says how to run it', a
   const misfit = { ...ckpt, weights: ckpt.weights.filter((w) => w.name !== 'att.v') };
   assert.throws(() => seq2seqTorchExport(misfit), (e: Error) => e instanceof ExportError && /no weight "att\.v"/.test(e.message));
 
+});
+
+test('with torch installed, every kind of export loads with load_state_dict(strict=True), decodes as numpy does, and trains on', async (t) => {
+  const exe = findPython('numpy', 'torch');
+  if (!exe) return t.skip('no python3 with torch (the numpy tests above check the layout)');
+  const torchScript = path.join(dist, '..', 'scripts', 'lstm_lab_seq2seq_torch.py');
+  for (const [n, c] of CASES.entries()) {
+    const file = await exportWithCli(await randomModel(c, 70 + n), `torch-${n}`);
+    const r = spawnSync(exe, [torchScript, file, '--check', '--translate', SOURCE], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `${c.cell}, attention ${c.attention}: ${r.stdout}${r.stderr}`);
+    const got = JSON.parse(r.stdout) as { same_ids: boolean; max_abs_diff: number };
+    assert.ok(got.same_ids && got.max_abs_diff < 1e-5, r.stdout);
+  }
+  // Training on in PyTorch from the file alone: the loss falls, and the saved file reads back.
+  const pairs = path.join(tmp, 'pairs.txt');
+  fs.writeFileSync(pairs, TEXT);
+  const file = await exportWithCli(await randomModel({ cell: 'lstm', attention: 'dot', hidden: 32 }, 90), 'torch-train');
+  const tuned = path.join(tmp, 'tuned.safetensors');
+  const r = spawnSync(exe, [torchScript, file, '--train', pairs, '--steps', '150', '--batch', '16', '--save', tuned], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const { first_loss: first, last_loss: last } = JSON.parse(/\{"first_loss".*\}/.exec(r.stderr)![0]) as { first_loss: number; last_loss: number };
+  assert.ok(last < 0.7 * first, `loss ${first} → ${last} over 150 steps`);
+  const back = spawnSync(exe, [torchScript, tuned, '--check', '--translate', SOURCE], { encoding: 'utf8' });
+  assert.equal(back.status, 0, `${back.stdout}${back.stderr}`);
 });
