@@ -25,6 +25,14 @@ if ((${#missing[@]})); then
   apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null
 fi
 
+# python3-torch (optional): the export tests load exports into PyTorch with it, and `npm run bench`
+# compares against it. Without it those tests skip, saying so, and the rest runs.
+if [[ "$(dpkg-query -W -f='${Status}' python3-torch 2>/dev/null || true)" != "install ok installed" && "$(id -u)" -eq 0 ]]; then
+  echo "setup: installing python3-torch"
+  { apt-get install -y -q --no-install-recommends python3-torch </dev/null || { apt-get update -q && apt-get install -y -q --no-install-recommends python3-torch </dev/null; }; } \
+    || echo "setup: python3-torch could not be installed; the tests that need torch will skip"
+fi
+
 node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo none)
 if [[ "$node_major" != 20 ]]; then
   echo "setup: Node.js 20 is required (the test VS Code, code-server 4.100.3, needs it); found: $node_major" >&2
