@@ -3,7 +3,7 @@
 // and its metadata alone decodes a source as the engine does, token by token, with the same
 // probabilities and attention; the tensors have torch.nn's names and shapes.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -120,11 +120,14 @@ test('a seq2seq export has torch.nn names and shapes, and says how to run it', a
 
 test('with torch installed, every kind of export loads with load_state_dict(strict=True), decodes as numpy does, and trains on', async (t) => {
   const exe = findPython('numpy', 'torch');
-  if (!exe) return t.skip('no python3 with torch (the numpy tests above check the layout)');
+  if (!exe) {
+    t.skip('no python3 with torch (the numpy tests above check the layout)');
+    return;
+  }
   const torchScript = path.join(dist, '..', 'scripts', 'lstm_lab_seq2seq_torch.py');
   for (const [n, c] of CASES.entries()) {
     const file = await exportWithCli(await randomModel(c, 70 + n), `torch-${n}`);
-    const r = spawnSync(exe, [torchScript, file, '--check', '--translate', SOURCE], { encoding: 'utf8' });
+    const r: SpawnSyncReturns<string> = spawnSync(exe, [torchScript, file, '--check', '--translate', SOURCE], { encoding: 'utf8' });
     assert.equal(r.status, 0, `${c.cell}, attention ${c.attention}: ${r.stdout}${r.stderr}`);
     const got = JSON.parse(r.stdout) as { same_ids: boolean; max_abs_diff: number };
     assert.ok(got.same_ids && got.max_abs_diff < 1e-5, r.stdout);
