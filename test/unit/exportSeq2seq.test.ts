@@ -17,6 +17,7 @@ import { prepareSeq2Seq, SEQ2SEQ_DEFAULTS, seq2seqCheckpoint, Seq2SeqTrainer, ty
 import type { CellName } from '../../src/protocol/runConfig';
 import { sampleText } from '../../src/shared/seq2seqSamples';
 import { maxAbsDiff, randomArray, useWasm } from './helpers/backend';
+import { findPython, numpyPython } from './helpers/python';
 
 before(useWasm);
 
@@ -25,20 +26,6 @@ const cli = path.join(dist, 'cli.js');
 const script = path.join(dist, '..', 'scripts', 'lstm_lab_seq2seq_numpy.py');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lstm-lab-export-s2s-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-/** The first of python3, /usr/bin/python3 that can import every module named. */
-function findPython(...modules: string[]): string | null {
-  for (const exe of ['python3', '/usr/bin/python3']) {
-    if (spawnSync(exe, ['-c', modules.map((m) => `import ${m}`).join('; ')], { encoding: 'utf8' }).status === 0) return exe;
-  }
-  return null;
-}
-
-function python(): string {
-  const exe = findPython('numpy');
-  assert.ok(exe, 'no python3 with numpy found (tried python3, /usr/bin/python3): install python3-numpy (scripts/setup.sh does)');
-  return exe;
-}
 
 /** Exports a checkpoint of `t` with the CLI; returns the export's path. */
 async function exportWithCli(t: Seq2SeqTrainer, name: string): Promise<string> {
@@ -75,7 +62,7 @@ const CASES: { cell: CellName; layers: number; attention: AttentionKind; bidirec
 for (const [n, c] of CASES.entries()) {
   const name = `${c.cell} ${c.layers}×${H}, attention ${c.attention}${c.bidirectional ? ', bidirectional' : ''}`;
   test(`${name}: numpy on the export alone decodes a source as the engine does`, async () => {
-    const exe = python();
+    const exe = numpyPython();
     const t = await randomModel(c, 7 + n);
     const file = await exportWithCli(t, `s2s-${n}`);
     const mine = t.translate(SOURCE, 1);

@@ -22,6 +22,7 @@ import { findBundle, findWasmDir } from '../../src/engine/backend';
 import type { ExportTorchResult, WorkerToHost } from '../../src/protocol/workerProtocol';
 import { EngineService } from '../../src/worker/engineService';
 import { maxAbsDiff, randomArray, useWasm } from './helpers/backend';
+import { findPython, numpyPython } from './helpers/python';
 
 before(useWasm);
 
@@ -30,21 +31,6 @@ const cli = path.join(dist, 'cli.js');
 const scripts = path.join(dist, '..', 'scripts');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lstm-lab-export-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-/** The first of python3, /usr/bin/python3 that can import every module named. */
-function findPython(...modules: string[]): string | null {
-  for (const exe of ['python3', '/usr/bin/python3']) {
-    const r = spawnSync(exe, ['-c', modules.map((m) => `import ${m}`).join('; ')], { encoding: 'utf8' });
-    if (r.status === 0) return exe;
-  }
-  return null;
-}
-
-function numpyPython(): string {
-  const exe = findPython('numpy');
-  assert.ok(exe, 'no python3 with numpy found (tried python3, /usr/bin/python3): install python3-numpy (scripts/setup.sh does)');
-  return exe;
-}
 
 function run(exe: string, ...args: string[]) {
   const r = spawnSync(exe, args, { encoding: 'utf8', timeout: 120_000 });
