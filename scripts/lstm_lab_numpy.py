@@ -97,6 +97,8 @@ class Export:
             raise ValueError(f"{path}: not an LSTM Lab export (metadata format {m.get('format')!r})")
         if m.get("format_version") != FORMAT_VERSION:
             raise ValueError(f"{path}: export format version {m.get('format_version')} is not {FORMAT_VERSION}")
+        if m.get("model") == "seq2seq":
+            raise ValueError(f"{path}: a sequence-to-sequence export; lstm_lab_seq2seq_numpy.py runs it")
         self.cell = m["cell"]
         self.module = m["torch_module"]
         self.layers = int(m["num_layers"])

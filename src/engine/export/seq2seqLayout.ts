@@ -45,7 +45,11 @@ function readShape(c: Checkpoint): Seq2SeqCheckpointShape {
   const layers = Number(k.layers);
   const hidden = Number(k.hidden);
   if (!(layers === 1 || layers === 2) || !(Number.isInteger(hidden) && hidden > 0)) throw new ExportError('the checkpoint has no valid layers and hidden size');
-  return { cell, layers, hidden, attention, bidirectional: k.bidirectional === true, maxSource: Number(k.maxSource), maxTarget: Number(k.maxTarget) };
+  const maxSource = Number(k.maxSource);
+  const maxTarget = Number(k.maxTarget);
+  const length = (n: number) => Number.isInteger(n) && n >= 1 && n <= 4096;
+  if (!length(maxSource) || !length(maxTarget)) throw new ExportError('the checkpoint has no valid source and target lengths');
+  return { cell, layers, hidden, attention, bidirectional: k.bidirectional === true, maxSource, maxTarget };
 }
 
 /** The tensors and metadata of a sequence-to-sequence checkpoint's PyTorch export. */
